@@ -1,0 +1,226 @@
+"""Direct-marketing permits and prohibitions: append-only events and the current status.
+
+The current status of a (person, purpose) is its winning event: the latest `occurred_at`;
+at an equal timestamp the more protective status wins (objected > withdrawn > granted), and
+then the later-recorded event (higher id). So a grant never silently beats an objection made
+at the same moment, and after an objection only an explicit new grant makes a person
+contactable again (Art. 21(3), Art. 7(3)).
+
+The winner is kept in `consent_state`, written in the same transaction as each event, so
+counts and exports read one row per person and purpose instead of the whole history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from registry import audit, settings
+from registry.auth import Actor, Permission, require
+from registry.errors import NotFound, ValidationError
+from registry.models import ConsentEvent, ConsentState, Person, utcnow
+from registry.vocabulary import CONSENT_PRECEDENCE, ConsentSource, ConsentStatus, Purpose
+
+# An objection to direct marketing (Art. 21(2)) covers every channel and the profiling
+# done for it.
+ALL_DIRECT_MARKETING: tuple[Purpose, ...] = tuple(Purpose)
+
+
+def precedence(occurred_at: dt.datetime, status: str, event_id: int) -> tuple:  # type: ignore[type-arg]
+    """Sort key of an event: the greatest key is the current status."""
+    return (occurred_at, CONSENT_PRECEDENCE[status], event_id)
+
+
+def _apply(session: Session, event: ConsentEvent) -> None:
+    """Make `event` the current status of its (person, purpose) if it wins."""
+    state = session.get(ConsentState, (event.person_id, event.purpose), with_for_update=True)
+    has_evidence = bool(event.evidence and event.evidence.strip())
+    if state is None:
+        session.add(
+            ConsentState(
+                person_id=event.person_id,
+                purpose=event.purpose,
+                status=event.status,
+                event_id=event.id,
+                occurred_at=event.occurred_at,
+                has_evidence=has_evidence,
+            )
+        )
+        return
+    current = session.get(ConsentEvent, state.event_id)
+    assert current is not None
+    if precedence(event.occurred_at, event.status, event.id) > precedence(
+        current.occurred_at, current.status, current.id
+    ):
+        state.status, state.event_id = event.status, event.id
+        state.occurred_at, state.has_evidence = event.occurred_at, has_evidence
+
+
+def validate_event(
+    purposes: Sequence[str],
+    status: str,
+    source: str,
+    evidence: str,
+    occurred_at: dt.datetime,
+    now: dt.datetime,
+) -> dict[str, str]:
+    """Field errors of a consent event form; empty when it may be recorded."""
+    errors: dict[str, str] = {}
+    if not purposes:
+        errors["purposes"] = "Choose at least one purpose."
+    elif bad := [p for p in purposes if p not in Purpose.__members__.values()]:
+        errors["purposes"] = f"Unknown purpose: {', '.join(map(str, bad))}."
+    if status not in (ConsentStatus.GRANTED, ConsentStatus.WITHDRAWN, ConsentStatus.OBJECTED):
+        errors["status"] = "Choose grant, withdraw or object."
+    if source not in ConsentSource.__members__.values():
+        errors["source"] = "Choose how the person told us."
+    if status == ConsentStatus.GRANTED and not evidence.strip():
+        # Art. 7(1): the controller must be able to demonstrate consent.
+        errors["evidence"] = "A grant needs evidence (what the person signed, sent or ticked)."
+    if len(evidence) > settings.MAX_LONG_TEXT:
+        errors["evidence"] = f"Keep the evidence under {settings.MAX_LONG_TEXT} characters."
+    if occurred_at.tzinfo is None:
+        errors["occurred_at"] = "The date needs a time zone."
+    elif occurred_at > now:
+        errors["occurred_at"] = "The date cannot be in the future."
+    elif occurred_at.year < 2000:
+        errors["occurred_at"] = "The date is too far in the past."
+    return errors
+
+
+def record_consent(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    purposes: Sequence[str],
+    status: str,
+    source: str,
+    evidence: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> list[ConsentEvent]:
+    """Record a grant, withdrawal or objection for one or more purposes, in one transaction.
+
+    Takes effect at once: counts and exports read `consent_state`, updated here.
+    """
+    require(actor, Permission.RECORD_CONSENT)
+    now = utcnow()
+    occurred_at = occurred_at or now
+    evidence = evidence.strip()
+    if errors := validate_event(purposes, status, source, evidence, occurred_at, now):
+        raise ValidationError(errors)
+    if session.get(Person, person_id) is None:
+        raise NotFound(f"No person with id {person_id}.")
+    events = []
+    for purpose in dict.fromkeys(purposes):
+        event = ConsentEvent(
+            person_id=person_id,
+            purpose=purpose,
+            status=status,
+            occurred_at=occurred_at,
+            source=source,
+            evidence=evidence or None,
+            recorded_by=actor.user_id,
+            recorded_at=now,
+        )
+        session.add(event)
+        session.flush()  # the id is part of the precedence key
+        _apply(session, event)
+        events.append(event)
+    audit.record(
+        session,
+        actor,
+        f"consent_{status}",
+        "person",
+        person_id,
+        f"{', '.join(purposes)} via {source}",
+    )
+    session.commit()
+    return events
+
+
+def record_objection(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    source: str,
+    evidence: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> list[ConsentEvent]:
+    """Art. 21(2): an objection to all direct marketing, including the profiling for it."""
+    return record_consent(
+        session,
+        actor,
+        person_id,
+        ALL_DIRECT_MARKETING,
+        ConsentStatus.OBJECTED,
+        source,
+        evidence,
+        occurred_at,
+    )
+
+
+def current_status(session: Session, person_id: int) -> dict[Purpose, ConsentStatus]:
+    """The status of every purpose for one person; purposes with no event are NEVER_ASKED."""
+    rows = session.execute(
+        select(ConsentState.purpose, ConsentState.status).where(ConsentState.person_id == person_id)
+    ).all()
+    status = {Purpose(p): ConsentStatus(s) for p, s in rows}
+    return {p: status.get(p, ConsentStatus.NEVER_ASKED) for p in Purpose}
+
+
+def history(session: Session, actor: Actor, person_id: int) -> list[ConsentEvent]:
+    """The person's whole consent history, newest first (by the precedence order)."""
+    require(actor, Permission.VIEW_CONSENT)
+    return list(
+        session.scalars(
+            select(ConsentEvent)
+            .where(ConsentEvent.person_id == person_id)
+            .order_by(ConsentEvent.occurred_at.desc(), ConsentEvent.id.desc())
+        )
+    )
+
+
+def status_is(purpose: str, statuses: Iterable[str], person_id: ColumnElement[int]):  # type: ignore[no-untyped-def]
+    """SQL: the person's current status for `purpose` is one of `statuses`."""
+    return (
+        select(ConsentState.person_id)
+        .where(
+            ConsentState.person_id == person_id,
+            ConsentState.purpose == purpose,
+            ConsentState.status.in_(list(statuses)),
+        )
+        .exists()
+    )
+
+
+def may_contact(purpose: str, person_id: ColumnElement[int]):  # type: ignore[no-untyped-def]
+    """SQL: the person may be contacted for `purpose`: the current status is a grant."""
+    return status_is(purpose, [ConsentStatus.GRANTED], person_id)
+
+
+def status_counts(session: Session) -> dict[Purpose, dict[ConsentStatus, int]]:
+    """Persons per purpose and current status; aggregate counts, no personal data."""
+    persons = session.scalar(select(func.count()).select_from(Person)) or 0
+    rows = session.execute(
+        select(ConsentState.purpose, ConsentState.status, func.count()).group_by(
+            ConsentState.purpose, ConsentState.status
+        )
+    ).all()
+    counts: dict[Purpose, dict[ConsentStatus, int]] = {
+        p: dict.fromkeys(ConsentStatus, 0) for p in Purpose
+    }
+    for purpose, status, n in rows:
+        counts[Purpose(purpose)][ConsentStatus(status)] = n
+    for purpose in Purpose:
+        asked = sum(counts[purpose].values())
+        counts[purpose][ConsentStatus.NEVER_ASKED] = persons - asked
+    return counts
+
+
+def granted_without_evidence(purpose: str | None = None) -> ColumnElement[bool]:
+    """SQL condition on ConsentState: a grant whose winning event carries no evidence."""
+    condition = and_(ConsentState.status == ConsentStatus.GRANTED, ~ConsentState.has_evidence)
+    return condition if purpose is None else and_(condition, ConsentState.purpose == purpose)

@@ -1,0 +1,126 @@
+"""Engine and sessions from configuration, migrations, and the embedded SQLite default.
+
+The database URL comes from, in this order: the environment variable REGISTRY_DATABASE_URL,
+`[connections.registry] url` in .streamlit/secrets.toml, or the embedded demo database
+data/registry.db. Only the embedded demo is migrated and seeded automatically.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry import settings
+
+ENV_VAR = "REGISTRY_DATABASE_URL"
+SECRETS_PATH = settings.PROJECT_ROOT / ".streamlit" / "secrets.toml"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str
+    origin: str  # where the URL came from, said in error messages
+
+    @property
+    def is_embedded_demo(self) -> bool:
+        return self.origin == "embedded demo"
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password masked, fit to show on a page."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+def database_config(secrets_path: Path = SECRETS_PATH) -> DatabaseConfig:
+    if url := os.environ.get(ENV_VAR):
+        return DatabaseConfig(url, f"environment variable {ENV_VAR}")
+    if secrets_path.exists():
+        with secrets_path.open("rb") as f:
+            secrets = tomllib.load(f)
+        url = secrets.get("connections", {}).get("registry", {}).get("url")
+        if url:
+            return DatabaseConfig(url, f"[connections.registry] in {secrets_path}")
+    return DatabaseConfig(f"sqlite:///{settings.DEMO_DATABASE_PATH}", "embedded demo")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the one writer
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: pages keep reading objects after the write that returned them.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_is_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def prepare_embedded_demo(
+    config: DatabaseConfig, progress: Callable[[float, str], None] | None = None
+) -> bool:
+    """Create, migrate and seed the embedded demo database if it is new. True if it was made."""
+    if not config.is_embedded_demo or settings.DEMO_DATABASE_PATH.exists():
+        return False
+    from registry import seed  # seeding pulls in Faker; only the first start needs it
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    partial = settings.DEMO_DATABASE_PATH.with_suffix(".partial.db")
+    partial.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{partial}")
+    try:
+        migrate(engine)
+        seed.seed(
+            engine,
+            persons=settings.DEMO_PERSONS,
+            random_seed=settings.DEMO_RANDOM_SEED,
+            demo_accounts=True,
+            progress=progress,
+        )
+    finally:
+        engine.dispose()
+    # A half-seeded file is never left where the app would take it for the demo.
+    partial.replace(settings.DEMO_DATABASE_PATH)
+    return True

@@ -1,0 +1,214 @@
+"""The registry declaration (data/registry.toml) as typed, validated objects.
+
+A bad declaration fails loudly with the key that is wrong, e.g.
+`data/registry.toml: purposes[2].text: missing`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from registry import settings
+from registry.errors import RegistryError
+from registry.vocabulary import TransferMechanism
+
+
+class DeclarationError(RegistryError):
+    pass
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    email: str
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A keyed sentence of the notice: a purpose, data category, data-subject group..."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Purpose(Entry):
+    profiling: bool = False
+    profiling_logic: str = ""
+
+
+@dataclass(frozen=True)
+class RecipientCategory(Entry):
+    countries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something Art. 13/14 requires that the notice lacks, or relies on wrongly."""
+
+    article: str
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Declaration:
+    registry_name: str
+    controller: Party
+    contact: Party
+    purposes: tuple[Purpose, ...]
+    data_categories: tuple[Entry, ...]
+    data_subjects: tuple[Entry, ...]
+    sources: tuple[str, ...]
+    recipient_categories: tuple[RecipientCategory, ...]
+    third_countries: tuple[str, ...]
+    declared_safeguards: tuple[str, ...]
+    retention_period: str
+    retention_criteria: str
+    rights: dict[str, bool]
+    request_form: str
+    supervisory_authority: Party
+    supervisory_authority_website: str
+    legal_bases: tuple[str, ...]
+    gaps: tuple[Gap, ...]
+
+    @property
+    def declared_countries(self) -> frozenset[str]:
+        return frozenset(c for cat in self.recipient_categories for c in cat.countries)
+
+    @property
+    def profiling_purposes(self) -> tuple[Purpose, ...]:
+        return tuple(p for p in self.purposes if p.profiling)
+
+
+class _Reader:
+    """Reads one TOML table, naming the exact key in every error."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise DeclarationError(f"{where}: expected a table")
+        self.data, self.where = data, where
+
+    def _path(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def table(self, key: str) -> _Reader:
+        if key not in self.data:
+            raise DeclarationError(f"{self._path(key)}: missing")
+        return _Reader(self.data[key], self._path(key))
+
+    def text(self, key: str, *, required: bool = True, default: str = "") -> str:
+        value = self.data.get(key, None if required else default)
+        if value is None:
+            raise DeclarationError(f"{self._path(key)}: missing")
+        if not isinstance(value, str):
+            raise DeclarationError(f"{self._path(key)}: expected text, got {value!r}")
+        if required and not value.strip():
+            raise DeclarationError(f"{self._path(key)}: empty")
+        return value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise DeclarationError(f"{self._path(key)}: expected true or false, got {value!r}")
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise DeclarationError(f"{self._path(key)}: expected a list of text")
+        return tuple(value)
+
+    def tables(self, key: str) -> list[_Reader]:
+        value = self.data.get(key)
+        if not isinstance(value, list) or not value:
+            raise DeclarationError(f"{self._path(key)}: expected at least one [[{key}]] entry")
+        return [_Reader(item, f"{self._path(key)}[{i}]") for i, item in enumerate(value)]
+
+
+def _party(r: _Reader) -> Party:
+    return Party(r.text("name"), r.text("email", required=False), r.text("address", required=False))
+
+
+def _country_codes(r: _Reader, key: str) -> tuple[str, ...]:
+    codes = r.texts(key)
+    for code in codes:
+        if len(code) != 2 or not code.isupper():
+            raise DeclarationError(f"{r._path(key)}: {code!r} is not an ISO 3166 country code")
+    return codes
+
+
+def parse(data: dict[str, Any], where: str = "") -> Declaration:
+    root = _Reader(data, where)
+    transfers = root.table("transfers")
+    safeguards = transfers.texts("declared_safeguards")
+    known = {m.value for m in TransferMechanism} | {"scc"}
+    for s in safeguards:
+        if s not in known:
+            raise DeclarationError(
+                f"{transfers._path('declared_safeguards')}: unknown safeguard {s!r}"
+            )
+    retention, rights = root.table("retention"), root.table("rights")
+    authority = root.table("supervisory_authority")
+    return Declaration(
+        registry_name=root.table("registry").text("name"),
+        controller=_party(root.table("controller")),
+        contact=_party(root.table("contact")),
+        purposes=tuple(
+            Purpose(
+                r.text("key"),
+                r.text("text"),
+                r.flag("profiling"),
+                r.text("profiling_logic", required=False),
+            )
+            for r in root.tables("purposes")
+        ),
+        data_categories=tuple(
+            Entry(r.text("key"), r.text("text")) for r in root.tables("data_categories")
+        ),
+        data_subjects=tuple(
+            Entry(r.text("key"), r.text("text")) for r in root.tables("data_subjects")
+        ),
+        sources=root.table("sources").texts("regular"),
+        recipient_categories=tuple(
+            RecipientCategory(r.text("key"), r.text("text"), _country_codes(r, "countries"))
+            for r in root.tables("recipient_categories")
+        ),
+        third_countries=_country_codes(transfers, "third_countries"),
+        declared_safeguards=safeguards,
+        retention_period=retention.text("period", required=False),
+        retention_criteria=retention.text("criteria", required=False),
+        rights={k: rights.flag(k) for k, v in rights.data.items() if isinstance(v, bool)},
+        request_form=rights.text("request_form"),
+        supervisory_authority=_party(authority),
+        supervisory_authority_website=authority.text("website"),
+        legal_bases=root.table("legal_bases").texts("declared"),
+        gaps=tuple(
+            Gap(r.text("article"), r.text("key"), r.text("text")) for r in root.tables("gaps")
+        ),
+    )
+
+
+def load(path: Path = settings.DECLARATION_PATH) -> Declaration:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError as e:
+        raise DeclarationError(f"{path}: the registry declaration is missing") from e
+    except tomllib.TOMLDecodeError as e:
+        raise DeclarationError(f"{path}: not valid TOML: {e}") from e
+    try:
+        return parse(data)
+    except DeclarationError as e:
+        raise DeclarationError(f"{path.name}: {e}") from None
+
+
+@cache
+def declaration() -> Declaration:
+    """The declaration as shipped; read once per process."""
+    return load()

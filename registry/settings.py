@@ -1,0 +1,49 @@
+"""Every limit and threshold of the registry, in one place (Datasette's habit).
+
+Pages and domain modules import these names; none of them hard-codes a number.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+# The controller is Finnish: receipt dates and "today" are read in Helsinki time.
+REGISTRY_TZ = ZoneInfo("Europe/Helsinki")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEMO_DATABASE_PATH = DATA_DIR / "registry.db"
+DECLARATION_PATH = DATA_DIR / "registry.toml"
+
+# The embedded demo: how big it is and how it is seeded.
+DEMO_PERSONS = 2_000
+DEMO_RANDOM_SEED = 2026
+
+# Sign-in (issue 3): five failures lock an account for 15 minutes; 30 minutes idle ends a session.
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT_PERIOD = timedelta(minutes=15)
+IDLE_TIMEOUT = timedelta(minutes=30)
+MIN_PASSWORD_LENGTH = 12
+
+# Tables and exports.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+SEARCH_RESULTS = 20
+EXPORT_BATCH_ROWS = 5_000
+AUDIT_EXPORT_MAX_ROWS = 100_000
+
+# Caches: bounded, and short enough that a write elsewhere is seen soon.
+CACHE_TTL_SECONDS = 300
+CACHE_MAX_ENTRIES = 64
+
+# Free text: nothing unbounded is stored.
+MAX_NAME_LENGTH = 100
+MAX_SHORT_TEXT = 200
+MAX_LONG_TEXT = 2_000
+
+# Requests queue colouring (issue 6).
+DUE_SOON_DAYS = 7
+
+# Backups (issue 10).
+BACKUP_MAX_AGE = timedelta(hours=24)
+BACKUP_DIR = DATA_DIR / "backups"

@@ -1,0 +1,151 @@
+"""The registry's own words, as enumerations stored by value in the database."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    MARKETING = "marketing"
+    COMPLIANCE = "compliance"
+    ADMINISTRATOR = "administrator"
+
+
+class Relationship(StrEnum):
+    """How a person is connected to the controller (the notice's "data content")."""
+
+    CUSTOMER_CONTACT = "customer_contact"
+    SERVICE_USER = "service_user"
+    OTHER_CONNECTION = "other_connection"
+    MARKETING_OPT_IN = "marketing_opt_in"
+
+
+class Purpose(StrEnum):
+    """Consent purposes: the direct-marketing channels, and profiling for targeting."""
+
+    NEWSLETTER = "newsletter"
+    EMAIL_MARKETING = "email_marketing"
+    IN_APP_MESSAGES = "in_app_messages"
+    EVENTS = "events"
+    PHONE = "phone"
+    POST = "post"
+    PROFILING = "profiling"
+
+
+class Channel(StrEnum):
+    """A marketing channel a target list is exported for; each is governed by one purpose."""
+
+    EMAIL = "email"
+    NEWSLETTER = "newsletter"
+    IN_APP = "in_app"
+    PHONE = "phone"
+    POST = "post"
+    EVENTS = "events"
+
+    @property
+    def purpose(self) -> Purpose:
+        return CHANNEL_PURPOSE[self]
+
+
+CHANNEL_PURPOSE: dict[Channel, Purpose] = {
+    Channel.EMAIL: Purpose.EMAIL_MARKETING,
+    Channel.NEWSLETTER: Purpose.NEWSLETTER,
+    Channel.IN_APP: Purpose.IN_APP_MESSAGES,
+    Channel.PHONE: Purpose.PHONE,
+    Channel.POST: Purpose.POST,
+    Channel.EVENTS: Purpose.EVENTS,
+}
+
+
+class ConsentStatus(StrEnum):
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"  # Art. 7(3)
+    OBJECTED = "objected"  # Art. 21(2): a direct-marketing prohibition
+    NEVER_ASKED = "never_asked"  # no event at all; never stored as an event
+
+
+# At equal timestamps the more protective event wins (see registry.consent).
+CONSENT_PRECEDENCE: dict[str, int] = {
+    ConsentStatus.GRANTED: 0,
+    ConsentStatus.WITHDRAWN: 1,
+    ConsentStatus.OBJECTED: 2,
+}
+
+
+class ConsentSource(StrEnum):
+    LETTER = "letter"
+    EMAIL = "email"
+    WEB_FORM = "web_form"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    APP = "app"
+    EVENT = "event"
+
+
+class ActivityKind(StrEnum):
+    WEBSITE_VISIT = "website_visit"
+    NEWSLETTER_OPEN = "newsletter_open"
+    NEWSLETTER_CLICK = "newsletter_click"
+    EVENT_PARTICIPATION = "event_participation"
+    CUSTOMER_SERVICE_CONTACT = "customer_service_contact"
+    APP_USE = "app_use"
+
+
+class OrganisationKind(StrEnum):
+    CUSTOMER = "customer"
+    DEALER = "dealer"
+    PARTNER = "partner"
+
+
+class RequestKind(StrEnum):
+    ACCESS = "access"  # Art. 15
+    RECTIFICATION = "rectification"  # Art. 16
+    OBJECTION = "objection"  # Art. 21: objection to direct marketing
+    ERASURE = "erasure"  # Art. 17
+    RESTRICTION = "restriction"  # Art. 18
+
+
+class RequestChannel(StrEnum):
+    """The notice demands requests in writing."""
+
+    LETTER = "letter"
+    EMAIL = "email"
+    WEB_FORM = "web_form"
+
+
+class RequestStatus(StrEnum):
+    RECEIVED = "received"
+    VERIFIED = "verified"
+    EXTENDED = "extended"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.VERIFIED, RequestStatus.EXTENDED)
+
+
+class RecipientKind(StrEnum):
+    DEALER = "dealer"
+    SUBCONTRACTOR = "subcontractor"
+    PROCESSOR = "processor"
+
+
+class TransferMechanism(StrEnum):
+    """The basis relied on for a transfer outside the EU/EEA (Chapter V GDPR)."""
+
+    NOT_NEEDED = "not_needed"  # inside the EU/EEA
+    ADEQUACY = "adequacy"
+    DPF = "dpf"  # EU-US Data Privacy Framework, certified organisations only
+    SCC_2021 = "scc_2021"  # Decision 2021/914
+    BCR = "bcr"
+    ART49_DEROGATION = "art49_derogation"
+    PRIVACY_SHIELD = "privacy_shield"  # invalid since 16 July 2020 (C-311/18)
+    SCC_PRE_2021 = "scc_pre_2021"  # expired 27 December 2022
+    NONE = "none"
+
+
+class DataCategory(StrEnum):
+    """The notice's four information categories."""
+
+    BASIC = "basic"
+    CUSTOMER_RELATIONSHIP = "customer_relationship"
+    SERVICE_USER = "service_user"
+    TRANSACTIONS = "transactions"
