@@ -124,3 +124,26 @@ def prepare_embedded_demo(
     # A half-seeded file is never left where the app would take it for the demo.
     partial.replace(settings.DEMO_DATABASE_PATH)
     return True
+
+
+def database_problem(engine: Engine, config: DatabaseConfig) -> str | None:
+    """What is wrong with the configured database, in words fit for the page; None if fine."""
+    where = f"{config.safe_url} (from {config.origin})"
+    try:
+        current = schema_is_current(engine)
+    except Exception as e:  # any driver error: the page explains instead of a traceback
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:300]
+        return (
+            f"Cannot reach the registry database {where}.\n\n"
+            f"What failed: {type(e).__name__}: {reason}\n\n"
+            "What to check: that the database server is running and reachable from this "
+            "machine, that the URL, user name and password are right, and that the database "
+            "exists."
+        )
+    if not current:
+        return (
+            f"The registry database {where} is reachable, but its schema is not at the newest "
+            "revision. An operator should run `python -m registry migrate` against it; the "
+            "dashboard never migrates a configured database on its own."
+        )
+    return None

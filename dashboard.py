@@ -1,0 +1,165 @@
+"""Entry point: page config, the database check, sign-in, and navigation built from the role.
+
+Run with `streamlit run dashboard.py`. Pages a role may not use are never handed to
+st.navigation, so their URLs do not resolve for that role.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.exc import DBAPIError
+
+import widgets
+from navigation import pages_for
+from registry import auth, db, settings
+from registry.auth import Actor
+from registry.errors import SignInRefused
+from registry.models import utcnow
+
+
+def prepare_database(config: db.DatabaseConfig) -> None:
+    """First start of the embedded demo: create, migrate and seed it, with a progress bar."""
+    if config.is_embedded_demo and not settings.DEMO_DATABASE_PATH.exists():
+        bar = st.progress(0.0, text="Creating the embedded demo database…")
+        db.prepare_embedded_demo(config, lambda f, m: bar.progress(min(f, 1.0), text=m))
+        bar.empty()
+    if not st.session_state.get("database_checked"):
+        if problem := db.database_problem(widgets.engine(), config):
+            st.title("The registry database is not available")
+            st.error(problem, icon=":material/database:")
+            st.stop()
+        st.session_state["database_checked"] = True
+
+
+def sign_out(reason: str | None = None) -> None:
+    current = st.session_state.get(widgets.ACTOR_KEY)
+    if current is not None:
+        from registry import audit
+
+        with widgets.session() as s:
+            audit.record(s, current, "sign_out", "app_user", current.user_id, reason or "")
+            s.commit()
+    for key in (widgets.USER_ID_KEY, widgets.ACTOR_KEY, widgets.LAST_ACTIVITY_KEY):
+        st.session_state.pop(key, None)
+    if reason:
+        st.session_state["sign_in_notice"] = reason
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def sign_in_view() -> None:
+    st.title("Click2Contract registry")
+    st.caption("Customer and marketing registry dashboard. Only designated persons may sign in.")
+    if notice := st.session_state.pop("sign_in_notice", None):
+        st.info(notice, icon=":material/schedule:")
+    if oidc_configured():
+        if not st.user.is_logged_in:
+            st.button("Sign in with your organisation account", on_click=st.login, type="primary")
+            return
+        with widgets.session() as s:
+            try:
+                actor = auth.sign_in_external(s, str(st.user.email))
+            except SignInRefused as e:
+                st.error(str(e))
+                st.button("Sign out", on_click=st.logout)
+                return
+        start_session(actor)
+        st.rerun()
+    with st.form("sign_in", enter_to_submit=True):
+        username = st.text_input("Username", max_chars=100, autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", max_chars=200, autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with widgets.session() as s:
+            try:
+                actor = auth.sign_in(s, username, password)
+            except SignInRefused as e:
+                st.error(str(e), icon=":material/lock:")
+            else:
+                start_session(actor)
+                st.rerun()
+    if widgets.database().is_embedded_demo:
+        from registry.seed import DEMO_ACCOUNTS
+
+        with st.container(border=True):
+            st.markdown("**Demo accounts** (embedded demo database only; all data is synthetic)")
+            st.table(
+                {
+                    "Username": [a[0] for a in DEMO_ACCOUNTS],
+                    "Role": [a[2] for a in DEMO_ACCOUNTS],
+                    "Password": [a[3] for a in DEMO_ACCOUNTS],
+                }
+            )
+
+
+def start_session(actor: Actor) -> None:
+    st.session_state[widgets.USER_ID_KEY] = actor.user_id
+    st.session_state[widgets.ACTOR_KEY] = actor
+    st.session_state[widgets.LAST_ACTIVITY_KEY] = utcnow()
+
+
+def signed_in_actor() -> Actor | None:
+    """The signed-in user, re-read from the database; ends idle or deactivated sessions."""
+    user_id = st.session_state.get(widgets.USER_ID_KEY)
+    if user_id is None:
+        return None
+    last = st.session_state.get(widgets.LAST_ACTIVITY_KEY)
+    if last is None or auth.session_expired(last):
+        sign_out(
+            f"You were signed out after {settings.IDLE_TIMEOUT.seconds // 60} minutes "
+            "without activity."
+        )
+        return None
+    with widgets.session() as s:
+        actor = auth.current_actor(s, user_id)
+    if actor is None:
+        sign_out("Your account is no longer active.")
+        return None
+    st.session_state[widgets.ACTOR_KEY] = actor
+    st.session_state[widgets.LAST_ACTIVITY_KEY] = utcnow()
+    return actor
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="Click2Contract registry",
+        page_icon=":material/shield_person:",
+        layout="wide",
+    )
+    config = widgets.database()
+    prepare_database(config)
+    actor = signed_in_actor()
+    if actor is None:
+        st.navigation(
+            [st.Page(sign_in_view, title="Sign in", url_path="sign-in")], position="hidden"
+        ).run()
+        return
+    with st.sidebar:
+        st.markdown(f"**{actor.display_name or actor.username}**  \n{actor.role.capitalize()}")
+        if st.button("Sign out", icon=":material/logout:"):
+            sign_out()
+            if oidc_configured():
+                st.logout()
+            st.rerun()
+        if config.is_embedded_demo:
+            st.caption("Embedded demo database: synthetic data.")
+    page = st.navigation(pages_for(actor))
+    try:
+        page.run()
+    except DBAPIError as e:
+        st.session_state.pop("database_checked", None)
+        st.error(
+            db.database_problem(widgets.engine(), config)
+            or f"The database refused the request: {type(e.orig).__name__}. Try again.",
+            icon=":material/database:",
+        )
+
+
+main()

@@ -1,0 +1,9 @@
+"""Audit trail (being built)."""
+
+import streamlit as st
+
+import widgets
+from registry.auth import Permission
+
+actor = widgets.require_page(Permission.VIEW_AUDIT)
+st.title("Audit trail")

@@ -1,0 +1,9 @@
+"""Consent (being built)."""
+
+import streamlit as st
+
+import widgets
+from registry.auth import Permission
+
+actor = widgets.require_page(Permission.VIEW_CONSENT)
+st.title("Consent")

@@ -1,0 +1,9 @@
+"""Disclosures (being built)."""
+
+import streamlit as st
+
+import widgets
+from registry.auth import Permission
+
+actor = widgets.require_page(Permission.VIEW_DISCLOSURES)
+st.title("Disclosures")

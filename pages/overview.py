@@ -1,0 +1,82 @@
+"""Overview: the registry at a glance, in aggregate numbers only."""
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+import widgets
+from registry import overview
+from registry.auth import Permission
+
+actor = widgets.require_page(Permission.VIEW_OVERVIEW)
+st.title("Overview")
+st.caption("Click2Contract Oy's customer and marketing registry, as of today.")
+
+
+@widgets.cached
+def figures(_actor_key: str) -> overview.Overview:
+    with widgets.session() as s:
+        return overview.overview(s, actor)
+
+
+o = figures(actor.role)  # aggregates only: the same for everyone of a role
+
+row1 = st.columns(3)
+with row1[0]:
+    added = pd.DataFrame(o.persons_added_per_month, columns=["month", "persons"])
+    widgets.metric_card(
+        "Persons in the registry",
+        f"{o.persons:,}",
+        px.bar(added, x="month", y="persons") if not added.empty else None,
+        help="Data subjects; the chart shows persons added per month over the last year.",
+    )
+with row1[1]:
+    by_status = pd.DataFrame(list(o.open_requests_by_status.items()), columns=["status", "n"])
+    widgets.metric_card(
+        "Open data-subject requests",
+        o.open_requests,
+        px.bar(by_status, x="status", y="n") if not by_status.empty else None,
+    )
+with row1[2]:
+    by_kind = pd.DataFrame(list(o.overdue_by_kind.items()), columns=["kind", "n"])
+    widgets.metric_card(
+        "Overdue requests",
+        o.overdue_requests,
+        px.bar(by_kind, x="kind", y="n", color_discrete_sequence=["#d62728"])
+        if not by_kind.empty
+        else None,
+        help="Open requests past their Art. 12(3) due date.",
+        delta="act now" if o.overdue_requests else None,
+        delta_color="inverse",
+    )
+
+row2 = st.columns(3)
+with row2[0]:
+    coverage = pd.DataFrame(
+        [(p.value.replace("_", " "), share) for p, share in o.consent_coverage.items()],
+        columns=["purpose", "share"],
+    )
+    best = max(o.consent_coverage.values(), default=0.0)
+    widgets.metric_card(
+        "Consent coverage (best purpose)",
+        f"{best:.0%}",
+        px.bar(coverage, x="share", y="purpose", orientation="h", range_x=[0, 1]),
+        help="Share of persons whose current status for each purpose is a grant.",
+    )
+with row2[1]:
+    per_day = pd.DataFrame(o.disclosures_per_day, columns=["day", "n"])
+    widgets.metric_card(
+        "Disclosures in the last 30 days",
+        o.disclosures_last_30_days,
+        px.area(per_day, x="day", y="n") if not per_day.empty else None,
+    )
+with row2[2]:
+    widgets.metric_card(
+        "Third-country recipients without a valid basis",
+        len(o.transfer_problems),
+        help="Recipients outside the EU/EEA whose transfer mechanism is not valid today.",
+        delta="review" if o.transfer_problems else None,
+        delta_color="inverse",
+    )
+    for p in o.transfer_problems:
+        st.markdown(f"- **{p.name}** ({p.country}): {p.problem}")

@@ -1,0 +1,9 @@
+"""Persons (being built)."""
+
+import streamlit as st
+
+import widgets
+from registry.auth import Permission
+
+actor = widgets.require_page(Permission.VIEW_PERSON)
+st.title("Persons")
