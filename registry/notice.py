@@ -183,7 +183,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         declared_safeguards=safeguards,
         retention_period=retention.text("period", required=False),
         retention_criteria=retention.text("criteria", required=False),
-        rights={k: rights.flag(k) for k, v in rights.data.items() if isinstance(v, bool)},
+        rights={k: rights.flag(k) for k in rights.data if k != "request_form"},
         request_form=rights.text("request_form"),
         supervisory_authority=_party(authority),
         supervisory_authority_website=authority.text("website"),
