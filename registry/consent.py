@@ -14,15 +14,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
 from registry.auth import Actor, Permission, require
 from registry.errors import NotFound, ValidationError
-from registry.models import ConsentEvent, ConsentState, Person, utcnow
-from registry.vocabulary import CONSENT_PRECEDENCE, ConsentSource, ConsentStatus, Purpose
+from registry.models import AppUser, ConsentEvent, ConsentState, Person, utcnow
+from registry.persons import PersonMatch
+from registry.sqlfunctions import month_of
+from registry.vocabulary import (
+    CONSENT_PRECEDENCE,
+    ConsentSource,
+    ConsentStatus,
+    Purpose,
+    Relationship,
+)
 
 # An objection to direct marketing (Art. 21(2)) covers every channel and the profiling
 # done for it.
@@ -32,6 +41,12 @@ ALL_DIRECT_MARKETING: tuple[Purpose, ...] = tuple(Purpose)
 def precedence(occurred_at: dt.datetime, status: str, event_id: int) -> tuple:  # type: ignore[type-arg]
     """Sort key of an event: the greatest key is the current status."""
     return (occurred_at, CONSENT_PRECEDENCE[status], event_id)
+
+
+# The same order in SQL, so a listed history shows the winning event first at a tie.
+_precedence_rank = case(
+    {str(k): v for k, v in CONSENT_PRECEDENCE.items()}, value=ConsentEvent.status
+)
 
 
 def _apply(session: Session, event: ConsentEvent) -> None:
@@ -178,7 +193,9 @@ def history(session: Session, actor: Actor, person_id: int) -> list[ConsentEvent
         session.scalars(
             select(ConsentEvent)
             .where(ConsentEvent.person_id == person_id)
-            .order_by(ConsentEvent.occurred_at.desc(), ConsentEvent.id.desc())
+            .order_by(
+                ConsentEvent.occurred_at.desc(), _precedence_rank.desc(), ConsentEvent.id.desc()
+            )
         )
     )
 
@@ -224,3 +241,331 @@ def granted_without_evidence(purpose: str | None = None) -> ColumnElement[bool]:
     """SQL condition on ConsentState: a grant whose winning event carries no evidence."""
     condition = and_(ConsentState.status == ConsentStatus.GRANTED, ~ConsentState.has_evidence)
     return condition if purpose is None else and_(condition, ConsentState.purpose == purpose)
+
+
+# --- the consent page: labels, aggregate figures, missing evidence, one person's history ---
+
+PURPOSE_LABELS: dict[str, str] = {
+    Purpose.NEWSLETTER: "Newsletter",
+    Purpose.EMAIL_MARKETING: "Email marketing",
+    Purpose.IN_APP_MESSAGES: "In-app messages",
+    Purpose.EVENTS: "Events",
+    Purpose.PHONE: "Phone",
+    Purpose.POST: "Post",
+    Purpose.PROFILING: "Profiling for targeting",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    ConsentStatus.GRANTED: "Granted",
+    ConsentStatus.WITHDRAWN: "Withdrawn",
+    ConsentStatus.OBJECTED: "Objected",
+    ConsentStatus.NEVER_ASKED: "Never asked",
+}
+
+SOURCE_LABELS: dict[str, str] = {
+    ConsentSource.LETTER: "Letter",
+    ConsentSource.EMAIL: "Email",
+    ConsentSource.WEB_FORM: "Web form",
+    ConsentSource.PHONE: "Phone",
+    ConsentSource.IN_PERSON: "In person",
+    ConsentSource.APP: "App",
+    ConsentSource.EVENT: "Event",
+}
+
+RELATIONSHIP_LABELS: dict[str, str] = {
+    Relationship.CUSTOMER_CONTACT: "Customer contact",
+    Relationship.SERVICE_USER: "Service user",
+    Relationship.OTHER_CONNECTION: "Other connection",
+    Relationship.MARKETING_OPT_IN: "Marketing opt-in",
+}
+
+# How a person tells staff directly; the app and events record their own consents.
+STAFF_SOURCES: tuple[ConsentSource, ...] = (
+    ConsentSource.LETTER,
+    ConsentSource.EMAIL,
+    ConsentSource.WEB_FORM,
+    ConsentSource.PHONE,
+    ConsentSource.IN_PERSON,
+)
+
+OPT_OUTS = (ConsentStatus.WITHDRAWN, ConsentStatus.OBJECTED)
+
+
+def moment_of(day: dt.date, status: str, now: dt.datetime | None = None) -> dt.datetime:
+    """The timestamp of an event that a user dated by its Helsinki day.
+
+    Today means now. An earlier day has no time of day, so it is read the protective way:
+    a grant at the day's first moment, a withdrawal or objection at its last, so a dated
+    grant never overrides an opt-out made on the same day. A future day stays in the future
+    and is refused by the validation.
+    """
+    now = now or utcnow()
+    today = now.astimezone(settings.REGISTRY_TZ).date()
+    if day == today:
+        return now
+    if status in OPT_OUTS and day < today:
+        return dt.datetime.combine(day, dt.time.max, settings.REGISTRY_TZ).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time(), settings.REGISTRY_TZ).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class MonthlyChanges:
+    month: str  # "2026-03", UTC
+    granted: int  # opt-ins
+    withdrawn: int
+    objected: int
+
+    @property
+    def opt_outs(self) -> int:
+        return self.withdrawn + self.objected
+
+
+def _month_starts(today: dt.date, months: int) -> list[dt.date]:
+    first = today.replace(day=1)
+    starts = []
+    for _ in range(months):
+        starts.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return starts[::-1]
+
+
+def changes_per_month(
+    session: Session,
+    actor: Actor,
+    purpose: str | None = None,
+    months: int = settings.CONSENT_TREND_MONTHS,
+    today: dt.date | None = None,
+) -> list[MonthlyChanges]:
+    """Consent events per month over the last `months` months, oldest first, zero-filled.
+
+    Counted in SQL over the events (a person withdrawing three purposes counts three times),
+    for one purpose or all.
+    """
+    require(actor, Permission.VIEW_CONSENT)
+    starts = _month_starts(today or utcnow().date(), months)
+    since = dt.datetime.combine(starts[0], dt.time(), dt.UTC)
+    month = month_of(ConsentEvent.occurred_at).label("month")
+    query = (
+        select(month, ConsentEvent.status, func.count())
+        .where(ConsentEvent.occurred_at >= since)
+        .group_by(month, ConsentEvent.status)
+    )
+    if purpose is not None:
+        query = query.where(ConsentEvent.purpose == purpose)
+    counts = {(m, s): n for m, s, n in session.execute(query)}
+    result = []
+    for start in starts:
+        key = start.strftime("%Y-%m")
+        result.append(
+            MonthlyChanges(
+                key,
+                counts.get((key, ConsentStatus.GRANTED.value), 0),
+                counts.get((key, ConsentStatus.WITHDRAWN.value), 0),
+                counts.get((key, ConsentStatus.OBJECTED.value), 0),
+            )
+        )
+    return result
+
+
+def status_by_source(
+    session: Session, actor: Actor, purpose: str
+) -> dict[str, dict[ConsentStatus, int]]:
+    """Persons per source of their current event and status, for one purpose."""
+    require(actor, Permission.VIEW_CONSENT)
+    rows = session.execute(
+        select(ConsentEvent.source, ConsentState.status, func.count())
+        .join(ConsentEvent, ConsentEvent.id == ConsentState.event_id)
+        .where(ConsentState.purpose == purpose)
+        .group_by(ConsentEvent.source, ConsentState.status)
+    ).all()
+    result: dict[str, dict[ConsentStatus, int]] = {}
+    for source, status, n in rows:
+        result.setdefault(source, {})[ConsentStatus(status)] = n
+    return result
+
+
+def status_by_relationship(
+    session: Session, actor: Actor, purpose: str
+) -> dict[str, dict[ConsentStatus, int]]:
+    """Persons per relationship type and current status for one purpose, never asked included."""
+    require(actor, Permission.VIEW_CONSENT)
+    persons = dict(
+        session.execute(
+            select(Person.relationship, func.count()).group_by(Person.relationship)
+        ).all()
+    )
+    rows = session.execute(
+        select(Person.relationship, ConsentState.status, func.count())
+        .join(Person, Person.id == ConsentState.person_id)
+        .where(ConsentState.purpose == purpose)
+        .group_by(Person.relationship, ConsentState.status)
+    ).all()
+    result: dict[str, dict[ConsentStatus, int]] = {
+        r: dict.fromkeys(ConsentStatus, 0) for r in persons
+    }
+    for relationship, status, n in rows:
+        result[relationship][ConsentStatus(status)] = n
+    for relationship, total in persons.items():
+        asked = sum(result[relationship].values())
+        result[relationship][ConsentStatus.NEVER_ASKED] = total - asked
+    return result
+
+
+def missing_evidence_counts(session: Session, actor: Actor) -> dict[Purpose, int]:
+    """Current grants whose winning event carries no evidence, per purpose."""
+    require(actor, Permission.VIEW_CONSENT)
+    rows = dict(
+        session.execute(
+            select(ConsentState.purpose, func.count())
+            .where(granted_without_evidence())
+            .group_by(ConsentState.purpose)
+        ).all()
+    )
+    return {p: rows.get(p.value, 0) for p in Purpose}
+
+
+@dataclass(frozen=True)
+class UnprovenGrant:
+    purpose: Purpose
+    occurred_at: dt.datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class MissingEvidence:
+    person: PersonMatch
+    grants: list[UnprovenGrant]
+
+
+@dataclass(frozen=True)
+class MissingEvidencePage:
+    total: int  # persons, over all pages
+    rows: list[MissingEvidence]
+
+
+def _person_match(p: Person) -> PersonMatch:
+    return PersonMatch(
+        p.id,
+        f"{p.first_name} {p.last_name}",
+        p.email,
+        p.username,
+        p.organisation.name if p.organisation else None,
+        p.city,
+        p.relationship,
+    )
+
+
+def persons_missing_evidence(
+    session: Session,
+    actor: Actor,
+    purpose: str | None = None,
+    *,
+    limit: int = settings.PAGE_SIZE,
+    offset: int = 0,
+) -> MissingEvidencePage:
+    """Persons with a current grant that has no evidence (Art. 7(1)), by name, one page."""
+    require(actor, Permission.VIEW_CONSENT)
+    condition = granted_without_evidence(purpose)
+    total = (
+        session.scalar(select(func.count(func.distinct(ConsentState.person_id))).where(condition))
+        or 0
+    )
+    has_unproven = (
+        select(ConsentState.person_id)
+        .where(ConsentState.person_id == Person.id, condition)
+        .exists()
+    )
+    persons = list(
+        session.scalars(
+            select(Person)
+            .where(has_unproven)
+            .order_by(Person.last_name, Person.first_name, Person.id)
+            .limit(min(limit, settings.MAX_PAGE_SIZE))
+            .offset(offset)
+        ).unique()
+    )
+    grants: dict[int, list[UnprovenGrant]] = {p.id: [] for p in persons}
+    rows = session.execute(
+        select(
+            ConsentState.person_id,
+            ConsentState.purpose,
+            ConsentState.occurred_at,
+            ConsentEvent.source,
+        )
+        .join(ConsentEvent, ConsentEvent.id == ConsentState.event_id)
+        .where(ConsentState.person_id.in_(list(grants)), condition)
+        .order_by(ConsentState.person_id, ConsentState.purpose)
+    )
+    for person_id, grant_purpose, occurred_at, source in rows:
+        grants[person_id].append(UnprovenGrant(Purpose(grant_purpose), occurred_at, source))
+    return MissingEvidencePage(
+        total, [MissingEvidence(_person_match(p), grants[p.id]) for p in persons]
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One consent event as the person lookup shows it."""
+
+    event_id: int
+    occurred_at: dt.datetime
+    purpose: Purpose
+    status: ConsentStatus
+    source: str
+    evidence: str | None
+    recorded_by: str | None  # the dashboard user, or None for imported events
+    recorded_at: dt.datetime
+    in_effect: bool  # the event is the current status of its purpose
+
+
+@dataclass(frozen=True)
+class PersonConsent:
+    person: PersonMatch
+    status: dict[Purpose, ConsentStatus]
+    history: list[HistoryEntry]  # newest first
+
+
+def person_consent(session: Session, actor: Actor, person_id: int) -> PersonConsent:
+    """One person's current status per purpose and whole history, not audited (see open_person)."""
+    require(actor, Permission.VIEW_CONSENT)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"No person with id {person_id}.")
+    events = history(session, actor, person_id)
+    user_ids = {e.recorded_by for e in events if e.recorded_by is not None}
+    users = dict(
+        session.execute(
+            select(AppUser.id, AppUser.display_name).where(AppUser.id.in_(list(user_ids)))
+        ).all()
+        if user_ids
+        else []
+    )
+    in_effect = set(
+        session.scalars(select(ConsentState.event_id).where(ConsentState.person_id == person_id))
+    )
+    return PersonConsent(
+        _person_match(person),
+        current_status(session, person_id),
+        [
+            HistoryEntry(
+                e.id,
+                e.occurred_at,
+                Purpose(e.purpose),
+                ConsentStatus(e.status),
+                e.source,
+                e.evidence,
+                users.get(e.recorded_by) if e.recorded_by is not None else None,
+                e.recorded_at,
+                e.id in in_effect,
+            )
+            for e in events
+        ],
+    )
+
+
+def open_person(session: Session, actor: Actor, person_id: int) -> PersonConsent:
+    """Show a person's consent detail: a view of one person's data, so it is audited."""
+    detail = person_consent(session, actor, person_id)
+    audit.record(session, actor, "view_consent_history", "person", person_id)
+    session.commit()
+    return detail

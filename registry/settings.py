@@ -41,6 +41,9 @@ MAX_NAME_LENGTH = 100
 MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 2_000
 
+# Consent page (issue 5): how many months the opt-in/opt-out chart covers.
+CONSENT_TREND_MONTHS = 24
+
 # Requests queue colouring (issue 6).
 DUE_SOON_DAYS = 7
 
