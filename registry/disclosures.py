@@ -1,19 +1,62 @@
-"""Disclosures: what went to which recipient, when, why, and whose data (per-person rows)."""
+"""Disclosures: what went to which recipient, when, why, and whose data (per-person rows).
+
+The log page filters, counts, pages and groups in SQL: the per-person table reaches millions
+of rows, the disclosure table itself tens of thousands at most.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import batched
+from itertools import islice
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, String, cast, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
-from registry import settings
+from registry import audit, deadlines, settings
 from registry.auth import Actor, Permission, require
-from registry.models import DisclosedPerson, Disclosure, Recipient
-from registry.transfers import in_eea
+from registry.errors import NotFound, ValidationError
+from registry.models import (
+    AppUser,
+    DisclosedPerson,
+    Disclosure,
+    Organisation,
+    Person,
+    Recipient,
+    Segment,
+    utcnow,
+)
+from registry.recipients import status_of
+from registry.sqlfunctions import month_of
+from registry.transfers import EEA, in_eea
+from registry.vocabulary import DataCategory
+
+# The notice's four information categories, as the pages name them.
+CATEGORY_LABELS: dict[str, str] = {
+    DataCategory.BASIC: "Basic information",
+    DataCategory.CUSTOMER_RELATIONSHIP: "Customer relationship",
+    DataCategory.SERVICE_USER: "Service-user data",
+    DataCategory.TRANSACTIONS: "Transactions and behaviour",
+}
+
+# The lawful bases of Art. 6(1) a disclosure by hand may rest on.
+LEGAL_BASES: dict[str, str] = {
+    "consent": "Consent, Art. 6(1)(a)",
+    "contract": "Contract, Art. 6(1)(b)",
+    "legal_obligation": "Legal obligation, Art. 6(1)(c)",
+    "vital_interests": "Vital interests, Art. 6(1)(d)",
+    "public_task": "Public task, Art. 6(1)(e)",
+    "legitimate_interests": "Legitimate interests, Art. 6(1)(f)",
+}
+
+
+def batched(items: Iterable[int], size: int) -> Iterator[tuple[int, ...]]:
+    """itertools.batched, which Python 3.11 does not have yet."""
+    it = iter(items)
+    while batch := tuple(islice(it, size)):
+        yield batch
 
 
 def add_disclosure(
@@ -100,3 +143,364 @@ def of_person(
         )
         for d, r in session.execute(query).unique()
     ]
+
+
+def _helsinki_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), settings.REGISTRY_TZ).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class DisclosureFilter:
+    """The log page's filters; each one that is set narrows every query of the page."""
+
+    recipient_id: int | None = None
+    country: str | None = None
+    third_country: bool | None = None  # True: outside the EU/EEA only; False: inside only
+    purpose: str | None = None
+    data_category: str | None = None
+    since: dt.date | None = None  # inclusive, a Helsinki date
+    until: dt.date | None = None  # inclusive
+    recorded_by: int | None = None
+
+    def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
+        if self.recipient_id is not None:
+            query = query.where(Disclosure.recipient_id == self.recipient_id)
+        # Recipients are few: a subquery on them beats joining the big tables to filter.
+        recipients = select(Recipient.id)
+        if self.country:
+            recipients = recipients.where(Recipient.country == self.country.upper())
+        if self.third_country is True:
+            recipients = recipients.where(Recipient.country.not_in(sorted(EEA)))
+        elif self.third_country is False:
+            recipients = recipients.where(Recipient.country.in_(sorted(EEA)))
+        if self.country or self.third_country is not None:
+            query = query.where(Disclosure.recipient_id.in_(recipients))
+        if self.purpose:
+            query = query.where(Disclosure.purpose == self.purpose)
+        if self.data_category:
+            # The categories are a JSON list of vocabulary words; its text holds each quoted.
+            needle = f'%"{self.data_category}"%'
+            query = query.where(cast(Disclosure.data_categories, String).like(needle))
+        if self.since:
+            query = query.where(Disclosure.disclosed_at >= _helsinki_midnight(self.since))
+        if self.until:
+            end = _helsinki_midnight(self.until + dt.timedelta(days=1))
+            query = query.where(Disclosure.disclosed_at < end)
+        if self.recorded_by is not None:
+            query = query.where(Disclosure.recorded_by == self.recorded_by)
+        return query
+
+
+@dataclass(frozen=True)
+class LogRow:
+    id: int
+    disclosed_at: dt.datetime
+    recipient_name: str
+    country: str
+    third_country: bool
+    purpose: str
+    data_categories: list[str]
+    legal_basis: str
+    persons: int
+    recorded_by: str | None
+    segment: str | None
+    note: str
+
+
+def log(
+    session: Session,
+    actor: Actor,
+    log_filter: DisclosureFilter,
+    *,
+    limit: int = settings.PAGE_SIZE,
+    offset: int = 0,
+) -> list[LogRow]:
+    """One page of the disclosure log, newest first."""
+    require(actor, Permission.VIEW_DISCLOSURES)
+    limit = max(1, min(limit, settings.MAX_PAGE_SIZE))
+    query = log_filter.apply(
+        select(Disclosure, Recipient.name, Recipient.country, AppUser.display_name, Segment.name)
+        .join(Recipient, Recipient.id == Disclosure.recipient_id)
+        .outerjoin(AppUser, AppUser.id == Disclosure.recorded_by)
+        .outerjoin(Segment, Segment.id == Disclosure.segment_id)
+    ).order_by(Disclosure.disclosed_at.desc(), Disclosure.id.desc())
+    return [
+        LogRow(
+            d.id,
+            d.disclosed_at,
+            name,
+            country,
+            not in_eea(country),
+            d.purpose,
+            list(d.data_categories),
+            d.legal_basis,
+            d.person_count,
+            recorder,
+            segment,
+            d.note,
+        )
+        for d, name, country, recorder, segment in session.execute(
+            query.limit(limit).offset(max(0, offset))
+        )
+    ]
+
+
+def count(session: Session, actor: Actor, log_filter: DisclosureFilter) -> int:
+    require(actor, Permission.VIEW_DISCLOSURES)
+    return session.scalar(log_filter.apply(select(func.count()).select_from(Disclosure))) or 0
+
+
+@dataclass(frozen=True)
+class DisclosedPersonRow:
+    id: int
+    name: str
+    email: str | None
+    organisation: str | None
+    city: str | None
+    country: str
+
+
+def persons_of(
+    session: Session,
+    actor: Actor,
+    disclosure_id: int,
+    *,
+    limit: int = settings.PAGE_SIZE,
+    offset: int = 0,
+    audit_view: bool = False,
+) -> list[DisclosedPersonRow]:
+    """One page of the persons whose data went out in a disclosure, by person id.
+
+    With `audit_view` the look is recorded in the audit trail: the page asks for it once
+    when a disclosure is opened, not on every rerun or page turn.
+    """
+    require(actor, Permission.VIEW_DISCLOSURES)
+    if session.get(Disclosure, disclosure_id) is None:
+        raise NotFound(f"Disclosure {disclosure_id} is not in the log.")
+    limit = max(1, min(limit, settings.MAX_PAGE_SIZE))
+    query = (
+        select(
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.email,
+            Organisation.name,
+            Person.city,
+            Person.country,
+        )
+        .join(DisclosedPerson, DisclosedPerson.person_id == Person.id)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(DisclosedPerson.disclosure_id == disclosure_id)
+        .order_by(Person.id)
+        .limit(limit)
+        .offset(max(0, offset))
+    )
+    rows = [
+        DisclosedPersonRow(pid, f"{first} {last}", email, org, city, country)
+        for pid, first, last, email, org, city, country in session.execute(query)
+    ]
+    if audit_view:
+        audit.record(session, actor, "disclosure_persons_viewed", "disclosure", disclosure_id)
+        session.commit()
+    return rows
+
+
+def per_month_by_recipient(
+    session: Session, actor: Actor, log_filter: DisclosureFilter
+) -> list[tuple[str, str, int, int]]:
+    """(month 'YYYY-MM' in UTC, recipient, disclosures, persons) for the log's bar chart."""
+    require(actor, Permission.VIEW_DISCLOSURES)
+    month = month_of(Disclosure.disclosed_at).label("month")
+    query = log_filter.apply(
+        select(month, Recipient.name, func.count(), func.sum(Disclosure.person_count))
+        .join(Recipient, Recipient.id == Disclosure.recipient_id)
+        .group_by(month, Recipient.name)
+        .order_by(month, Recipient.name)
+    )
+    return [(m, name, n, int(persons or 0)) for m, name, n, persons in session.execute(query)]
+
+
+def persons_by_country(
+    session: Session, actor: Actor, log_filter: DisclosureFilter
+) -> list[tuple[str, int]]:
+    """(destination country, distinct persons disclosed there) for the world map."""
+    require(actor, Permission.VIEW_DISCLOSURES)
+    query = log_filter.apply(
+        select(Recipient.country, func.count(distinct(DisclosedPerson.person_id)))
+        .select_from(DisclosedPerson)
+        .join(Disclosure, Disclosure.id == DisclosedPerson.disclosure_id)
+        .join(Recipient, Recipient.id == Disclosure.recipient_id)
+        .group_by(Recipient.country)
+        .order_by(Recipient.country)
+    )
+    return [(country, n) for country, n in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Kpis:
+    disclosures_last_30_days: int
+    persons_to_third_countries: int  # distinct persons, ever
+    recipients_with_problem: int  # active recipients whose transfer basis fails today
+    active_recipients: int
+
+
+def kpis(session: Session, actor: Actor, today: dt.date | None = None) -> Kpis:
+    require(actor, Permission.VIEW_DISCLOSURES)
+    today = today or deadlines.today()
+    since = _helsinki_midnight(today - dt.timedelta(days=29))
+    recent = session.scalar(
+        select(func.count()).select_from(Disclosure).where(Disclosure.disclosed_at >= since)
+    )
+    third = select(Recipient.id).where(Recipient.country.not_in(sorted(EEA)))
+    persons = session.scalar(
+        select(func.count(distinct(DisclosedPerson.person_id)))
+        .join(Disclosure, Disclosure.id == DisclosedPerson.disclosure_id)
+        .where(Disclosure.recipient_id.in_(third))
+    )
+    active = list(session.scalars(select(Recipient).where(Recipient.active)))
+    return Kpis(
+        disclosures_last_30_days=recent or 0,
+        persons_to_third_countries=persons or 0,
+        recipients_with_problem=sum(1 for r in active if status_of(r, today)),
+        active_recipients=len(active),
+    )
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    recipients: list[tuple[int, str]]
+    countries: list[str]
+    purposes: list[str]
+    recorders: list[tuple[int, str]]
+
+
+def filter_options(session: Session, actor: Actor) -> FilterOptions:
+    """What the log's filter drop-downs offer: only values that occur."""
+    require(actor, Permission.VIEW_DISCLOSURES)
+    used = select(Disclosure.recipient_id).distinct()
+    recipients = session.execute(
+        select(Recipient.id, Recipient.name).where(Recipient.id.in_(used)).order_by(Recipient.name)
+    ).all()
+    countries = session.scalars(
+        select(Recipient.country)
+        .where(Recipient.id.in_(used))
+        .distinct()
+        .order_by(Recipient.country)
+    )
+    purposes = session.scalars(select(Disclosure.purpose).distinct().order_by(Disclosure.purpose))
+    recorders = session.execute(
+        select(AppUser.id, AppUser.display_name)
+        .where(AppUser.id.in_(select(Disclosure.recorded_by).distinct()))
+        .order_by(AppUser.display_name)
+    ).all()
+    return FilterOptions(
+        [(i, n) for i, n in recipients],
+        list(countries),
+        list(purposes),
+        [(i, n) for i, n in recorders],
+    )
+
+
+@dataclass(frozen=True)
+class DisclosureInput:
+    """The record form as typed: persons are ids separated by commas, spaces or lines."""
+
+    recipient_id: int | None
+    purpose: str
+    data_categories: tuple[str, ...]
+    legal_basis: str
+    persons: str
+    disclosed_on: dt.date | None
+    note: str = ""
+
+
+_ID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _person_ids(session: Session, text: str) -> tuple[list[int], str | None]:
+    """The ids typed, in order and without repeats, or the message to show."""
+    tokens = [t for t in _ID_SEPARATORS.split(text.strip()) if t]
+    if not tokens:
+        return [], "Enter the ids of the persons whose data was disclosed."
+    bad = [t for t in tokens if not t.isdigit()]
+    if bad:
+        return [], f"Not a person id: {', '.join(bad[:5])}."
+    ids = list(dict.fromkeys(int(t) for t in tokens))
+    if len(ids) > settings.MANUAL_DISCLOSURE_MAX_PERSONS:
+        return [], f"At most {settings.MANUAL_DISCLOSURE_MAX_PERSONS:,} persons at a time."
+    missing: list[int] = []
+    for batch in batched(ids, settings.EXPORT_BATCH_ROWS):
+        found = set(session.scalars(select(Person.id).where(Person.id.in_(batch))))
+        missing.extend(i for i in batch if i not in found)
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:5])
+        return [], f"No person with id {shown}{' and others' if len(missing) > 5 else ''}."
+    return ids, None
+
+
+def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> Disclosure:
+    """Record by hand a disclosure that was made; one transaction with its audit event."""
+    require(actor, Permission.RECORD_DISCLOSURE)
+    errors: dict[str, str] = {}
+    recipient = session.get(Recipient, data.recipient_id) if data.recipient_id else None
+    if recipient is None:
+        errors["recipient"] = "Choose the recipient from the register."
+    elif not recipient.active:
+        errors["recipient"] = f"{recipient.name} is no longer active in the register."
+    purpose = " ".join(data.purpose.split())
+    if not purpose:
+        errors["purpose"] = "Say why the data was disclosed."
+    elif len(purpose) > settings.MAX_SHORT_TEXT:
+        errors["purpose"] = f"Use at most {settings.MAX_SHORT_TEXT} characters."
+    categories = [c for c in CATEGORY_LABELS if c in data.data_categories]
+    if not categories or len(categories) != len(set(data.data_categories)):
+        errors["data_categories"] = "Choose one or more of the notice's data categories."
+    if data.legal_basis not in LEGAL_BASES:
+        errors["legal_basis"] = "Choose the legal basis of the disclosure."
+    today = deadlines.today()
+    if data.disclosed_on is None:
+        errors["disclosed_on"] = "Enter the date of the disclosure."
+    elif data.disclosed_on > today:
+        errors["disclosed_on"] = "A disclosure cannot be recorded before it is made."
+    note = data.note.strip()
+    if len(note) > settings.MAX_LONG_TEXT:
+        errors["note"] = f"Use at most {settings.MAX_LONG_TEXT:,} characters."
+    ids, persons_error = _person_ids(session, data.persons)
+    if persons_error:
+        errors["persons"] = persons_error
+    if errors:
+        raise ValidationError(errors)
+    assert recipient is not None and data.disclosed_on is not None
+    # Today's disclosure is stamped now; an earlier one at noon of its Helsinki day.
+    when = (
+        utcnow()
+        if data.disclosed_on == today
+        else dt.datetime.combine(data.disclosed_on, dt.time(12), settings.REGISTRY_TZ)
+    )
+    try:
+        disclosure = add_disclosure(
+            session,
+            actor,
+            recipient.id,
+            purpose,
+            categories,
+            data.legal_basis,
+            ids,
+            disclosed_at=when.astimezone(dt.UTC),
+            note=note,
+        )
+        problem = status_of(recipient, data.disclosed_on)
+        audit.record(
+            session,
+            actor,
+            "disclosure_recorded",
+            "disclosure",
+            disclosure.id,
+            f"{len(ids)} persons to {recipient.name} ({recipient.country}) for {purpose}"
+            + (f"; transfer problem: {problem}" if problem else ""),
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return disclosure

@@ -44,6 +44,9 @@ MAX_LONG_TEXT = 2_000
 # Consent page (issue 5): how many months the opt-in/opt-out chart covers.
 CONSENT_TREND_MONTHS = 24
 
+# Disclosures (issue 8): a disclosure recorded by hand names at most this many person ids.
+MANUAL_DISCLOSURE_MAX_PERSONS = 10_000
+
 # Requests queue colouring (issue 6).
 DUE_SOON_DAYS = 7
 

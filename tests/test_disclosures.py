@@ -1,0 +1,295 @@
+"""The disclosure log: recording by hand, filters and paging in SQL, drill-down, charts, KPIs."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from registry import disclosures, settings
+from registry.disclosures import DisclosureFilter, DisclosureInput
+from registry.errors import PermissionDenied, ValidationError
+from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient
+from registry.vocabulary import Role
+
+UTC = dt.UTC
+
+
+def make_persons(session, n):
+    people = [
+        Person(
+            first_name=f"First{i}",
+            last_name=f"Last{i}",
+            email=f"p{i}@example.com",
+            country="FI",
+            relationship="customer_contact",
+            source="test",
+        )
+        for i in range(n)
+    ]
+    session.add_all(people)
+    session.commit()
+    return [p.id for p in people]
+
+
+def make_recipient(session, name, country, mechanism, kind="processor", active=True):
+    r = Recipient(
+        name=name,
+        kind=kind,
+        service="IT",
+        country=country,
+        transfer_mechanism=mechanism,
+        active=active,
+    )
+    session.add(r)
+    session.commit()
+    return r
+
+
+@pytest.fixture
+def world(session, actors):
+    """Three recipients and four disclosures at known times, by two users."""
+    ids = make_persons(session, 10)
+    mailer = make_recipient(session, "Mailer Oy", "FI", "not_needed")
+    cloud = make_recipient(session, "Cloud Inc", "US", "privacy_shield")
+    dealer = make_recipient(session, "Dealer AB", "SE", "not_needed", kind="dealer")
+    compliance, other = actors[Role.COMPLIANCE], actors[Role.MARKETING]
+    rows = [
+        (mailer, "Newsletter", ["basic"], ids[:4], dt.datetime(2026, 1, 10, 8, tzinfo=UTC), other),
+        (
+            cloud,
+            "Hosting",
+            ["basic", "transactions"],
+            ids[2:8],
+            dt.datetime(2026, 2, 3, tzinfo=UTC),
+            compliance,
+        ),
+        (
+            cloud,
+            "Hosting",
+            ["service_user"],
+            ids[6:10],
+            dt.datetime(2026, 2, 20, tzinfo=UTC),
+            compliance,
+        ),
+        # 22:30 UTC on 28 Feb is 00:30 on 1 March in Helsinki.
+        (
+            dealer,
+            "Resale",
+            ["customer_relationship"],
+            ids[:2],
+            dt.datetime(2026, 2, 28, 22, 30, tzinfo=UTC),
+            compliance,
+        ),
+    ]
+    made = []
+    for recipient, purpose, categories, persons, at, actor in rows:
+        made.append(
+            disclosures.add_disclosure(
+                session,
+                actor,
+                recipient.id,
+                purpose,
+                categories,
+                "contract",
+                persons,
+                disclosed_at=at,
+            )
+        )
+    session.commit()
+    return {"ids": ids, "mailer": mailer, "cloud": cloud, "dealer": dealer, "disclosures": made}
+
+
+def form(recipient, ids, **change):
+    data = DisclosureInput(
+        recipient_id=recipient,
+        purpose=" Payroll   processing ",
+        data_categories=("basic", "service_user"),
+        legal_basis="contract",
+        persons=ids,
+        disclosed_on=dt.date(2026, 1, 5),
+        note=" by courier ",
+    )
+    return dataclasses.replace(data, **change)
+
+
+def test_record_by_hand_stores_persons_and_audit_in_one_go(session, actors, world):
+    ids = world["ids"]
+    text = f"{ids[0]}, {ids[1]}\n{ids[1]} {ids[5]}"
+    d = disclosures.record_disclosure(
+        session, actors[Role.COMPLIANCE], form(world["dealer"].id, text)
+    )
+    assert (d.purpose, d.note, d.person_count, d.legal_basis) == (
+        "Payroll processing",
+        "by courier",
+        3,
+        "contract",
+    )
+    assert d.data_categories == ["basic", "service_user"]
+    # Noon in Helsinki (UTC+2 in January) on the day given.
+    assert d.disclosed_at == dt.datetime(2026, 1, 5, 10, tzinfo=UTC)
+    stored = session.scalars(
+        select(DisclosedPerson.person_id).where(DisclosedPerson.disclosure_id == d.id)
+    )
+    assert sorted(stored) == sorted([ids[0], ids[1], ids[5]])
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "disclosure_recorded")
+    ).one()
+    assert event.record_id == str(d.id) and "3 persons to Dealer AB" in event.detail
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "phrase"),
+    [
+        ({"recipient_id": None}, "recipient", "Choose"),
+        ({"purpose": "  "}, "purpose", "why"),
+        ({"data_categories": ()}, "data_categories", "one or more"),
+        ({"data_categories": ("basic", "health")}, "data_categories", "one or more"),
+        ({"legal_basis": "because"}, "legal_basis", "legal basis"),
+        ({"disclosed_on": dt.date(2999, 1, 1)}, "disclosed_on", "before it is made"),
+        ({"disclosed_on": None}, "disclosed_on", "Enter"),
+        ({"note": "x" * (settings.MAX_LONG_TEXT + 1)}, "note", "at most"),
+        ({"persons": ""}, "persons", "Enter the ids"),
+        ({"persons": "12, abc"}, "persons", "Not a person id: abc"),
+        ({"persons": "999999"}, "persons", "No person with id 999999"),
+    ],
+)
+def test_record_by_hand_refuses_bad_input_and_stores_nothing(
+    session, actors, world, change, field, phrase
+):
+    before = session.scalar(select(func.count()).select_from(Disclosure))
+    with pytest.raises(ValidationError) as e:
+        disclosures.record_disclosure(
+            session,
+            actors[Role.COMPLIANCE],
+            form(world["dealer"].id, str(world["ids"][0]), **change),
+        )
+    assert phrase in e.value.field_errors[field]
+    assert session.scalar(select(func.count()).select_from(Disclosure)) == before
+    assert not session.scalar(
+        select(func.count()).where(AuditEvent.action == "disclosure_recorded")
+    )
+
+
+def test_record_by_hand_refuses_an_inactive_recipient_and_other_roles(session, actors, world):
+    gone = make_recipient(session, "Gone Ltd", "FI", "not_needed", active=False)
+    with pytest.raises(ValidationError) as e:
+        disclosures.record_disclosure(session, actors[Role.COMPLIANCE], form(gone.id, "1"))
+    assert "no longer active" in e.value.field_errors["recipient"]
+    for role in (Role.MARKETING, Role.ADMINISTRATOR):
+        with pytest.raises(PermissionDenied):
+            disclosures.record_disclosure(session, actors[role], form(gone.id, "1"))
+        with pytest.raises(PermissionDenied):
+            disclosures.log(session, actors[role], DisclosureFilter())
+
+
+def test_per_person_lookup_newest_first_and_before(session, actors, world):
+    ids, compliance = world["ids"], actors[Role.COMPLIANCE]
+    found = disclosures.of_person(session, compliance, ids[6])
+    assert [(x.recipient_name, x.disclosed_at.day) for x in found] == [
+        ("Cloud Inc", 20),
+        ("Cloud Inc", 3),
+    ]
+    assert found[0].third_country and found[0].data_categories == ["service_user"]
+    before = disclosures.of_person(
+        session, compliance, ids[6], before=dt.datetime(2026, 2, 10, tzinfo=UTC)
+    )
+    assert [x.disclosed_at.day for x in before] == [3]
+    assert [x.recipient_name for x in disclosures.of_person(session, compliance, ids[0])] == [
+        "Dealer AB",
+        "Mailer Oy",
+    ]
+    assert disclosures.of_person(session, compliance, 10**9) == []
+
+
+@pytest.mark.parametrize(
+    ("log_filter", "expected"),
+    [
+        ({}, ["Resale", "Hosting", "Hosting", "Newsletter"]),
+        ({"third_country": True}, ["Hosting", "Hosting"]),
+        ({"third_country": False}, ["Resale", "Newsletter"]),
+        ({"country": "se"}, ["Resale"]),
+        ({"purpose": "Newsletter"}, ["Newsletter"]),
+        ({"data_category": "transactions"}, ["Hosting"]),
+        ({"data_category": "basic"}, ["Hosting", "Newsletter"]),
+        # Helsinki dates: the 22:30 UTC disclosure of 28 Feb belongs to 1 March.
+        ({"since": dt.date(2026, 3, 1)}, ["Resale"]),
+        ({"until": dt.date(2026, 2, 28)}, ["Hosting", "Hosting", "Newsletter"]),
+        ({"since": dt.date(2026, 2, 1), "until": dt.date(2026, 2, 10)}, ["Hosting"]),
+    ],
+)
+def test_log_filters_in_sql(session, actors, world, log_filter, expected):
+    compliance = actors[Role.COMPLIANCE]
+    f = DisclosureFilter(**log_filter)
+    rows = disclosures.log(session, compliance, f)
+    assert [r.purpose for r in rows] == expected
+    assert disclosures.count(session, compliance, f) == len(expected)
+
+
+def test_log_filters_by_recipient_and_recorder_and_pages(session, actors, world):
+    compliance = actors[Role.COMPLIANCE]
+    by_cloud = DisclosureFilter(recipient_id=world["cloud"].id)
+    assert [r.persons for r in disclosures.log(session, compliance, by_cloud)] == [4, 6]
+    mine = DisclosureFilter(recorded_by=actors[Role.MARKETING].user_id)
+    [row] = disclosures.log(session, compliance, mine)
+    assert row.recorded_by == "Test marketing" and row.recipient_name == "Mailer Oy"
+    page1 = disclosures.log(session, compliance, DisclosureFilter(), limit=3)
+    page2 = disclosures.log(session, compliance, DisclosureFilter(), limit=3, offset=3)
+    assert len(page1) == 3 and [r.purpose for r in page2] == ["Newsletter"]
+    options = disclosures.filter_options(session, compliance)
+    assert [n for _, n in options.recipients] == ["Cloud Inc", "Dealer AB", "Mailer Oy"]
+    assert options.countries == ["FI", "SE", "US"]
+    assert options.purposes == ["Hosting", "Newsletter", "Resale"]
+
+
+def test_drill_down_pages_persons_and_audits_once(session, actors, world):
+    compliance = actors[Role.COMPLIANCE]
+    hosting = world["disclosures"][1]
+    first = disclosures.persons_of(session, compliance, hosting.id, limit=4, audit_view=True)
+    rest = disclosures.persons_of(session, compliance, hosting.id, limit=4, offset=4)
+    assert [p.id for p in first + rest] == world["ids"][2:8]
+    assert first[0].name == "First2 Last2" and first[0].email == "p2@example.com"
+    views = session.scalars(
+        select(AuditEvent.record_id).where(AuditEvent.action == "disclosure_persons_viewed")
+    ).all()
+    assert views == [str(hosting.id)]
+
+
+def test_chart_data_and_kpis(session, actors, world):
+    compliance = actors[Role.COMPLIANCE]
+    months = disclosures.per_month_by_recipient(session, compliance, DisclosureFilter())
+    assert months == [
+        ("2026-01", "Mailer Oy", 1, 4),
+        ("2026-02", "Cloud Inc", 2, 10),
+        ("2026-02", "Dealer AB", 1, 2),
+    ]
+    # Distinct persons: ids[6] and ids[7] went to the US twice but count once.
+    by_country = disclosures.persons_by_country(session, compliance, DisclosureFilter())
+    assert by_country == [("FI", 4), ("SE", 2), ("US", 8)]
+    third = disclosures.persons_by_country(
+        session, compliance, DisclosureFilter(third_country=True)
+    )
+    assert third == [("US", 8)]
+    k = disclosures.kpis(session, compliance, today=dt.date(2026, 3, 1))
+    assert k.disclosures_last_30_days == 3  # 3 Feb to 1 Mar (Helsinki): not 10 Jan
+    assert k.persons_to_third_countries == 8
+    assert (k.recipients_with_problem, k.active_recipients) == (1, 3)
+
+
+def test_add_disclosure_inserts_in_batches(session, actors, monkeypatch):
+    monkeypatch.setattr(settings, "EXPORT_BATCH_ROWS", 3)
+    ids = make_persons(session, 8)
+    r = make_recipient(session, "Mailer Oy", "FI", "not_needed")
+    d = disclosures.add_disclosure(
+        session,
+        actors[Role.MARKETING],
+        r.id,
+        "Newsletter",
+        ["basic"],
+        "consent",
+        ids + ids[:2],
+        disclosed_at=dt.datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    session.commit()
+    assert d.person_count == 8
+    assert session.scalar(select(func.count()).select_from(DisclosedPerson)) == 8

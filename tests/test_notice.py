@@ -1,0 +1,129 @@
+"""The declaration check: the live data held against data/registry.toml, and Art. 13/14 gaps."""
+
+import dataclasses
+import datetime as dt
+
+from registry import declaration_check, disclosures
+from registry.models import Activity, Person, Recipient
+from registry.notice import declaration
+from registry.vocabulary import Role
+
+
+def person(session, relationship="customer_contact", **fields):
+    p = Person(
+        first_name="Aino",
+        last_name="Virtanen",
+        country="FI",
+        relationship=relationship,
+        source="test",
+        **fields,
+    )
+    session.add(p)
+    session.commit()
+    return p
+
+
+def disclose(session, actor, name, country, mechanism, kind="processor", categories=("basic",)):
+    r = Recipient(name=name, kind=kind, service="IT", country=country, transfer_mechanism=mechanism)
+    session.add(r)
+    session.commit()
+    p = person(session)
+    disclosures.add_disclosure(
+        session,
+        actor,
+        r.id,
+        "Hosting",
+        list(categories),
+        "contract",
+        [p.id],
+        disclosed_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+    )
+    session.commit()
+
+
+def test_declared_recipients_and_countries_raise_nothing(session, actors):
+    compliance = actors[Role.COMPLIANCE]
+    disclose(session, compliance, "Mailer Oy", "FI", "not_needed")
+    disclose(session, compliance, "Dealer AB", "SE", "not_needed", kind="dealer")
+    disclose(session, compliance, "Shield Corp", "US", "privacy_shield")
+    disclose(session, compliance, "Clauses Corp", "US", "scc_2021")
+    check = declaration_check.check(session, actors[Role.MARKETING], declaration())
+    assert check.recipients == check.countries == check.safeguards == []
+
+
+def test_an_undeclared_country_is_found(session, actors):
+    compliance = actors[Role.COMPLIANCE]
+    disclose(session, compliance, "Mumbai Support Pvt", "IN", "scc_2021")
+    disclose(session, compliance, "Zurich Analytics AG", "CH", "adequacy", kind="subcontractor")
+    check = declaration_check.check(session, actors[Role.ADMINISTRATOR], declaration())
+    assert [f.subject for f in check.countries] == ["CH", "IN"]
+    india = check.countries[1]
+    assert "India is outside the EU/EEA" in india.text and india.article == "Art. 13(1)(f)"
+    assert [f.subject for f in check.recipients] == ["Mumbai Support Pvt", "Zurich Analytics AG"]
+    assert "only in Finland, Sweden, Estonia, Germany" in check.recipients[1].text
+    # The declared "scc" covers the 2021 clauses; adequacy is a safeguard it does not name.
+    assert [f.subject for f in check.safeguards] == ["Zurich Analytics AG"]
+
+
+def test_an_undeclared_kind_and_safeguard_are_found(session, actors):
+    compliance = actors[Role.COMPLIANCE]
+    disclose(session, compliance, "Partner LLC", "US", "dpf", kind="partner")
+    check = declaration_check.check(session, compliance, declaration())
+    assert "names no partner recipients" in check.recipients[0].text
+    assert "EU-US Data Privacy Framework certification" in check.safeguards[0].text
+    assert check.countries == []
+
+
+def test_held_categories_and_groups_the_declaration_does_not_list(session, actors):
+    decl = declaration()
+    narrow = dataclasses.replace(
+        decl,
+        data_categories=tuple(c for c in decl.data_categories if c.key == "basic"),
+        data_subjects=tuple(s for s in decl.data_subjects if s.key != "service_user"),
+    )
+    viewer = actors[Role.MARKETING]
+    assert declaration_check.check(session, viewer, narrow).data_categories == []
+    p = person(session, "service_user", username="aino")
+    session.add(
+        Activity(person_id=p.id, kind="app_use", occurred_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    )
+    session.commit()
+    check = declaration_check.check(session, viewer, narrow)
+    assert [f.subject for f in check.data_categories] == ["service_user", "transactions"]
+    assert "Service-user data" in check.data_categories[0].text
+    assert [f.subject for f in check.data_subjects] == ["service_user"]
+    assert "1 persons are held as service user" in check.data_subjects[0].text
+    # The shipped declaration lists all of them.
+    full = declaration_check.check(session, viewer, decl)
+    assert full.data_categories == full.data_subjects == [] and full.live_data_findings == 0
+
+
+def test_missing_items_come_from_the_gaps_and_from_the_fields(session, actors):
+    decl = declaration()
+    viewer = actors[Role.MARKETING]
+    shipped = declaration_check.check(session, viewer, decl).missing_items
+    assert [f.subject for f in shipped] == [g.key for g in decl.gaps]
+    assert all(f.declared for f in shipped)
+    # Without its recorded gaps the fields still show what Art. 13 requires and is missing.
+    found = declaration_check.check(session, viewer, dataclasses.replace(decl, gaps=()))
+    by_key = {f.subject: f for f in found.missing_items}
+    assert set(by_key) == {
+        "retention",
+        "legal_bases",
+        "complaint_to_authority",
+        "rights",
+        "privacy_shield",
+        "scc_version",
+    }
+    assert not any(f.declared for f in found.missing_items)
+    assert "Data Protection Ombudsman" in by_key["complaint_to_authority"].text
+    assert "right to erasure" in by_key["rights"].text
+    # A declaration that states retention and the complaint right is not asked for them.
+    fixed = dataclasses.replace(
+        decl,
+        gaps=(),
+        retention_period="Two years after the customer relationship ends",
+        rights={**decl.rights, "complaint_to_authority": True},
+    )
+    keys = {f.subject for f in declaration_check.check(session, viewer, fixed).missing_items}
+    assert "retention" not in keys and "complaint_to_authority" not in keys
