@@ -116,6 +116,8 @@ def signed_in_actor() -> Actor | None:
             f"You were signed out after {settings.IDLE_TIMEOUT.seconds // 60} minutes "
             "without activity."
         )
+        if oidc_configured():
+            st.logout()  # else the identity provider's cookie would sign the user straight in
         return None
     with widgets.session() as s:
         actor = auth.current_actor(s, user_id)
@@ -125,6 +127,17 @@ def signed_in_actor() -> Actor | None:
     st.session_state[widgets.ACTOR_KEY] = actor
     st.session_state[widgets.LAST_ACTIVITY_KEY] = utcnow()
     return actor
+
+
+@st.fragment(run_every=settings.IDLE_CHECK_INTERVAL)
+def end_idle_session() -> None:
+    """Rerun the app once the session has been idle too long, so the page stops showing data.
+
+    This check alone does not count as activity: it never moves the last-activity time.
+    """
+    last = st.session_state.get(widgets.LAST_ACTIVITY_KEY)
+    if last is None or auth.session_expired(last):
+        st.rerun(scope="app")
 
 
 def main() -> None:
@@ -142,7 +155,10 @@ def main() -> None:
         ).run()
         return
     with st.sidebar:
-        st.markdown(f"**{actor.display_name or actor.username}**  \n{actor.role.capitalize()}")
+        # The display name is free text: shown as text, never read as Markdown.
+        st.text(actor.display_name or actor.username)
+        st.caption(actor.role.capitalize())
+        end_idle_session()
         if st.button("Sign out", icon=":material/logout:"):
             sign_out()
             if oidc_configured():

@@ -6,17 +6,25 @@ it describes. The database refuses UPDATE and DELETE on the table (migration 000
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from collections.abc import Iterator
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
 
 from registry import settings
 from registry.auth import Actor, Permission, require
+from registry.errors import ValidationError
 from registry.models import AuditEvent, utcnow
-from registry.sqlfunctions import day_of, parse_day
+
+# audit_event.record_id is a String(50).
+RECORD_ID_LENGTH = 50
 
 
 def record(
@@ -36,7 +44,7 @@ def record(
         actor_name=(actor.username if actor else actor_name or "anonymous")[:100],
         action=action,
         record_type=record_type,
-        record_id=None if record_id is None else str(record_id)[:50],
+        record_id=None if record_id is None else str(record_id)[:RECORD_ID_LENGTH],
         detail=detail[: settings.MAX_LONG_TEXT],
     )
     session.add(event)
@@ -45,12 +53,41 @@ def record(
 
 @dataclass(frozen=True)
 class AuditFilter:
+    """What the audit page and its export select; each field matches exactly, as text."""
+
     actor_name: str | None = None
     action: str | None = None
     record_type: str | None = None
     record_id: str | None = None
-    since: dt.date | None = None  # inclusive, UTC dates
+    since: dt.date | None = None  # inclusive, Europe/Helsinki dates
     until: dt.date | None = None  # inclusive
+
+    def errors(self) -> dict[str, str]:
+        """Field errors to show next to the filter's inputs; empty when it can be applied."""
+        errors: dict[str, str] = {}
+        if self.record_id and len(self.record_id) > RECORD_ID_LENGTH:
+            errors["record_id"] = f"Record ids have at most {RECORD_ID_LENGTH} characters."
+        if self.since and self.until and self.since > self.until:
+            errors["until"] = "The end date is before the start date."
+        return errors
+
+    def describe(self) -> str:
+        """The filter as a sentence, for the page and the export's own audit event."""
+        parts = [
+            f"{label} = {value!r}"
+            for label, value in (
+                ("user", self.actor_name),
+                ("action", self.action),
+                ("record type", self.record_type),
+                ("record id", self.record_id),
+            )
+            if value
+        ]
+        if self.since:
+            parts.append(f"from {self.since.isoformat()}")
+        if self.until:
+            parts.append(f"to {self.until.isoformat()}")
+        return "all events" if not parts else "events where " + ", ".join(parts)
 
     def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
         if self.actor_name:
@@ -62,12 +99,15 @@ class AuditFilter:
         if self.record_id:
             query = query.where(AuditEvent.record_id == self.record_id)
         if self.since:
-            start = dt.datetime.combine(self.since, dt.time(), dt.UTC)
-            query = query.where(AuditEvent.at >= start)
+            query = query.where(AuditEvent.at >= _start_of(self.since))
         if self.until:
-            end = dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time(), dt.UTC)
-            query = query.where(AuditEvent.at < end)
+            query = query.where(AuditEvent.at < _start_of(self.until + dt.timedelta(days=1)))
         return query
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight of a Helsinki date, in UTC (the dates a user enters are Helsinki dates)."""
+    return dt.datetime.combine(day, dt.time(), settings.REGISTRY_TZ).astimezone(dt.UTC)
 
 
 def events(
@@ -78,9 +118,11 @@ def events(
     limit: int = settings.PAGE_SIZE,
     offset: int = 0,
 ) -> list[AuditEvent]:
+    """One page of matching events, newest first."""
     require(actor, Permission.VIEW_AUDIT)
     query = audit_filter.apply(select(AuditEvent)).order_by(AuditEvent.id.desc())
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    limit = max(1, min(limit, settings.MAX_PAGE_SIZE))
+    return list(session.scalars(query.limit(limit).offset(max(0, offset))))
 
 
 def count(session: Session, actor: Actor, audit_filter: AuditFilter) -> int:
@@ -89,29 +131,132 @@ def count(session: Session, actor: Actor, audit_filter: AuditFilter) -> int:
     return session.scalar(query) or 0
 
 
-def iter_events(session: Session, actor: Actor, audit_filter: AuditFilter) -> Iterator[AuditEvent]:
-    """All matching events, oldest first, in batches (for the CSV export)."""
+def iter_events(
+    session: Session, actor: Actor, audit_filter: AuditFilter, *, before_id: int | None = None
+) -> Iterator[AuditEvent]:
+    """All matching events (at most AUDIT_EXPORT_MAX_ROWS), oldest first, read in batches."""
     require(actor, Permission.VIEW_AUDIT)
     query = audit_filter.apply(select(AuditEvent)).order_by(AuditEvent.id)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
     query = query.limit(settings.AUDIT_EXPORT_MAX_ROWS)
-    yield from session.scalars(query.execution_options(yield_per=settings.EXPORT_BATCH_ROWS))
+    return iter(session.scalars(query.execution_options(yield_per=settings.EXPORT_BATCH_ROWS)))
+
+
+CSV_COLUMNS = (
+    "id",
+    "at_utc",
+    "at_helsinki",
+    "user",
+    "action",
+    "record_type",
+    "record_id",
+    "detail",
+)
+
+
+def _csv_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell starting with these as a formula (CSV injection);
+    # a sign-in name or a detail typed by anyone must stay text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_line(values: Iterable[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([_csv_cell(v) for v in values])
+    return buffer.getvalue()
+
+
+def export_csv(session: Session, actor: Actor, audit_filter: AuditFilter) -> Iterator[str]:
+    """The matching events as CSV lines (header first), oldest first, streamed in batches.
+
+    The export is itself an audit event, committed before any row is read; the file holds
+    the events recorded before it.
+    """
+    require(actor, Permission.VIEW_AUDIT)
+    if errors := audit_filter.errors():
+        raise ValidationError(errors)
+    rows = min(count(session, actor, audit_filter), settings.AUDIT_EXPORT_MAX_ROWS)
+    event = record(
+        session,
+        actor,
+        "audit_exported",
+        "audit_event",
+        None,
+        f"{rows} events as CSV; {audit_filter.describe()}",
+    )
+    session.commit()
+    matching = iter_events(session, actor, audit_filter, before_id=event.id)
+
+    def lines() -> Iterator[str]:
+        yield _csv_line(CSV_COLUMNS)
+        for e in matching:
+            yield _csv_line(
+                (
+                    e.id,
+                    e.at.isoformat(),
+                    e.at.astimezone(settings.REGISTRY_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.actor_name,
+                    e.action,
+                    e.record_type,
+                    e.record_id,
+                    e.detail,
+                )
+            )
+
+    return lines()
+
+
+class _hour_of(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+    """The UTC hour of a timestamp as 'YYYY-MM-DD HH' text: fine enough to regroup by
+    Helsinki day in Python, whose offset to UTC changes with daylight saving time."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_hour_of)
+def _hour_of_sqlite(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 13)"
+
+
+@compiles(_hour_of, "postgresql")
+def _hour_of_pg(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
 
 
 def actions_per_day(
     session: Session, actor: Actor, audit_filter: AuditFilter
 ) -> list[tuple[dt.date, str, int]]:
-    """(day, actor name, count) rows for the audit page's chart, counted in SQL."""
+    """(Helsinki day, actor name, count) rows for the audit page's chart, oldest day first.
+
+    Counted in SQL per UTC hour and user (at most 24 rows per day and user), then summed
+    per Helsinki day here.
+    """
     require(actor, Permission.VIEW_AUDIT)
-    day = day_of(AuditEvent.at).label("day")
+    hour = _hour_of(AuditEvent.at).label("hour")
     query = audit_filter.apply(
-        select(day, AuditEvent.actor_name, func.count()).group_by(day, AuditEvent.actor_name)
-    ).order_by(day)
-    rows = session.execute(query).all()
-    return [(parse_day(d), name, n) for d, name, n in rows]
+        select(hour, AuditEvent.actor_name, func.count()).group_by(hour, AuditEvent.actor_name)
+    )
+    per_day: Counter[tuple[dt.date, str]] = Counter()
+    for text, name, n in session.execute(query):
+        utc_hour = dt.datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
+        per_day[(utc_hour.astimezone(settings.REGISTRY_TZ).date(), name)] += n
+    return [(day, name, n) for (day, name), n in sorted(per_day.items())]
+
+
+_DISTINCT_COLUMNS = {
+    "actor_name": AuditEvent.actor_name,
+    "action": AuditEvent.action,
+    "record_type": AuditEvent.record_type,
+}
 
 
 def distinct_values(session: Session, actor: Actor, column: str) -> list[str]:
-    """The actor names or actions that occur, for the filter drop-downs."""
+    """The user names, actions or record types that occur, for the filter drop-downs."""
     require(actor, Permission.VIEW_AUDIT)
-    col = {"actor_name": AuditEvent.actor_name, "action": AuditEvent.action}[column]
-    return list(session.scalars(select(col).distinct().order_by(col)))
+    col = _DISTINCT_COLUMNS[column]
+    query = select(col).where(col.is_not(None)).distinct().order_by(col)
+    return list(session.scalars(query.limit(settings.AUDIT_FILTER_CHOICES)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -47,11 +48,12 @@ class Permission(StrEnum):
     MANAGE_BACKUPS = "make or restore backups"
 
 
-_EVERYONE = {Permission.VIEW_OVERVIEW, Permission.VIEW_NOTICE}
+# Every role holds these: a domain function that requires one of them is open to all roles.
+OPEN_TO_ALL_ROLES = frozenset({Permission.VIEW_OVERVIEW, Permission.VIEW_NOTICE})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MARKETING: frozenset(
-        _EVERYONE
+        OPEN_TO_ALL_ROLES
         | {
             Permission.VIEW_SEGMENTS,
             Permission.MANAGE_SEGMENTS,
@@ -61,7 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.COMPLIANCE: frozenset(
-        _EVERYONE
+        OPEN_TO_ALL_ROLES
         | {
             Permission.VIEW_CONSENT,
             Permission.RECORD_CONSENT,
@@ -76,7 +78,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ADMINISTRATOR: frozenset(
-        _EVERYONE | {Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.MANAGE_BACKUPS}
+        OPEN_TO_ALL_ROLES
+        | {Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.MANAGE_BACKUPS}
     ),
 }
 
@@ -133,6 +136,19 @@ def check_new_password(password: str) -> str | None:
 _WRONG_CREDENTIALS = "Wrong username or password."
 
 
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash("decoy password for unknown accounts")
+
+
+def _locked_message(locked_until: dt.datetime) -> str:
+    until = locked_until.astimezone(settings.REGISTRY_TZ).strftime("%H:%M")
+    return (
+        f"This account is locked after {settings.MAX_FAILED_SIGN_INS} failed sign-ins. "
+        f"Try again after {until} (Helsinki time) or ask an administrator."
+    )
+
+
 def sign_in(
     session: Session, username: str, password: str, now: dt.datetime | None = None
 ) -> Actor:
@@ -144,9 +160,12 @@ def sign_in(
     from registry import audit  # audit imports this module
 
     now = now or utcnow()
-    username = username.strip()
-    user = session.scalar(select(AppUser).where(AppUser.username == username))
+    username = username.strip().lower()  # usernames are stored in lower case
+    # The row lock keeps concurrent wrong guesses from losing a count on PostgreSQL.
+    user = session.scalar(select(AppUser).where(AppUser.username == username).with_for_update())
     if user is None or not user.active:
+        # Spend the same argon2 time as a real check, so timing does not reveal accounts.
+        password_matches(_decoy_hash(), password)
         audit.record(
             session,
             None,
@@ -169,15 +188,12 @@ def sign_in(
             actor_name=user.username,
         )
         session.commit()
-        until = user.locked_until.astimezone(settings.REGISTRY_TZ).strftime("%H:%M")
-        raise SignInRefused(
-            f"This account is locked after {settings.MAX_FAILED_SIGN_INS} failed sign-ins. "
-            f"Try again after {until} (Helsinki time) or ask an administrator."
-        )
+        raise SignInRefused(_locked_message(user.locked_until))
     if not password_matches(user.password_hash, password):
         user.failed_sign_ins += 1
         detail = f"wrong password ({user.failed_sign_ins} in a row)"
-        if user.failed_sign_ins >= settings.MAX_FAILED_SIGN_INS:
+        locked = user.failed_sign_ins >= settings.MAX_FAILED_SIGN_INS
+        if locked:
             user.locked_until = now + settings.LOCKOUT_PERIOD
             user.failed_sign_ins = 0
             detail += "; account locked"
@@ -185,8 +201,13 @@ def sign_in(
             session, None, "sign_in_failed", "app_user", user.id, detail, actor_name=user.username
         )
         session.commit()
+        if locked:
+            raise SignInRefused(
+                f"{_WRONG_CREDENTIALS} {_locked_message(now + settings.LOCKOUT_PERIOD)}"
+            )
         raise SignInRefused(_WRONG_CREDENTIALS)
     if _hasher.check_needs_rehash(user.password_hash or ""):
+        # Parameters were raised since this hash was made: store a hash made with today's.
         user.password_hash = hash_password(password)
     user.failed_sign_ins = 0
     user.locked_until = None

@@ -23,6 +23,8 @@ DEMO_RANDOM_SEED = 2026
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_PERIOD = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)
+# How often an open page checks for idle expiry, so an unattended screen stops showing data.
+IDLE_CHECK_INTERVAL = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 12
 
 # Tables and exports.
@@ -31,6 +33,8 @@ MAX_PAGE_SIZE = 500
 SEARCH_RESULTS = 20
 EXPORT_BATCH_ROWS = 5_000
 AUDIT_EXPORT_MAX_ROWS = 100_000
+# The audit page's user, action and record-type drop-downs list at most this many values.
+AUDIT_FILTER_CHOICES = 500
 
 # Caches: bounded, and short enough that a write elsewhere is seen soon.
 CACHE_TTL_SECONDS = 300

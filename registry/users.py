@@ -1,24 +1,66 @@
-"""Dashboard accounts: who may sign in, with which role (administrators only)."""
+"""Dashboard accounts: who may sign in, with which role (administrators only).
+
+An administrator cannot remove the last active administrator: neither by changing that
+account's role nor by deactivating it, so someone can always manage the accounts.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
 from registry.auth import Actor, Permission, check_new_password, hash_password, require
-from registry.errors import NotFound, RegistryError, ValidationError
-from registry.models import AppUser
+from registry.errors import NotFound, ValidationError
+from registry.models import AppUser, utcnow
 from registry.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,49}$")
 
 
-def list_users(session: Session, actor: Actor) -> list[AppUser]:
+@dataclass(frozen=True)
+class Account:
+    """An account as the administration page and the CLI show it: never the password hash."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: Role
+    active: bool
+    has_password: bool
+    locked_until: dt.datetime | None
+    last_sign_in_at: dt.datetime | None
+    created_at: dt.datetime
+
+    def locked(self, now: dt.datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+
+def _account(user: AppUser) -> Account:
+    return Account(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        email=user.email,
+        role=Role(user.role),
+        active=user.active,
+        has_password=bool(user.password_hash),
+        locked_until=user.locked_until,
+        last_sign_in_at=user.last_sign_in_at,
+        created_at=user.created_at,
+    )
+
+
+def list_users(session: Session, actor: Actor) -> list[Account]:
     require(actor, Permission.MANAGE_USERS)
-    return list(session.scalars(select(AppUser).order_by(AppUser.username)))
+    return [_account(u) for u in session.scalars(select(AppUser).order_by(AppUser.username))]
 
 
 def _validate(
@@ -27,30 +69,26 @@ def _validate(
     display_name: str,
     role: str,
     email: str | None,
-    password: str | None,
-    user_id: int | None = None,
+    password: str,
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not USERNAME_PATTERN.match(username):
         errors["username"] = "Use 2-50 lower-case letters, digits, dots, dashes or underscores."
-    elif session.scalar(
-        select(AppUser.id).where(AppUser.username == username, AppUser.id != (user_id or -1))
-    ):
+    elif session.scalar(select(AppUser.id).where(AppUser.username == username)):
         errors["username"] = f"The username {username!r} is taken."
     if not display_name or len(display_name) > settings.MAX_SHORT_TEXT:
         errors["display_name"] = f"Give a name of 1-{settings.MAX_SHORT_TEXT} characters."
     if role not in Role.__members__.values():
         errors["role"] = "Choose a role."
     if email:
-        if "@" not in email or len(email) > 254:
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
             errors["email"] = "Give a valid email address, or leave it empty."
-        elif session.scalar(
-            select(AppUser.id).where(
-                func.lower(AppUser.email) == email.lower(), AppUser.id != (user_id or -1)
-            )
-        ):
-            errors["email"] = "Another account has this email address."
-    if password is not None and (message := check_new_password(password)):
+        else:
+            if session.scalar(select(AppUser.id).where(func.lower(AppUser.email) == email)):
+                errors["email"] = "Another account has this email address."
+    if message := check_new_password(password):
         errors["password"] = message
     return errors
 
@@ -63,7 +101,7 @@ def create_user(
     role: str,
     password: str,
     email: str | None = None,
-) -> AppUser:
+) -> Account:
     require(actor, Permission.MANAGE_USERS)
     username, display_name = username.strip().lower(), display_name.strip()
     email = (email or "").strip().lower() or None
@@ -79,69 +117,84 @@ def create_user(
         failed_sign_ins=0,
     )
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another administrator took the name between the check and the insert.
+        session.rollback()
+        raise ValidationError({"username": f"The username {username!r} is taken."}) from None
     audit.record(session, actor, "user_created", "app_user", user.id, f"role {role}")
     session.commit()
-    return user
+    return _account(user)
 
 
 def _get(session: Session, user_id: int) -> AppUser:
+    # Lock the active administrators first, always in id order, so two administrators
+    # removing each other at the same moment cannot both pass the last-administrator check.
+    session.execute(
+        select(AppUser.id)
+        .where(AppUser.role == Role.ADMINISTRATOR, AppUser.active)
+        .order_by(AppUser.id)
+        .with_for_update()
+    ).all()
     user = session.get(AppUser, user_id, with_for_update=True)
     if user is None:
         raise NotFound(f"No dashboard user with id {user_id}.")
     return user
 
 
-def _other_active_administrators(session: Session, user_id: int) -> int:
+def _is_last_administrator(session: Session, user: AppUser) -> bool:
+    if user.role != Role.ADMINISTRATOR or not user.active:
+        return False
+    others = session.scalar(
+        select(func.count())
+        .select_from(AppUser)
+        .where(AppUser.role == Role.ADMINISTRATOR, AppUser.active, AppUser.id != user.id)
+    )
+    return not others
+
+
+def _last_administrator_message(user: AppUser) -> str:
     return (
-        session.scalar(
-            select(func.count())
-            .select_from(AppUser)
-            .where(AppUser.role == Role.ADMINISTRATOR, AppUser.active, AppUser.id != user_id)
-        )
-        or 0
+        f"{user.username} is the last active administrator; "
+        "make another account an administrator first."
     )
 
 
-def _keep_an_administrator(session: Session, user: AppUser) -> None:
-    if user.role == Role.ADMINISTRATOR and user.active:
-        if _other_active_administrators(session, user.id) == 0:
-            raise RegistryError(
-                f"{user.username} is the last active administrator; "
-                "make another administrator first."
-            )
-
-
-def change_role(session: Session, actor: Actor, user_id: int, role: str) -> AppUser:
+def change_role(session: Session, actor: Actor, user_id: int, role: str) -> Account:
     require(actor, Permission.MANAGE_USERS)
     if role not in Role.__members__.values():
         raise ValidationError({"role": "Choose a role."})
     user = _get(session, user_id)
     if role != user.role:
-        _keep_an_administrator(session, user)
+        if _is_last_administrator(session, user):
+            session.rollback()
+            raise ValidationError({"role": _last_administrator_message(user)})
         audit.record(
             session, actor, "user_role_changed", "app_user", user.id, f"{user.role} -> {role}"
         )
         user.role = role
     session.commit()
-    return user
+    return _account(user)
 
 
-def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> AppUser:
+def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Account:
+    """Deactivate (the account can no longer sign in; open sessions end) or reactivate."""
     require(actor, Permission.MANAGE_USERS)
     user = _get(session, user_id)
-    if user.active and not active:
-        _keep_an_administrator(session, user)
+    if user.active and not active and _is_last_administrator(session, user):
+        session.rollback()
+        raise ValidationError({"active": _last_administrator_message(user)})
     if user.active != active:
         user.active = active
         audit.record(
             session, actor, "user_activated" if active else "user_deactivated", "app_user", user.id
         )
     session.commit()
-    return user
+    return _account(user)
 
 
-def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> AppUser:
+def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> Account:
     """Set a new password; it also lifts a lock-out."""
     require(actor, Permission.MANAGE_USERS)
     if message := check_new_password(password):
@@ -151,4 +204,4 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str) 
     user.failed_sign_ins, user.locked_until = 0, None
     audit.record(session, actor, "user_password_reset", "app_user", user.id)
     session.commit()
-    return user
+    return _account(user)

@@ -1,0 +1,556 @@
+"""Sign-in, lock-out, idle expiry, accounts, the append-only audit trail, and the rule that
+every domain function taking an actor refuses every role lacking its permission."""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import dataclasses
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+import types
+import typing
+from collections.abc import Callable, Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+import registry
+from registry import __main__ as cli
+from registry import audit, auth, db, settings, users
+from registry.auth import OPEN_TO_ALL_ROLES, ROLE_PERMISSIONS, Actor, Permission
+from registry.errors import NotFound, PermissionDenied, SignInRefused, ValidationError
+from registry.models import AppUser, AuditEvent, utcnow
+from registry.vocabulary import Role
+from tests.conftest import TEST_PASSWORD
+
+T0 = dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.UTC)
+NEW_PASSWORD = "a-new-long-password-2026"
+
+
+def _audit_rows(session: Session, action: str | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(session.scalars(query))
+
+
+def _audit_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+# --- sign-in and lock-out ---
+
+
+def test_sign_in_returns_the_actor_and_is_audited(session, actors):
+    marketing = actors[Role.MARKETING]
+    actor = auth.sign_in(session, "  Marketing-User ", TEST_PASSWORD, now=T0)
+    assert actor == marketing
+    user = session.get(AppUser, marketing.user_id)
+    assert user.last_sign_in_at == T0
+    [event] = _audit_rows(session, "sign_in")
+    assert (event.actor_id, event.actor_name, event.record_id) == (
+        marketing.user_id,
+        "marketing-user",
+        str(marketing.user_id),
+    )
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(session, actors):
+    username = actors[Role.COMPLIANCE].username
+    for attempt in range(1, settings.MAX_FAILED_SIGN_INS):
+        with pytest.raises(SignInRefused, match="^Wrong username or password.$"):
+            auth.sign_in(session, username, "not the password", now=T0)
+        assert session.get(AppUser, actors[Role.COMPLIANCE].user_id).failed_sign_ins == attempt
+    fifth = T0 + dt.timedelta(minutes=1)
+    with pytest.raises(SignInRefused, match="locked after 5 failed sign-ins") as refused:
+        auth.sign_in(session, username, "not the password", now=fifth)
+    # 10:16 UTC is 12:16 in Helsinki (EET, before the switch to summer time).
+    assert "Try again after 12:16 (Helsinki time)" in str(refused.value)
+    user = session.get(AppUser, actors[Role.COMPLIANCE].user_id)
+    assert user.locked_until == fifth + settings.LOCKOUT_PERIOD
+
+    # While locked even the right password is refused, up to the last second.
+    almost = fifth + settings.LOCKOUT_PERIOD - dt.timedelta(seconds=1)
+    with pytest.raises(SignInRefused, match="locked"):
+        auth.sign_in(session, username, TEST_PASSWORD, now=almost)
+    # Fifteen minutes after the fifth failure the lock is released.
+    actor = auth.sign_in(session, username, TEST_PASSWORD, now=fifth + settings.LOCKOUT_PERIOD)
+    assert actor.role == Role.COMPLIANCE
+    session.refresh(user)
+    assert (user.failed_sign_ins, user.locked_until) == (0, None)
+
+    failed = [e.detail for e in _audit_rows(session, "sign_in_failed")]
+    assert failed == [
+        "wrong password (1 in a row)",
+        "wrong password (2 in a row)",
+        "wrong password (3 in a row)",
+        "wrong password (4 in a row)",
+        "wrong password (5 in a row); account locked",
+        "account locked",
+    ]
+
+
+def test_a_success_resets_the_failure_count(session, actors):
+    username = actors[Role.MARKETING].username
+    for _ in range(settings.MAX_FAILED_SIGN_INS - 1):
+        with pytest.raises(SignInRefused):
+            auth.sign_in(session, username, "wrong", now=T0)
+    auth.sign_in(session, username, TEST_PASSWORD, now=T0)
+    for _ in range(settings.MAX_FAILED_SIGN_INS - 1):
+        with pytest.raises(SignInRefused, match="^Wrong username or password.$"):
+            auth.sign_in(session, username, "wrong", now=T0)
+    assert session.get(AppUser, actors[Role.MARKETING].user_id).locked_until is None
+
+
+def test_unknown_and_inactive_accounts_get_the_same_answer(session, actors):
+    marketing = session.get(AppUser, actors[Role.MARKETING].user_id)
+    marketing.active = False
+    session.commit()
+    for username in ("nobody", "marketing-user", ""):
+        with pytest.raises(SignInRefused, match="^Wrong username or password.$"):
+            auth.sign_in(session, username, TEST_PASSWORD, now=T0)
+    details = [(e.actor_name, e.detail) for e in _audit_rows(session, "sign_in_failed")]
+    assert details == [
+        ("nobody", "unknown or inactive account"),
+        ("marketing-user", "unknown or inactive account"),
+        ("(empty)", "unknown or inactive account"),
+    ]
+    # An inactive account never counts towards a lock either.
+    assert marketing.failed_sign_ins == 0
+
+
+def test_an_outdated_hash_is_replaced_at_sign_in(session, actors):
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(TEST_PASSWORD)
+    user = session.get(AppUser, actors[Role.ADMINISTRATOR].user_id)
+    user.password_hash = weak
+    session.commit()
+    auth.sign_in(session, user.username, TEST_PASSWORD, now=T0)
+    session.refresh(user)
+    assert user.password_hash != weak
+    assert user.password_hash.startswith("$argon2id$")
+    assert not PasswordHasher().check_needs_rehash(user.password_hash)
+    assert auth.password_matches(user.password_hash, TEST_PASSWORD)
+
+
+def test_a_current_hash_is_kept(session, actors):
+    user = session.get(AppUser, actors[Role.ADMINISTRATOR].user_id)
+    before = user.password_hash
+    auth.sign_in(session, user.username, TEST_PASSWORD, now=T0)
+    session.refresh(user)
+    assert user.password_hash == before
+
+
+def test_password_checks():
+    assert not auth.password_matches(None, TEST_PASSWORD)
+    assert not auth.password_matches("not a hash", TEST_PASSWORD)
+    assert auth.check_new_password("x" * (settings.MIN_PASSWORD_LENGTH - 1))
+    assert auth.check_new_password("x" * settings.MIN_PASSWORD_LENGTH) is None
+
+
+def test_external_sign_in_takes_the_role_from_the_account(session, actors):
+    actor = auth.sign_in_external(session, " COMPLIANCE@click2contract.example ")
+    assert actor == actors[Role.COMPLIANCE]
+    with pytest.raises(SignInRefused, match="has no active account"):
+        auth.sign_in_external(session, "stranger@example.org")
+    assert [e.action for e in _audit_rows(session)] == ["sign_in", "sign_in_failed"]
+
+
+# --- sessions ---
+
+
+def test_a_session_ends_after_thirty_idle_minutes():
+    last = T0
+    assert not auth.session_expired(last, now=last + settings.IDLE_TIMEOUT)
+    assert auth.session_expired(last, now=last + settings.IDLE_TIMEOUT + dt.timedelta(seconds=1))
+    assert settings.IDLE_TIMEOUT == dt.timedelta(minutes=30)
+
+
+def test_each_page_run_rereads_the_account(session, actors):
+    marketing = actors[Role.MARKETING]
+    admin = actors[Role.ADMINISTRATOR]
+    users.change_role(session, admin, marketing.user_id, Role.COMPLIANCE)
+    assert auth.current_actor(session, marketing.user_id).role == Role.COMPLIANCE
+    users.set_active(session, admin, marketing.user_id, False)
+    assert auth.current_actor(session, marketing.user_id) is None
+    assert auth.current_actor(session, 999_999) is None
+
+
+# --- the audit trail is append-only ---
+
+
+@pytest.fixture
+def one_event(session: Session, actors) -> int:
+    event = audit.record(session, actors[Role.ADMINISTRATOR], "test_event", "app_user", 1, "kept")
+    session.commit()
+    return event.id
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        text("UPDATE audit_event SET detail = 'changed'"),
+        text("DELETE FROM audit_event"),
+        update(AuditEvent).values(actor_name="someone else"),
+        delete(AuditEvent),
+    ],
+    ids=["sql-update", "sql-delete", "orm-update", "orm-delete"],
+)
+def test_the_audit_table_refuses_update_and_delete(session, one_event, statement):
+    with pytest.raises(DBAPIError, match="audit_event is append-only"):
+        session.execute(statement)
+        session.commit()
+    session.rollback()
+    kept = session.get(AuditEvent, one_event)
+    assert (kept.detail, kept.action) == ("kept", "test_event")
+
+
+def test_the_audit_table_refuses_a_change_through_the_orm(session, one_event):
+    session.get(AuditEvent, one_event).detail = "rewritten"
+    with pytest.raises(DBAPIError, match="append-only"):
+        session.commit()
+    session.rollback()
+    session.delete(session.get(AuditEvent, one_event))
+    with pytest.raises(DBAPIError, match="append-only"):
+        session.commit()
+    session.rollback()
+    session.expire_all()
+    assert session.get(AuditEvent, one_event).detail == "kept"
+
+
+# --- accounts and the last administrator ---
+
+
+def test_create_user(session, actors):
+    admin = actors[Role.ADMINISTRATOR]
+    account = users.create_user(
+        session, admin, " Aino.Virtanen ", " Aino Virtanen ", "compliance", NEW_PASSWORD,
+        email=" Aino.Virtanen@Click2Contract.example ",
+    )  # fmt: skip
+    assert (account.username, account.display_name, account.email, account.role) == (
+        "aino.virtanen",
+        "Aino Virtanen",
+        "aino.virtanen@click2contract.example",
+        Role.COMPLIANCE,
+    )
+    assert account.active and account.has_password
+    assert not hasattr(account, "password_hash")
+    stored = session.get(AppUser, account.id)
+    assert stored.password_hash.startswith("$argon2id$")
+    assert auth.sign_in(session, "aino.virtanen", NEW_PASSWORD).role == Role.COMPLIANCE
+    [event] = _audit_rows(session, "user_created")
+    assert (event.actor_id, event.record_id, event.detail) == (
+        admin.user_id,
+        str(account.id),
+        "role compliance",
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "display_name", "role", "password", "email", "field", "message"),
+    [
+        ("a", "A", "marketing", NEW_PASSWORD, None, "username", "2-50 lower-case"),
+        ("bad name", "A", "marketing", NEW_PASSWORD, None, "username", "2-50 lower-case"),
+        ("'; drop table", "A", "marketing", NEW_PASSWORD, None, "username", "2-50"),
+        ("marketing-user", "A", "marketing", NEW_PASSWORD, None, "username", "is taken"),
+        ("new-user", "  ", "marketing", NEW_PASSWORD, None, "display_name", "1-200"),
+        ("new-user", "A" * 201, "marketing", NEW_PASSWORD, None, "display_name", "1-200"),
+        ("new-user", "A", "superuser", NEW_PASSWORD, None, "role", "Choose a role"),
+        ("new-user", "A", "marketing", "short", None, "password", "at least 12"),
+        ("new-user", "A", "marketing", NEW_PASSWORD, "no-at-sign", "email", "valid email"),
+        (
+            "new-user",
+            "A",
+            "marketing",
+            NEW_PASSWORD,
+            "Compliance@Click2Contract.example",
+            "email",
+            "Another account",
+        ),
+    ],
+)
+def test_create_user_refuses_bad_input_and_stores_nothing(
+    session, actors, username, display_name, role, password, email, field, message
+):
+    before = (session.scalar(select(func.count()).select_from(AppUser)), _audit_count(session))
+    with pytest.raises(ValidationError) as refused:
+        users.create_user(
+            session, actors[Role.ADMINISTRATOR], username, display_name, role, password, email
+        )
+    assert list(refused.value.field_errors) == [field]
+    assert message in refused.value.field_errors[field]
+    after = (session.scalar(select(func.count()).select_from(AppUser)), _audit_count(session))
+    assert after == before
+
+
+def test_the_last_administrator_cannot_be_removed(session, actors):
+    admin = actors[Role.ADMINISTRATOR]
+    with pytest.raises(ValidationError) as refused:
+        users.change_role(session, admin, admin.user_id, Role.MARKETING)
+    assert "last active administrator" in refused.value.field_errors["role"]
+    with pytest.raises(ValidationError) as refused:
+        users.set_active(session, admin, admin.user_id, False)
+    assert "last active administrator" in refused.value.field_errors["active"]
+    session.expire_all()
+    stored = session.get(AppUser, admin.user_id)
+    assert (stored.role, stored.active) == (Role.ADMINISTRATOR, True)
+    assert _audit_count(session) == 0
+
+    # An inactive administrator does not count: promoting one does not help.
+    second = users.create_user(
+        session, admin, "second-admin", "Second", "administrator", NEW_PASSWORD
+    )
+    users.set_active(session, admin, second.id, False)
+    with pytest.raises(ValidationError):
+        users.change_role(session, admin, admin.user_id, Role.COMPLIANCE)
+    # With a second active administrator the first may step down.
+    users.set_active(session, admin, second.id, True)
+    assert users.change_role(session, admin, admin.user_id, Role.COMPLIANCE).role == "compliance"
+    with pytest.raises(ValidationError):
+        users.set_active(session, admin, second.id, False)
+    actions = [e.action for e in _audit_rows(session)]
+    assert actions == [
+        "user_created",
+        "user_deactivated",
+        "user_activated",
+        "user_role_changed",
+    ]
+    assert _audit_rows(session, "user_role_changed")[0].detail == "administrator -> compliance"
+
+
+def test_role_changes_and_deactivation(session, actors):
+    admin = actors[Role.ADMINISTRATOR]
+    marketing = actors[Role.MARKETING].user_id
+    assert users.change_role(session, admin, marketing, "administrator").role == "administrator"
+    with pytest.raises(ValidationError, match="Choose a role"):
+        users.change_role(session, admin, marketing, "root")
+    # Unchanged role and unchanged state write nothing.
+    users.change_role(session, admin, marketing, "administrator")
+    users.set_active(session, admin, marketing, True)
+    assert [e.action for e in _audit_rows(session)] == ["user_role_changed"]
+    with pytest.raises(NotFound):
+        users.set_active(session, admin, 999_999, False)
+
+
+def test_reset_password_lifts_a_lock(session, actors):
+    admin = actors[Role.ADMINISTRATOR]
+    compliance = actors[Role.COMPLIANCE]
+    for _ in range(settings.MAX_FAILED_SIGN_INS):
+        with pytest.raises(SignInRefused):
+            auth.sign_in(session, compliance.username, "guess")
+    with pytest.raises(ValidationError, match="at least 12"):
+        users.reset_password(session, admin, compliance.user_id, "short")
+    account = users.reset_password(session, admin, compliance.user_id, NEW_PASSWORD)
+    assert not account.locked()
+    with pytest.raises(SignInRefused, match="^Wrong username"):
+        auth.sign_in(session, compliance.username, TEST_PASSWORD)
+    assert auth.sign_in(session, compliance.username, NEW_PASSWORD) == compliance
+    assert len(_audit_rows(session, "user_password_reset")) == 1
+
+
+def test_list_users_shows_no_hash(session, actors):
+    accounts = users.list_users(session, actors[Role.ADMINISTRATOR])
+    assert [a.username for a in accounts] == [
+        "administrator-user",
+        "compliance-user",
+        "marketing-user",
+    ]
+    assert all(a.has_password for a in accounts)
+    assert "password_hash" not in {f.name for f in dataclasses.fields(users.Account)}
+
+
+# --- the command line ---
+
+
+def test_cli_users_add_and_list(database_url, monkeypatch, capsys):
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    monkeypatch.setattr(cli.getpass, "getuser", lambda: "ops")
+    argv = ["users", "add", "First.Admin", "--role", "administrator", "--name", "First Admin"]
+    assert cli.main([*argv, "--password", NEW_PASSWORD]) == 0
+    assert "Created first.admin (administrator)." in capsys.readouterr().out
+
+    # Without --password the password is asked without echo.
+    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: NEW_PASSWORD)
+    assert cli.main(["users", "add", "analyst", "--role", "marketing"]) == 0
+
+    assert cli.main(["users", "add", "weak", "--role", "marketing", "--password", "short"]) == 2
+    assert "password: Use at least 12 characters." in capsys.readouterr().err
+    argv = ["users", "add", "analyst", "--role", "compliance", "--password", NEW_PASSWORD]
+    assert cli.main(argv) == 2
+    assert "username: The username 'analyst' is taken." in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["users", "add", "x", "--role", "root", "--password", NEW_PASSWORD])
+    capsys.readouterr()
+
+    assert cli.main(["users", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines] == [
+        ["analyst", "marketing", "active"],
+        ["first.admin", "administrator", "active"],
+    ]
+    engine = db.make_engine(database_url)
+    with db.make_sessionmaker(engine)() as s:
+        created = _audit_rows(s, "user_created")
+        assert [(e.actor_name, e.actor_id) for e in created] == [("cli:ops", None)] * 2
+        assert auth.sign_in(s, "first.admin", NEW_PASSWORD).role == Role.ADMINISTRATOR
+    engine.dispose()
+
+
+# --- every guarded domain function refuses the roles lacking its permission ---
+
+
+def _functions_taking_an_actor() -> tuple[list[Callable[..., object]], dict[str, str]]:
+    """Public functions of registry modules whose second parameter is `actor: Actor`, and
+    the modules that failed to import.
+
+    Discovered, not listed, so that functions added later are covered as well.
+    """
+    found, broken = [], {}
+    for info in pkgutil.iter_modules(registry.__path__):
+        if info.ispkg or info.name.startswith("_"):
+            continue
+        try:
+            module = importlib.import_module(f"registry.{info.name}")
+        except Exception as e:  # reported by its own test, so the others still run
+            broken[info.name] = f"{type(e).__name__}: {e}"
+            continue
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            parameters = list(inspect.signature(function).parameters.values())
+            if (
+                len(parameters) >= 2
+                and parameters[1].name == "actor"
+                and parameters[1].annotation in ("Actor", Actor)
+            ):
+                found.append(function)
+    return found, broken
+
+
+GUARDED, UNIMPORTABLE = _functions_taking_an_actor()
+
+
+def _name(function: Callable[..., object]) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def _placeholder(annotation: object) -> object:
+    """A harmless value of the annotated type; the permission check comes before any use."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _placeholder(options[0]) if options else None
+    if origin is not None:
+        if origin in (dict, cabc.Mapping):
+            return {}
+        if isinstance(origin, type) and issubclass(origin, (list, tuple, set, cabc.Iterable)):
+            return []
+        return None
+    simple: dict[object, object] = {
+        int: 1,
+        str: "placeholder",
+        bool: True,
+        float: 1.0,
+        dt.date: dt.date(2026, 3, 5),
+        dt.datetime: utcnow(),
+    }
+    if annotation in simple:
+        return simple[annotation]
+    if isinstance(annotation, type):
+        try:
+            return annotation()
+        except Exception:
+            return None
+    return None
+
+
+def _call(function: Callable[..., object], session: Session, actor: Actor) -> None:
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:
+        hints = {}
+    args, kwargs = [], {}
+    for parameter in list(inspect.signature(function).parameters.values())[2:]:
+        if parameter.default is not inspect.Parameter.empty:
+            continue
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        value = _placeholder(hints.get(parameter.name, parameter.annotation))
+        if parameter.kind is parameter.KEYWORD_ONLY:
+            kwargs[parameter.name] = value
+        else:
+            args.append(value)
+    result = function(session, actor, *args, **kwargs)
+    if isinstance(result, Iterator):  # a generator checks only when it is first read
+        next(result, None)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Probe(Actor):
+    """An actor that holds no permission and notes every permission it is asked for."""
+
+    asked: list[Permission] = dataclasses.field(default_factory=list, compare=False, hash=False)
+
+    def may(self, permission: Permission) -> bool:
+        self.asked.append(permission)
+        return False
+
+
+def test_every_registry_module_imports():
+    assert not UNIMPORTABLE, "cannot check modules that do not import: " + str(UNIMPORTABLE)
+
+
+def test_discovery_finds_the_guarded_functions():
+    names = {_name(f) for f in GUARDED}
+    assert {
+        "registry.audit.events",
+        "registry.audit.export_csv",
+        "registry.users.create_user",
+        "registry.users.list_users",
+        "registry.consent.record_consent",
+        "registry.overview.overview",
+    } <= names
+    # audit.record accepts no actor at all (failed sign-ins), so it is not a guarded function.
+    assert "registry.audit.record" not in names
+
+
+def test_open_to_all_roles_means_every_role():
+    for permissions in ROLE_PERMISSIONS.values():
+        assert OPEN_TO_ALL_ROLES <= permissions
+
+
+@pytest.mark.parametrize("function", GUARDED, ids=_name)
+def test_guarded_function_refuses_every_role_lacking_its_permission(function, session, actors):
+    name = _name(function)
+    probe = _Probe(actors[Role.MARKETING].user_id, "probe", Role.MARKETING)
+    try:
+        _call(function, session, probe)
+    except PermissionDenied:
+        pass
+    except Exception as e:
+        pytest.fail(
+            f"{name} raised {type(e).__name__} ({e}) before refusing an actor without "
+            "permissions: check the permission first, with registry.auth.require"
+        )
+    else:
+        pytest.fail(f"{name} takes an actor but acted for one without any permission")
+    session.rollback()
+
+    asked = set(probe.asked)
+    if asked & OPEN_TO_ALL_ROLES:
+        return  # open to all roles: it requires a permission every role holds
+    lacking = [role for role in Role if not asked & ROLE_PERMISSIONS[role]]
+    assert lacking, (
+        f"{name} refuses no role (it asks for {sorted(asked)}); require a narrower permission, "
+        "or one of OPEN_TO_ALL_ROLES if every role may do it"
+    )
+    before = _audit_count(session)
+    for role in lacking:
+        with pytest.raises(PermissionDenied, match=f"^The {role} role may not "):
+            _call(function, session, actors[role])
+        session.rollback()
+    assert _audit_count(session) == before, f"{name} wrote an audit event before refusing"
