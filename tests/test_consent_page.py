@@ -1,0 +1,223 @@
+"""The consent page with AppTest, as Marketing and as Compliance, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from sqlalchemy import func, select
+
+from registry import consent
+from registry.models import AuditEvent, ConsentEvent, Person
+from registry.vocabulary import ConsentSource, ConsentStatus, Purpose, Relationship, Role
+
+PAGE = "pages/consent.py"
+GRANTED, WITHDRAWN, OBJECTED = (
+    ConsentStatus.GRANTED,
+    ConsentStatus.WITHDRAWN,
+    ConsentStatus.OBJECTED,
+)
+T0 = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    # AppTest runs in this process: a cached figure from another test's database must not leak.
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def registry(session, actors):
+    """Three persons: Aino granted the newsletter; Eero granted it without evidence
+    (an import); Liisa never asked."""
+    people = {}
+    for first, last, relationship in [
+        ("Aino", "Virtanen", Relationship.CUSTOMER_CONTACT),
+        ("Eero", "Korhonen", Relationship.SERVICE_USER),
+        ("Liisa", "Mäkinen", Relationship.MARKETING_OPT_IN),
+    ]:
+        person = Person(
+            first_name=first,
+            last_name=last,
+            email=f"{first}.{last}@example.fi".lower(),
+            relationship=relationship,
+            source="customer data system",
+        )
+        session.add(person)
+        people[first] = person
+    session.commit()
+    consent.record_consent(
+        session,
+        actors[Role.COMPLIANCE],
+        people["Aino"].id,
+        [Purpose.NEWSLETTER, Purpose.EMAIL_MARKETING],
+        GRANTED,
+        ConsentSource.WEB_FORM,
+        "newsletter form, log 881",
+        T0,
+    )
+    imported = ConsentEvent(
+        person_id=people["Eero"].id,
+        purpose=Purpose.NEWSLETTER,
+        status=GRANTED,
+        occurred_at=T0,
+        source=ConsentSource.APP,
+    )
+    session.add(imported)
+    session.flush()
+    consent._apply(session, imported)
+    session.commit()
+    return people
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def button(at, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def open_person(at, text: str, person_id: int):  # type: ignore[no-untyped-def]
+    at.text_input(key="consent_search").input(text).run()
+    at.selectbox(key="consent_pick").set_value(person_id).run()
+    return at
+
+
+def audits(session, action: str) -> list[AuditEvent]:
+    session.expire_all()
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+@pytest.mark.parametrize("role", [Role.MARKETING, Role.COMPLIANCE])
+def test_the_page_shows_status_counts_and_shares_to_both_roles(
+    role, database_url, actors, registry, app_test
+):
+    at = app_test(database_url, actors[role], PAGE)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Consent"
+    assert [t.label for t in at.tabs] == [
+        "Current status",
+        "Opt-ins and opt-outs",
+        "Missing evidence",
+        "Find a person",
+    ]
+    # Newsletter is the first purpose: two grants, nobody withdrawn or objected, one never asked.
+    assert metric(at, "Granted") == "2"
+    assert metric(at, "Withdrawn") == "0"
+    assert metric(at, "Never asked") == "1"
+    assert "66.7% of 3 persons" in [c.value for c in at.caption]
+    at.selectbox(key="consent_purpose").set_value(Purpose.EMAIL_MARKETING).run()
+    assert metric(at, "Granted") == "1"
+    assert metric(at, "Never asked") == "2"
+    # The help text states the tie-break.
+    rule = next(m.value for m in at.markdown if "Same moment" in m.value)
+    assert "an objection beats a withdrawal, and a withdrawal beats a grant" in rule
+    # Three grants (Aino's two purposes, Eero's import) last month, no opt-outs.
+    assert metric(at, "Opt-ins, last 24 months") == "3"
+    assert metric(at, "Opt-outs, last 24 months") == "0"
+
+
+def test_missing_evidence_lists_the_imported_grant(database_url, actors, registry, app_test):
+    at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
+    table = at.dataframe[-1].value
+    assert list(table["Person"]) == ["Eero Korhonen"]
+    assert list(table["Granted without evidence"]) == ["Newsletter"]
+    assert list(table["Source"]) == ["App"]
+
+
+def test_recording_a_withdrawal_changes_the_counts_at_once(
+    session, database_url, actors, registry, app_test
+):
+    marketing = actors[Role.MARKETING]
+    aino = registry["Aino"]
+    at = app_test(database_url, marketing, PAGE)
+    assert metric(at, "Granted") == "2"  # now cached
+
+    open_person(at, "virt", aino.id)
+    assert not at.exception, at.exception
+    assert "Aino Virtanen" in [h.value for h in at.subheader]
+    at.radio(key="consent_action").set_value(WITHDRAWN).run()
+    at.multiselect(key="consent_purposes").set_value([Purpose.NEWSLETTER])
+    at.selectbox(key="consent_source").set_value(ConsentSource.PHONE)
+    button(at, "Record withdrawal").click().run()
+    assert not at.exception, at.exception
+
+    assert [s.value for s in at.success][0].startswith("Recorded: withdraw consent for Aino")
+    assert metric(at, "Granted") == "1"
+    assert metric(at, "Withdrawn") == "1"
+    session.expire_all()
+    assert consent.current_status(session, aino.id)[Purpose.NEWSLETTER] == WITHDRAWN
+    assert consent.current_status(session, aino.id)[Purpose.EMAIL_MARKETING] == GRANTED
+    written = audits(session, "consent_withdrawn")
+    assert [(a.actor_name, a.record_id) for a in written] == [(marketing.username, str(aino.id))]
+    # The form is empty again for the next event; the history shows the new event on top.
+    assert at.multiselect(key="consent_purposes").value == []
+    history = at.dataframe[-1].value
+    assert list(history["Status"][:2]) == ["Withdrawn", "Granted"]
+    assert list(history["In effect"][:1]) == ["yes"]
+
+
+def test_an_objection_covers_every_purpose(session, database_url, actors, registry, app_test):
+    liisa = registry["Liisa"]
+    at = open_person(app_test(database_url, actors[Role.COMPLIANCE], PAGE), "mäk", liisa.id)
+    at.radio(key="consent_action").set_value(OBJECTED).run()
+    assert not [m for m in at.multiselect if m.key == "consent_purposes"]
+    at.selectbox(key="consent_source").set_value(ConsentSource.LETTER)
+    at.text_area(key="consent_evidence").input("letter received 2 June")
+    button(at, "Record objection").click().run()
+    assert not at.exception, at.exception
+    session.expire_all()
+    assert consent.current_status(session, liisa.id) == dict.fromkeys(Purpose, OBJECTED)
+    assert metric(at, "Objected") == "1"
+
+
+def test_a_grant_without_evidence_is_refused_next_to_the_field_and_keeps_the_input(
+    session, database_url, actors, registry, app_test
+):
+    liisa = registry["Liisa"]
+    at = open_person(app_test(database_url, actors[Role.MARKETING], PAGE), "liisa", liisa.id)
+    at.multiselect(key="consent_purposes").set_value([Purpose.EVENTS, Purpose.POST])
+    button(at, "Record grant").click().run()
+    assert not at.exception, at.exception
+    messages = [e.value for e in at.error]
+    assert "A grant needs evidence (what the person signed, sent or ticked)." in messages
+    assert "Choose how the person told us." in messages
+    assert at.multiselect(key="consent_purposes").value == [Purpose.EVENTS, Purpose.POST]
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ConsentEvent)) == 3
+    assert len(audits(session, "consent_granted")) == 1  # the fixture's grant only
+
+    # Correcting the input records it, and the errors go away.
+    at.selectbox(key="consent_source").set_value(ConsentSource.IN_PERSON)
+    at.text_area(key="consent_evidence").input("signed at the Turku event, form 17")
+    button(at, "Record grant").click().run()
+    assert not at.error
+    session.expire_all()
+    status = consent.current_status(session, liisa.id)
+    assert (status[Purpose.EVENTS], status[Purpose.POST]) == (GRANTED, GRANTED)
+
+
+def test_viewing_a_history_is_audited_once_per_selection(
+    session, database_url, actors, registry, app_test
+):
+    compliance = actors[Role.COMPLIANCE]
+    aino, eero = registry["Aino"], registry["Eero"]
+    at = open_person(app_test(database_url, compliance, PAGE), "virt", aino.id)
+    history = at.dataframe[-1].value
+    assert list(history["Evidence"]) == ["newsletter form, log 881"] * 2
+    # Reruns (another widget, the same person) are not new views.
+    at.selectbox(key="consent_trend_purpose").set_value(Purpose.PHONE).run()
+    at.run()
+    assert [v.record_id for v in audits(session, "view_consent_history")] == [str(aino.id)]
+    open_person(at, "kor", eero.id)
+    open_person(at, "virt", aino.id)
+    assert [v.record_id for v in audits(session, "view_consent_history")] == [
+        str(aino.id),
+        str(eero.id),
+        str(aino.id),
+    ]
+    assert all(v.actor_name == compliance.username for v in audits(session, "view_consent_history"))
