@@ -1,0 +1,162 @@
+"""AppTest of the Disclosures page: KPIs, filters, log, drill-down, recording, per person."""
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from sqlalchemy import func, select
+
+from registry import disclosures
+from registry.models import AuditEvent, Disclosure, Person, Recipient
+from registry.vocabulary import Role
+
+PAGE = "pages/disclosures.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    # The PostgreSQL test database is emptied and reused under the same URL.
+    st.cache_data.clear()
+
+
+def build(session, actor):
+    people = [
+        Person(
+            first_name=f"Aino{i}",
+            last_name="Virtanen",
+            email=f"aino{i}@example.com",
+            country="FI",
+            relationship="customer_contact",
+            source="test",
+        )
+        for i in range(3)
+    ]
+    mailer = Recipient(
+        name="Mailer Oy",
+        kind="processor",
+        service="Mail",
+        country="FI",
+        transfer_mechanism="not_needed",
+    )
+    shield = Recipient(
+        name="SurveyPeak LLC",
+        kind="processor",
+        service="Surveys",
+        country="US",
+        transfer_mechanism="privacy_shield",
+    )
+    session.add_all([*people, mailer, shield])
+    session.commit()
+    now = dt.datetime.now(dt.UTC)
+    disclosures.add_disclosure(
+        session,
+        actor,
+        mailer.id,
+        "Newsletter",
+        ["basic"],
+        "consent",
+        [people[0].id],
+        disclosed_at=now - dt.timedelta(days=40),
+    )
+    disclosures.add_disclosure(
+        session,
+        actor,
+        shield.id,
+        "Survey",
+        ["basic", "transactions"],
+        "legitimate_interests",
+        [p.id for p in people],
+        disclosed_at=now - dt.timedelta(days=2),
+    )
+    session.commit()
+    return people, mailer, shield
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_kpis_log_and_filters(database_url, session, actors, app_test):
+    compliance = actors[Role.COMPLIANCE]
+    build(session, compliance)
+    at = app_test(database_url, compliance, PAGE)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Disclosures"
+    assert metric(at, "Disclosures in the last 30 days") == "1"
+    assert metric(at, "Persons disclosed to third countries") == "3"
+    assert metric(at, "Recipients with a problem") == "1 of 2"
+    log = at.dataframe[0].value
+    assert list(log["Recipient"]) == ["SurveyPeak LLC", "Mailer Oy"]
+    assert list(log["EU/EEA"]) == ["Outside", "Inside"]
+    assert log["Data categories"][0] == "Basic information, Transactions and behaviour"
+    assert log["Legal basis"][0] == "Legitimate interests, Art. 6(1)(f)"
+    # Filter to the EU/EEA only.
+    inside = next(s for s in at.selectbox if s.label == "Inside or outside the EU/EEA")
+    inside.set_value(False)
+    next(b for b in at.button if b.label == "Apply filters").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["Recipient"]) == ["Mailer Oy"]
+
+
+def test_record_a_disclosure_by_hand(database_url, session, actors, app_test):
+    compliance = actors[Role.COMPLIANCE]
+    people, mailer, _ = build(session, compliance)
+    at = app_test(database_url, compliance, PAGE)
+    submit = next(b for b in at.button if b.label == "Record disclosure")
+    # Nothing filled in: each field says what is missing, and nothing is stored.
+    submit.click()
+    at.run()
+    assert not at.exception, at.exception
+    shown = [e.value for e in at.error]
+    assert "Choose the recipient from the register." in shown
+    assert "Enter the ids of the persons whose data was disclosed." in shown
+    assert session.scalar(select(func.count()).select_from(Disclosure)) == 2
+    # The log's filter has a "Recipient" box too; the record form's is the last one.
+    record = [s for s in at.selectbox if s.label == "Recipient"][-1]
+    record.set_value(mailer.id)
+    next(t for t in at.text_input if t.label == "Purpose").input("Event catering")
+    next(m for m in at.multiselect if m.label == "Data categories").set_value(["basic"])
+    next(s for s in at.selectbox if s.label == "Legal basis").set_value("contract")
+    next(t for t in at.text_area if t.label == "Persons (ids)").input(
+        f"{people[1].id}, {people[2].id}"
+    )
+    next(b for b in at.button if b.label == "Record disclosure").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("2 persons to Mailer Oy" in s.value for s in at.success)
+    session.expire_all()
+    made = session.scalars(select(Disclosure).order_by(Disclosure.id.desc())).first()
+    assert (made.purpose, made.person_count) == ("Event catering", 2)
+    assert metric(at, "Disclosures in the last 30 days") == "2"
+
+
+def test_per_person_lists_the_persons_disclosures(database_url, session, actors, app_test):
+    compliance = actors[Role.COMPLIANCE]
+    build(session, compliance)
+    at = app_test(database_url, compliance, PAGE)
+    at.text_input(key="disclosures_person_q").input("aino0@")
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert list(table["Recipient"]) == ["SurveyPeak LLC", "Mailer Oy"]
+    assert list(table["Country"]) == ["United States of America", "Finland"]
+
+
+def test_drill_down_is_audited(database_url, session, actors, app_test):
+    compliance = actors[Role.COMPLIANCE]
+    build(session, compliance)
+    at = app_test(database_url, compliance, PAGE)
+    # AppTest cannot click a dataframe row; the selection state is what a click sets.
+    at.session_state["disclosures_table_0"] = {
+        "selection": {"rows": [0], "columns": [], "cells": []}
+    }
+    at.run()
+    assert not at.exception, at.exception
+    persons = at.dataframe[1].value
+    assert list(persons["Name"]) == ["Aino0 Virtanen", "Aino1 Virtanen", "Aino2 Virtanen"]
+    at.run()
+    views = session.scalar(
+        select(func.count()).where(AuditEvent.action == "disclosure_persons_viewed")
+    )
+    assert views == 1

@@ -1,0 +1,65 @@
+"""AppTest of the Registry notice page: the notice for every role, and the live check."""
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+
+from registry import disclosures
+from registry.models import Person, Recipient
+from registry.vocabulary import Role
+
+PAGE = "pages/notice.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    # The PostgreSQL test database is emptied and reused under the same URL.
+    st.cache_data.clear()
+
+
+def text_of(at):
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_every_role_reads_the_notice_and_its_gaps(database_url, actors, app_test):
+    for role, actor in actors.items():
+        at = app_test(database_url, actor, PAGE)
+        assert not at.exception, (role, at.exception)
+        page = text_of(at)
+        assert "Click2Contract Oy" in page and "Jaakko Ranta" in page
+        assert "EU-US Privacy Shield" in page
+        assert "❌ not stated: Complaint to the supervisory authority (Art. 77)" in page
+        assert "**Art. 13(2)(a)**: The notice states no retention period" in page
+        assert "✅ Every destination country is declared." in page
+
+
+def test_an_undeclared_country_in_the_log_is_shown(database_url, session, actors, app_test):
+    r = Recipient(
+        name="Mumbai Support Pvt",
+        kind="processor",
+        service="Support",
+        country="IN",
+        transfer_mechanism="scc_2021",
+    )
+    p = Person(
+        first_name="A", last_name="B", country="FI", relationship="customer_contact", source="t"
+    )
+    session.add_all([r, p])
+    session.commit()
+    disclosures.add_disclosure(
+        session,
+        actors[Role.COMPLIANCE],
+        r.id,
+        "Support",
+        ["basic"],
+        "contract",
+        [p.id],
+        disclosed_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+    )
+    session.commit()
+    at = app_test(database_url, actors[Role.MARKETING], PAGE)
+    assert not at.exception, at.exception
+    assert "India is outside the EU/EEA and received data" in text_of(at)
+    live = next(m for m in at.metric if m.label == "Live data the declaration does not cover")
+    assert live.value == "2"  # the country, and the recipient outside the declared countries

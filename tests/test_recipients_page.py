@@ -1,0 +1,76 @@
+"""AppTest of the Recipients page: register with status, add with field errors, edit."""
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+
+from registry.models import Recipient
+from registry.vocabulary import Role
+
+PAGE = "pages/recipients.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    # The PostgreSQL test database is emptied and reused under the same URL.
+    st.cache_data.clear()
+
+
+def field(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_add_shows_errors_next_to_fields_then_saves(database_url, session, actors, app_test):
+    at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
+    assert not at.exception, at.exception
+    assert at.info[0].value.startswith("The register is empty")
+    field(at.text_input, "Name").input("SurveyPeak LLC")
+    field(at.text_input, "Service provided").input("Customer surveys")
+    field(at.selectbox, "Country").set_value("US")
+    field(at.selectbox, "Transfer mechanism").set_value("adequacy")
+    field(at.button, "Add recipient").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "The USA is adequate only for DPF-certified organisations: choose the DPF."
+    ]
+    # The input is kept: only the mechanism needs changing.
+    assert field(at.text_input, "Name").value == "SurveyPeak LLC"
+    assert session.scalars(select(Recipient)).all() == []
+    field(at.selectbox, "Transfer mechanism").set_value("privacy_shield")
+    field(at.button, "Add recipient").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Saved SurveyPeak LLC."
+    assert not at.error
+    table = at.dataframe[0].value
+    assert list(table["Country"]) == ["United States of America (US)"]
+    assert list(table["Transfer mechanism"]) == ["EU-US Privacy Shield"]
+    assert "invalid since 16 July 2020" in table["Status"][0]
+    assert any("SurveyPeak LLC" in w.value for w in at.warning)
+    assert field(at.metric, "Recipients with a problem").value == "1"
+    # The add form is empty again for the next recipient.
+    assert field(at.text_input, "Name").value == ""
+
+
+def test_edit_changes_the_mechanism_and_clears_the_problem(database_url, session, actors, app_test):
+    session.add(
+        Recipient(
+            name="CloudHost Inc.",
+            kind="processor",
+            service="Hosting",
+            country="US",
+            transfer_mechanism="none",
+        )
+    )
+    session.commit()
+    at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
+    assert "without a valid transfer mechanism" in at.dataframe[0].value["Status"][0]
+    mechanisms = [s for s in at.selectbox if s.label == "Transfer mechanism"]
+    mechanisms[-1].set_value("dpf")
+    [b for b in at.button if b.label == "Save"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["Status"][0] == "✅ Fine"
+    session.expire_all()
+    assert session.scalars(select(Recipient.transfer_mechanism)).one() == "dpf"
