@@ -325,6 +325,6 @@ def sign_in(page, app: LiveApp, username: str, password: str, path: str = "") ->
     page.goto(f"{app.base_url}/{path}")
     wait_idle(page)
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)  # not "Show password"
     page.get_by_role("button", name="Sign in").click()
     wait_idle(page)
