@@ -250,7 +250,7 @@ class LiveApp:
     process: subprocess.Popen[bytes]
 
 
-def start_app(database_url: str, log_path: Path) -> LiveApp:
+def start_app(database_url: str, log_path: Path, script: str = "dashboard.py") -> LiveApp:
     port = _free_port()
     env = {**os.environ, db.ENV_VAR: database_url}
     log = log_path.open("wb")
@@ -260,7 +260,7 @@ def start_app(database_url: str, log_path: Path) -> LiveApp:
             "-m",
             "streamlit",
             "run",
-            "dashboard.py",
+            script,
             "--server.port",
             str(port),
             "--server.address",
