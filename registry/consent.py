@@ -106,7 +106,7 @@ def validate_event(
     return errors
 
 
-def record_consent(
+def add_consent(
     session: Session,
     actor: Actor,
     person_id: int,
@@ -116,10 +116,7 @@ def record_consent(
     evidence: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> list[ConsentEvent]:
-    """Record a grant, withdrawal or objection for one or more purposes, in one transaction.
-
-    Takes effect at once: counts and exports read `consent_state`, updated here.
-    """
+    """record_consent without the commit, for a caller whose own write must land with it."""
     require(actor, Permission.RECORD_CONSENT)
     now = utcnow()
     occurred_at = occurred_at or now
@@ -152,6 +149,24 @@ def record_consent(
         person_id,
         f"{', '.join(purposes)} via {source}",
     )
+    return events
+
+
+def record_consent(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    purposes: Sequence[str],
+    status: str,
+    source: str,
+    evidence: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> list[ConsentEvent]:
+    """Record a grant, withdrawal or objection for one or more purposes, in one transaction.
+
+    Takes effect at once: counts and exports read `consent_state`, updated here.
+    """
+    events = add_consent(session, actor, person_id, purposes, status, source, evidence, occurred_at)
     session.commit()
     return events
 
@@ -166,6 +181,27 @@ def record_objection(
 ) -> list[ConsentEvent]:
     """Art. 21(2): an objection to all direct marketing, including the profiling for it."""
     return record_consent(
+        session,
+        actor,
+        person_id,
+        ALL_DIRECT_MARKETING,
+        ConsentStatus.OBJECTED,
+        source,
+        evidence,
+        occurred_at,
+    )
+
+
+def add_objection(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    source: str,
+    evidence: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> list[ConsentEvent]:
+    """record_objection without the commit: completing an objection request records it."""
+    return add_consent(
         session,
         actor,
         person_id,

@@ -53,6 +53,11 @@ MANUAL_DISCLOSURE_MAX_PERSONS = 10_000
 
 # Requests queue colouring (issue 6).
 DUE_SOON_DAYS = 7
+# Requests queue (issue 6): age bands of the open-requests chart (upper bounds in days since
+# receipt), the window of the median-days-to-close figure, and the CSV export's cap.
+REQUEST_AGE_BANDS_DAYS = (7, 14, 21, 31)
+REQUEST_CLOSE_WINDOW_DAYS = 90
+REQUEST_EXPORT_MAX_ROWS = 100_000
 
 # Backups (issue 10).
 BACKUP_MAX_AGE = timedelta(hours=24)
