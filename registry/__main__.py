@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from registry import db
+from registry import db, settings
 from registry.auth import Actor
 from registry.errors import RegistryError, ValidationError
 from registry.vocabulary import Role
@@ -73,6 +73,53 @@ def cmd_users(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     return 0
 
 
+def _job_actor(args: argparse.Namespace) -> Actor:
+    return Actor.command_line(args.job or f"cli:{getpass.getuser()}")
+
+
+def cmd_backup(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from pathlib import Path
+
+    from registry import backup
+
+    engine = db.make_engine(config.url)
+    try:
+        made = backup.make_backup(
+            engine, _job_actor(args), Path(args.out), progress=_print_progress
+        )
+    except RegistryError:
+        print(file=sys.stderr)  # end the progress line before the message
+        raise
+    m = made.manifest
+    print(f"{made.path}\n  {backup.human_size(m.size_bytes)}, SHA-256 {m.sha256}")
+    print(f"  {backup.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from pathlib import Path
+
+    from registry import backup
+
+    try:
+        done = backup.restore_backup(
+            _job_actor(args),
+            Path(args.file),
+            args.into,
+            replace=args.replace,
+            progress=_print_progress,
+        )
+    except RegistryError:
+        print(file=sys.stderr)
+        raise
+    counts = done.manifest.row_counts
+    print(f"Restored {args.file} into {done.target}.")
+    print(f"  Checksum verified; the row counts of all {len(counts)} tables match the backup.")
+    if not done.schema_current:
+        print("  The backup predates this code: run `python -m registry migrate` on it.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +147,28 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password", help="omit to be asked without echo")
     users_sub.add_parser("list", help="list accounts")
     p.set_defaults(func=cmd_users)
+
+    job_help = "who to record as having done it (default: cli:<login name>)"
+    p = sub.add_parser("backup", help="back up the configured database, consistently, while in use")
+    p.add_argument(
+        "--out",
+        default=str(settings.BACKUP_DIR),
+        help="a directory, or a file name into which the UTC time is inserted "
+        "(default: %(default)s); FILE.sha256 and FILE.json are written beside it",
+    )
+    p.add_argument("--job", help=job_help)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="verify a backup and restore it into a database")
+    p.add_argument("file", help="the backup file; FILE.sha256 and FILE.json must be beside it")
+    p.add_argument("--into", required=True, metavar="URL", help="the database to restore into")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite a target database that is not empty",
+    )
+    p.add_argument("--job", help=job_help)
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

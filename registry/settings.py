@@ -62,3 +62,9 @@ REQUEST_EXPORT_MAX_ROWS = 100_000
 # Backups (issue 10).
 BACKUP_MAX_AGE = timedelta(hours=24)
 BACKUP_DIR = DATA_DIR / "backups"
+# pg_dump gives up instead of queueing behind a lock (a migration) and hanging a nightly job.
+BACKUP_LOCK_WAIT_TIMEOUT = timedelta(minutes=1)
+# A browser download passes through the app's memory; bigger files are fetched from the server.
+BACKUP_DOWNLOAD_MAX_BYTES = 256 * 1024 * 1024
+# The Backups page counts and charts the backups of this many recent days.
+BACKUP_HISTORY_DAYS = 30
