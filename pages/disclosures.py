@@ -187,6 +187,7 @@ with log_tab:
             st.plotly_chart(bars, width="stretch")
     with charts[1], st.container(border=True):
         st.markdown("**Destination countries, sized by persons disclosed**")
+        st.caption("A person counts once for each disclosure of their data.")
         if by_country.empty:
             st.caption("No disclosures match the filters.")
         else:
