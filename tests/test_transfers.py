@@ -17,6 +17,7 @@ from registry.transfers import (
     transfer_problem,
 )
 from registry.vocabulary import Role, TransferMechanism
+from tests.conftest import demo_actor
 
 D = dt.date
 FINE = None
@@ -124,8 +125,6 @@ def test_country_table():
 
 
 def test_seeded_privacy_shield_recipient_is_flagged(seeded_session):
-    from conftest import demo_actor
-
     shield = seeded_session.scalars(
         select(Recipient).where(Recipient.transfer_mechanism == TransferMechanism.PRIVACY_SHIELD)
     ).all()
