@@ -45,6 +45,14 @@ MAX_NAME_LENGTH = 100
 MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 2_000
 
+# Person fields (issue 7): the widths of their columns, and how a phone number is read.
+MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit
+MAX_POSTAL_CODE_LENGTH = 12
+MAX_GENDER_LENGTH = 20
+PHONE_DEFAULT_REGION = "FI"  # a number without +country code is read as Finnish
+PERSON_RECENT_ROWS = 20  # orders and activities shown on the person page
+EMPLOYER_CHOICES = 200  # organisations offered at once by the employer picker
+
 # Consent page (issue 5): how many months the opt-in/opt-out chart covers.
 CONSENT_TREND_MONTHS = 24
 
