@@ -1,0 +1,779 @@
+"""The person page's domain: a person's data as the notice groups it, its rectification
+(GDPR Art. 16) and the follow-up with the recipients who had received it (Art. 19).
+
+An amendment is one transaction: the person row, one append-only `amendment` row per changed
+field (old value, new value, who, when, reason, linked request) and an audit event. The form
+remembers the row version it was opened with (Person.version is SQLAlchemy's version_id_col);
+if anyone changed the person meanwhile, the save is refused with what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry import audit, consent, disclosures, settings, validation
+from registry.auth import Actor, Permission, require
+from registry.errors import ConflictError, NotFound, ValidationError
+from registry.models import (
+    Activity,
+    Amendment,
+    AppUser,
+    DataSubjectRequest,
+    Order,
+    Organisation,
+    Person,
+    RecipientNotification,
+    utcnow,
+)
+from registry.vocabulary import ConsentStatus, Purpose, RequestKind
+
+# The editable fields in form order, with the words the page and the history use.
+FIELD_LABELS: dict[str, str] = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "Email",
+    "phone": "Phone",
+    "street_address": "Street address",
+    "postal_code": "Postal code",
+    "city": "City",
+    "country": "Country",
+    "position": "Position",
+    "employer": "Employer",
+    "gender": "Gender",
+}
+# The employer is the person's organisation; every other field is the column of its name.
+_COLUMN = {f: ("organisation_id" if f == "employer" else f) for f in FIELD_LABELS}
+FORM_ERROR = "form"  # the key of an error about the whole form, not one field
+
+FormValue = str | int | None
+
+
+@dataclass(frozen=True)
+class OpenedForm:
+    """The values the amendment form showed, and the row version they were read at.
+
+    Text fields hold "" when empty; `employer` holds the organisation id or None.
+    """
+
+    person_id: int
+    version: int
+    values: dict[str, FormValue]
+
+
+def _form_values(person: Person) -> dict[str, FormValue]:
+    values: dict[str, FormValue] = {f: getattr(person, _COLUMN[f]) or "" for f in FIELD_LABELS}
+    values["employer"] = person.organisation_id
+    return values
+
+
+# --- the person's data, grouped as the notice groups it ---
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    id: int
+    name: str
+    business_id: str
+    kind: str
+    industry: str
+    country: str
+    city: str
+    customer_since: dt.date | None
+    customer_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    count: int
+    total_eur: Decimal
+    first_on: dt.date | None
+    last_on: dt.date | None
+    in_recovery: int
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    ordered_on: dt.date
+    product: str
+    amount_eur: Decimal
+    status: str
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    occurred_at: dt.datetime
+    kind: str
+    detail: str | None
+    city: str | None
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: int
+    kind: str
+    status: str
+    received_on: dt.date
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    """Everything the person page shows of one person; never the password hash."""
+
+    id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    street_address: str | None
+    postal_code: str | None
+    city: str | None
+    country: str
+    position: str | None
+    gender: str | None
+    username: str | None
+    has_password: bool
+    latitude: float | None
+    longitude: float | None
+    relationship: str
+    source: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    organisation: OrganisationInfo | None
+    orders: OrderSummary
+    recent_orders: list[OrderRow]
+    consent: dict[Purpose, ConsentStatus]
+    activity_counts: dict[str, int]
+    recent_activities: list[ActivityRow]
+    requests: list[RequestRow]
+    form: OpenedForm
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def person_detail(
+    session: Session, actor: Actor, person_id: int, *, record_view: bool = True
+) -> PersonDetail:
+    """One person's data for the person page; `record_view` audits the viewing.
+
+    The page audits once per selection of a person, not on every rerun.
+    """
+    require(actor, Permission.VIEW_PERSON)
+    person = session.get(Person, person_id, populate_existing=True)
+    if person is None:
+        raise NotFound(f"No person with id {person_id}.")
+    org = person.organisation
+    n, total, first, last, in_recovery = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(Order.amount_eur), 0),
+            func.min(Order.ordered_on),
+            func.max(Order.ordered_on),
+            func.count().filter(Order.status == "in_recovery"),
+        ).where(Order.person_id == person_id)
+    ).one()
+    recent_orders = session.execute(
+        select(Order.ordered_on, Order.product, Order.amount_eur, Order.status)
+        .where(Order.person_id == person_id)
+        .order_by(Order.ordered_on.desc(), Order.id.desc())
+        .limit(settings.PERSON_RECENT_ROWS)
+    ).all()
+    activity_counts = session.execute(
+        select(Activity.kind, func.count())
+        .where(Activity.person_id == person_id)
+        .group_by(Activity.kind)
+        .order_by(Activity.kind)
+    ).all()
+    recent_activities = session.execute(
+        select(Activity.occurred_at, Activity.kind, Activity.detail, Activity.city)
+        .where(Activity.person_id == person_id)
+        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+        .limit(settings.PERSON_RECENT_ROWS)
+    ).all()
+    requests = session.execute(
+        select(
+            DataSubjectRequest.id,
+            DataSubjectRequest.kind,
+            DataSubjectRequest.status,
+            DataSubjectRequest.received_on,
+            DataSubjectRequest.due_on,
+        )
+        .where(DataSubjectRequest.person_id == person_id)
+        .order_by(DataSubjectRequest.received_on.desc(), DataSubjectRequest.id.desc())
+        .limit(settings.PERSON_RECENT_ROWS)
+    ).all()
+    detail = PersonDetail(
+        id=person.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        phone=person.phone,
+        street_address=person.street_address,
+        postal_code=person.postal_code,
+        city=person.city,
+        country=person.country,
+        position=person.position,
+        gender=person.gender,
+        username=person.username,
+        has_password=bool(person.password_hash),
+        latitude=person.latitude,
+        longitude=person.longitude,
+        relationship=person.relationship,
+        source=person.source,
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+        organisation=None
+        if org is None
+        else OrganisationInfo(
+            org.id,
+            org.name,
+            org.business_id,
+            org.kind,
+            org.industry,
+            org.country,
+            org.city,
+            org.customer_since,
+            org.customer_until,
+        ),
+        orders=OrderSummary(n, Decimal(total), first, last, in_recovery),
+        recent_orders=[OrderRow(*row) for row in recent_orders],
+        consent=consent.current_status(session, person_id),
+        activity_counts=dict(activity_counts),
+        recent_activities=[ActivityRow(*row) for row in recent_activities],
+        requests=[RequestRow(*row) for row in requests],
+        form=OpenedForm(person.id, person.version, _form_values(person)),
+    )
+    if record_view:
+        audit.record(session, actor, "view_person", "person", person_id)
+        session.commit()
+    return detail
+
+
+def employers(
+    session: Session,
+    actor: Actor,
+    text: str = "",
+    *,
+    include: Iterable[int | None] = (),
+    limit: int = settings.EMPLOYER_CHOICES,
+) -> dict[int, str]:
+    """Organisations for the employer picker: id -> "name (business ID)", by name.
+
+    Those whose name contains `text` or whose business ID starts with it, at most `limit`,
+    and always the ones in `include` (the employer the form shows), so a choice never vanishes.
+    """
+    require(actor, Permission.AMEND_PERSON)
+    wanted = [i for i in include if i is not None]
+    query = select(Organisation.id, Organisation.name, Organisation.business_id)
+    if needle := " ".join(text.split()).lower()[: settings.MAX_SHORT_TEXT]:
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(
+            or_(
+                func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"),
+                Organisation.business_id.like(f"{escaped}%", escape="\\"),
+            )
+        )
+    rows = session.execute(query.order_by(Organisation.name, Organisation.id).limit(limit)).all()
+    if missing := set(wanted) - {i for i, _, _ in rows}:
+        rows += session.execute(
+            select(Organisation.id, Organisation.name, Organisation.business_id).where(
+                Organisation.id.in_(missing)
+            )
+        ).all()
+    return {i: f"{name} ({business_id})" for i, name, business_id in rows}
+
+
+# --- amending ---
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """A field someone else changed after the form was opened."""
+
+    field: str
+    label: str
+    opened: str  # as the form showed it
+    current: str  # as it is stored now
+    changed_by: str | None  # from the latest amendment of the field, if one exists
+    changed_at: dt.datetime | None
+
+
+class AmendmentConflict(ConflictError):
+    """The person changed since the form was opened; nothing was saved."""
+
+    def __init__(self, current: OpenedForm, fields: list[FieldConflict]) -> None:
+        self.current = current
+        self.fields = fields
+        changed = ", ".join(f.label.lower() for f in fields) or "fields outside this form"
+        super().__init__(
+            f"Someone else changed this person after you opened the form ({changed}). "
+            "Nothing was saved; your input is kept."
+        )
+
+
+@dataclass(frozen=True)
+class AmendmentResult:
+    change_id: int  # the first amendment row of the save
+    amended_at: dt.datetime
+    fields: list[str]
+    version: int  # the person's row version after the save
+    recipients_to_notify: int  # recipients who received the data before the change
+
+
+def _display(session: Session, field_name: str, value: FormValue) -> str | None:
+    """A value as the history keeps it: the employer by name and business ID."""
+    if value is None or value == "":
+        return None
+    if field_name == "employer":
+        org = session.get(Organisation, value)
+        return f"{org.name} ({org.business_id})" if org else f"organisation #{value}"
+    return str(value)
+
+
+def _checked(
+    session: Session, person: Person, touched: Mapping[str, FormValue]
+) -> tuple[dict[str, FormValue], dict[str, str]]:
+    """Normalised values of the fields the user changed, and the messages of refused ones."""
+    values: dict[str, FormValue] = {}
+    errors: dict[str, str] = {}
+
+    def take(field_name: str, result: FormValue | validation.Invalid) -> None:
+        if isinstance(result, validation.Invalid):
+            errors[field_name] = result.message
+        else:
+            values[field_name] = result
+
+    def text(field_name: str) -> str:
+        value = touched[field_name]
+        return "" if value is None else str(value)
+
+    for field_name in touched:
+        match field_name:
+            case "first_name" | "last_name":
+                take(field_name, validation.name(text(field_name)))
+            case "email":
+                take(field_name, validation.email(text(field_name)))
+            case "phone":
+                take(field_name, validation.phone(text(field_name)))
+            case "street_address":
+                take(
+                    field_name, validation.optional_text(text(field_name), settings.MAX_SHORT_TEXT)
+                )
+            case "city" | "position":
+                take(
+                    field_name, validation.optional_text(text(field_name), settings.MAX_NAME_LENGTH)
+                )
+            case "gender":
+                take(
+                    field_name,
+                    validation.optional_text(text(field_name), settings.MAX_GENDER_LENGTH),
+                )
+            case "country":
+                take(field_name, validation.country(text(field_name)))
+            case "employer":
+                org_id = touched[field_name]
+                if org_id is not None and session.get(Organisation, org_id) is None:
+                    errors[field_name] = "No such organisation: choose one from the list."
+                else:
+                    values[field_name] = org_id
+    # A postal code is read in the person's country, the new one if it changes; a stored
+    # code that the new country does not accept must be corrected with it.
+    if "country" not in errors:
+        country = str(values.get("country", person.country))
+        if "postal_code" in touched:
+            take("postal_code", validation.postal_code(text("postal_code"), country))
+        elif "country" in values and person.postal_code:
+            result = validation.postal_code(person.postal_code, country)
+            if isinstance(result, validation.Invalid):
+                errors["postal_code"] = (
+                    f"{person.postal_code} does not fit {country}: {result.message}"
+                )
+            elif result != person.postal_code:
+                values["postal_code"] = result
+    return values, errors
+
+
+def _check_request(session: Session, person_id: int, request_id: int) -> str | None:
+    request = session.get(DataSubjectRequest, request_id)
+    if request is None:
+        return f"There is no request #{request_id}."
+    if request.kind != RequestKind.RECTIFICATION:
+        return f"Request #{request_id} is not a rectification request (it is {request.kind})."
+    if request.person_id not in (None, person_id):
+        return f"Request #{request_id} is about another person."
+    return None
+
+
+def _conflict(session: Session, person: Person, opened: OpenedForm) -> AmendmentConflict:
+    current = OpenedForm(person.id, person.version, _form_values(person))
+    fields = []
+    for field_name, label in FIELD_LABELS.items():
+        was, now = opened.values.get(field_name), current.values[field_name]
+        if was == now:
+            continue
+        latest = session.execute(
+            select(Amendment.amended_at, AppUser.display_name, AppUser.username)
+            .join(AppUser, AppUser.id == Amendment.amended_by)
+            .where(Amendment.person_id == person.id, Amendment.field == field_name)
+            .order_by(Amendment.amended_at.desc(), Amendment.id.desc())
+            .limit(1)
+        ).first()
+        fields.append(
+            FieldConflict(
+                field_name,
+                label,
+                _display(session, field_name, was) or "",
+                _display(session, field_name, now) or "",
+                (latest.display_name or latest.username) if latest else None,
+                latest.amended_at if latest else None,
+            )
+        )
+    return AmendmentConflict(current, fields)
+
+
+def amend_person(
+    session: Session,
+    actor: Actor,
+    opened: OpenedForm,
+    submitted: Mapping[str, FormValue],
+    reason: str,
+    request_id: int | None = None,
+) -> AmendmentResult:
+    """Rectify the fields the user changed from what `opened` showed, in one transaction.
+
+    Raises ValidationError (field -> message) when any value is refused, and
+    AmendmentConflict when the person changed after the form was opened; then nothing is
+    stored.
+    """
+    require(actor, Permission.AMEND_PERSON)
+    if unknown := set(submitted) - set(FIELD_LABELS):
+        raise ValueError(f"not amendable: {', '.join(sorted(unknown))}")
+    person = session.get(Person, opened.person_id, populate_existing=True)
+    if person is None:
+        raise NotFound(f"No person with id {opened.person_id}.")
+    touched = {f: v for f, v in submitted.items() if v != opened.values.get(f)}
+    values, errors = _checked(session, person, touched)
+    checked_reason = validation.free_text(reason)
+    if isinstance(checked_reason, validation.Invalid):
+        errors["reason"] = (
+            "Say why the data is amended (the request, or what was wrong)."
+            if not reason.strip()
+            else checked_reason.message
+        )
+    if request_id is not None and (problem := _check_request(session, person.id, request_id)):
+        errors["request"] = problem
+    if errors:
+        raise ValidationError(errors)
+    if person.version != opened.version:
+        raise _conflict(session, person, opened)
+    changed = {f: v for f, v in values.items() if v != getattr(person, _COLUMN[f])}
+    if not changed:
+        raise ValidationError({FORM_ERROR: "Nothing to amend: the values are those stored."})
+    assert isinstance(checked_reason, str)
+    now = utcnow()
+    try:
+        rows = []
+        for field_name, new in changed.items():
+            old = getattr(person, _COLUMN[field_name])
+            rows.append(
+                Amendment(
+                    person_id=person.id,
+                    field=field_name,
+                    old_value=_display(session, field_name, old),
+                    new_value=_display(session, field_name, new),
+                    reason=checked_reason,
+                    request_id=request_id,
+                    amended_by=actor.user_id,
+                    amended_at=now,
+                )
+            )
+            setattr(person, _COLUMN[field_name], new)
+        session.add_all(rows)
+        session.flush()  # the UPDATE checks the row version here
+        labels = ", ".join(FIELD_LABELS[f].lower() for f in changed)
+        linked = f" for request #{request_id}" if request_id else ""
+        audit.record(
+            session,
+            actor,
+            "amend_person",
+            "person",
+            person.id,
+            f"amended {labels}{linked} (amendments {', '.join(str(r.id) for r in rows)})",
+        )
+        session.commit()
+    except StaleDataError:
+        # Another transaction committed a change between our read and our UPDATE.
+        session.rollback()
+        fresh = session.get(Person, opened.person_id, populate_existing=True)
+        assert fresh is not None
+        raise _conflict(session, fresh, opened) from None
+    except BaseException:
+        session.rollback()
+        raise
+    recipients = {d.recipient_id for d in disclosures.of_person(session, actor, person.id, now)}
+    return AmendmentResult(
+        rows[0].id, now, [FIELD_LABELS[f] for f in changed], person.version, len(recipients)
+    )
+
+
+def rebase(
+    opened: OpenedForm, current: OpenedForm, submitted: Mapping[str, FormValue]
+) -> dict[str, FormValue]:
+    """After a conflict: the form values to continue from, on top of the current version.
+
+    A field the user changed keeps the user's input; every other field takes its current
+    value, so saving again cannot silently undo someone else's amendment.
+    """
+    return {
+        f: submitted[f] if submitted.get(f) != opened.values.get(f) else current.values[f]
+        for f in FIELD_LABELS
+        if f in submitted or f in current.values
+    }
+
+
+# --- history and the Art. 19 follow-up ---
+
+
+@dataclass(frozen=True)
+class AmendmentRecord:
+    id: int
+    amended_at: dt.datetime
+    amended_by: str
+    field: str
+    label: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
+    request_id: int | None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    rows: list[AmendmentRecord]
+    total: int
+
+
+def history(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    *,
+    limit: int = settings.PAGE_SIZE,
+    offset: int = 0,
+) -> HistoryPage:
+    """All amendments of the person, newest first, with who and why; one page of them."""
+    require(actor, Permission.VIEW_PERSON)
+    total = session.scalar(
+        select(func.count()).select_from(Amendment).where(Amendment.person_id == person_id)
+    )
+    rows = session.execute(
+        select(Amendment, AppUser.display_name, AppUser.username)
+        .join(AppUser, AppUser.id == Amendment.amended_by)
+        .where(Amendment.person_id == person_id)
+        .order_by(Amendment.amended_at.desc(), Amendment.id)
+        .limit(min(limit, settings.MAX_PAGE_SIZE))
+        .offset(offset)
+    ).all()
+    return HistoryPage(
+        [
+            AmendmentRecord(
+                a.id,
+                a.amended_at,
+                display_name or username,
+                a.field,
+                FIELD_LABELS.get(a.field, a.field),
+                a.old_value,
+                a.new_value,
+                a.reason,
+                a.request_id,
+            )
+            for a, display_name, username in rows
+        ],
+        total or 0,
+    )
+
+
+@dataclass(frozen=True)
+class RecipientFollowUp:
+    """A recipient that received the person's data before a change (Art. 19)."""
+
+    recipient_id: int
+    name: str
+    country: str
+    third_country: bool
+    disclosures: int
+    last_disclosed_at: dt.datetime
+    data_categories: list[str]
+    notified_at: dt.datetime | None
+    notified_by: str | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One saved amendment (the fields changed together) and whom to tell of it."""
+
+    change_id: int
+    amended_at: dt.datetime
+    amended_by: str
+    fields: list[str]
+    reason: str
+    request_id: int | None
+    recipients: list[RecipientFollowUp] = field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for r in self.recipients if r.notified_at is None)
+
+
+def follow_ups(
+    session: Session, actor: Actor, person_id: int, *, limit: int = settings.PAGE_SIZE
+) -> list[FollowUp]:
+    """The person's latest saved amendments, newest first, each with the recipients who
+    received the person's data before it and whether each has been told."""
+    require(actor, Permission.VIEW_PERSON)
+    saves = session.execute(
+        select(Amendment.amended_at, Amendment.amended_by, func.min(Amendment.id))
+        .where(Amendment.person_id == person_id)
+        .group_by(Amendment.amended_at, Amendment.amended_by)
+        .order_by(Amendment.amended_at.desc())
+        .limit(limit)
+    ).all()
+    if not saves:
+        return []
+    oldest = min(at for at, _, _ in saves)
+    rows = session.execute(
+        select(Amendment, AppUser.display_name, AppUser.username)
+        .join(AppUser, AppUser.id == Amendment.amended_by)
+        .where(Amendment.person_id == person_id, Amendment.amended_at >= oldest)
+        .order_by(Amendment.id)
+    ).all()
+    notified = session.execute(
+        select(
+            RecipientNotification.amendment_id,
+            RecipientNotification.recipient_id,
+            RecipientNotification.notified_at,
+            AppUser.display_name,
+            AppUser.username,
+        )
+        .join(Amendment, Amendment.id == RecipientNotification.amendment_id)
+        .join(AppUser, AppUser.id == RecipientNotification.notified_by)
+        .where(Amendment.person_id == person_id, Amendment.amended_at >= oldest)
+    ).all()
+    # Disclosures before the newest change include those before every earlier one.
+    disclosed = disclosures.of_person(session, actor, person_id, before=max(a for a, _, _ in saves))
+    first_row = {(at, by): first for at, by, first in saves}
+    members: dict[int, list[Amendment]] = {}
+    names: dict[int, str] = {}
+    for a, display_name, username in rows:
+        change_id = first_row.get((a.amended_at, a.amended_by))
+        if change_id is not None:
+            members.setdefault(change_id, []).append(a)
+            names[change_id] = display_name or username
+    notes: dict[tuple[int, int], tuple[dt.datetime, str]] = {}
+    for amendment_id, recipient_id, at, display_name, username in notified:
+        notes[(amendment_id, recipient_id)] = (at, display_name or username)
+    result = []
+    for at, _by, change_id in saves:
+        group = members[change_id]
+        recipients: dict[int, RecipientFollowUp] = {}
+        for d in sorted(disclosed, key=lambda d: d.disclosed_at):
+            if d.disclosed_at >= at:
+                continue
+            before = recipients.get(d.recipient_id)
+            note = next(
+                (notes[(a.id, d.recipient_id)] for a in group if (a.id, d.recipient_id) in notes),
+                None,
+            )
+            recipients[d.recipient_id] = RecipientFollowUp(
+                d.recipient_id,
+                d.recipient_name,
+                d.country,
+                d.third_country,
+                (before.disclosures if before else 0) + 1,
+                d.disclosed_at,
+                sorted(set(before.data_categories if before else []) | set(d.data_categories)),
+                note[0] if note else None,
+                note[1] if note else None,
+            )
+        result.append(
+            FollowUp(
+                change_id,
+                at,
+                names[change_id],
+                [FIELD_LABELS.get(a.field, a.field) for a in group],
+                group[0].reason,
+                group[0].request_id,
+                sorted(recipients.values(), key=lambda r: r.name),
+            )
+        )
+    return result
+
+
+def mark_notified(session: Session, actor: Actor, change_id: int, recipient_id: int) -> int:
+    """Record that the recipient was told of the change (Art. 19); audited.
+
+    Stored as one recipient_notification row per amended field of the change. Returns the
+    number of rows added: 0 when the recipient had already been recorded as told.
+    """
+    require(actor, Permission.AMEND_PERSON)
+    first = session.get(Amendment, change_id)
+    if first is None:
+        raise NotFound(f"No amendment with id {change_id}.")
+    group = list(
+        session.scalars(
+            select(Amendment).where(
+                Amendment.person_id == first.person_id,
+                Amendment.amended_at == first.amended_at,
+                Amendment.amended_by == first.amended_by,
+            )
+        )
+    )
+    received = disclosures.of_person(session, actor, first.person_id, before=first.amended_at)
+    if recipient_id not in {d.recipient_id for d in received}:
+        raise ValidationError(
+            {"recipient": "This recipient did not receive the person's data before the change."}
+        )
+    done = set(
+        session.scalars(
+            select(RecipientNotification.amendment_id).where(
+                RecipientNotification.recipient_id == recipient_id,
+                RecipientNotification.amendment_id.in_([a.id for a in group]),
+            )
+        )
+    )
+    todo = [a for a in group if a.id not in done]
+    if not todo:
+        return 0
+    now = utcnow()
+    try:
+        session.add_all(
+            RecipientNotification(
+                amendment_id=a.id,
+                recipient_id=recipient_id,
+                notified_by=actor.user_id,
+                notified_at=now,
+            )
+            for a in todo
+        )
+        audit.record(
+            session,
+            actor,
+            "notify_recipient",
+            "amendment",
+            min(a.id for a in group),
+            f"recipient #{recipient_id} told of the rectification of person #{first.person_id}",
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return len(todo)
