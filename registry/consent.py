@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
@@ -252,6 +252,15 @@ def status_is(purpose: str, statuses: Iterable[str], person_id: ColumnElement[in
 def may_contact(purpose: str, person_id: ColumnElement[int]):  # type: ignore[no-untyped-def]
     """SQL: the person may be contacted for `purpose`: the current status is a grant."""
     return status_is(purpose, [ConsentStatus.GRANTED], person_id)
+
+
+def current_statuses(purpose: str) -> Select[tuple[int, str]]:
+    """SQL: (person_id, status) of every current status for `purpose`, to outer-join onto
+    persons when counting many at once (one hash join, not a probe per person). A person
+    never asked has no row."""
+    return select(ConsentState.person_id, ConsentState.status).where(
+        ConsentState.purpose == purpose
+    )
 
 
 def status_counts(session: Session) -> dict[Purpose, dict[ConsentStatus, int]]:
