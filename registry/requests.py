@@ -71,9 +71,11 @@ _OTHER_METHOD = IDENTITY_METHODS[-1]
 
 
 class Action(StrEnum):
-    LOG = "log"
+    """A step of the workflow, as request_transition.action stores it (the seed writes these)."""
+
+    LOG = "receive"
     MATCH = "match"
-    VERIFY = "verify"
+    VERIFY = "verify_identity"
     ASSIGN = "assign"
     EXTEND = "extend"
     REPORT = "report"  # the Art. 15 report was generated (registry.access)
@@ -226,7 +228,8 @@ def log_request(
     try:
         session.add(request)
         session.flush()
-        _record(session, actor, request, Action.LOG, None, f"{kind} by {channel}")
+        how = f"{KIND_LABELS[RequestKind(kind)]} by {CHANNEL_LABELS[RequestChannel(channel)]}"
+        _record(session, actor, request, Action.LOG, None, how.lower())
         session.commit()
     except BaseException:
         session.rollback()
@@ -558,7 +561,7 @@ def detail(
             HistoryEntry(
                 t.at,
                 t.action,
-                ACTION_LABELS.get(Action(t.action), t.action),
+                ACTION_LABELS.get(t.action, t.action.replace("_", " ").capitalize()),
                 t.from_status,
                 t.to_status,
                 t.note or "",
