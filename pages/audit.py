@@ -1,9 +1,221 @@
-"""Audit trail (being built)."""
+"""Audit trail: who did what, on which record, and when (compliance and administrators).
 
+Every figure, page of rows and the CSV export come from registry.audit, filtered in SQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 import widgets
+from registry import audit, auth, db, deadlines, settings
 from registry.auth import Permission
+from registry.errors import PermissionDenied
 
 actor = widgets.require_page(Permission.VIEW_AUDIT)
+
+PAGE_NUMBER_KEY = "audit_page_number"
+SEEN_FILTER_KEY = "audit_seen_filter"  # a new filter starts again from page 1
+
+ACTION_LABELS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "sign_out": "Signed out",
+    "audit_exported": "Audit trail exported",
+}
+RECORD_TYPE_LABELS = {
+    "app_user": "Dashboard user",
+    "audit_event": "Audit trail",
+    "data_subject_request": "Data-subject request",
+}
+
+
+def label(mapping: dict[str, str], value: str | None) -> str:
+    if not value:
+        return ""
+    return mapping.get(value, value.replace("_", " ").capitalize())
+
+
+@widgets.cached
+def choices(column: str, role: str) -> list[str]:
+    with widgets.session() as s:
+        return audit.distinct_values(s, actor, column)
+
+
 st.title("Audit trail")
+st.caption(
+    "Every sign-in and failed attempt, every view of a single person's data, every export, "
+    "report and write. Append-only: the database refuses to change or delete an event. "
+    "Dates are Helsinki dates."
+)
+
+today = deadlines.today()
+with st.form("audit_filters"):
+    cols = st.columns([2, 2, 2, 1.4, 1.3, 1.3])
+    user = cols[0].selectbox(
+        "User",
+        choices("actor_name", actor.role),
+        index=None,
+        placeholder="Anyone",
+        accept_new_options=True,
+        key="audit_user",
+        help="The account name, or the name typed at a failed sign-in.",
+    )
+    action = cols[1].selectbox(
+        "Action",
+        choices("action", actor.role),
+        index=None,
+        format_func=lambda a: label(ACTION_LABELS, a),
+        placeholder="Any action",
+        key="audit_action",
+    )
+    record_type = cols[2].selectbox(
+        "Record type",
+        choices("record_type", actor.role),
+        index=None,
+        format_func=lambda t: label(RECORD_TYPE_LABELS, t),
+        placeholder="Any record",
+        key="audit_record_type",
+    )
+    record_id = cols[3].text_input(
+        "Record id", max_chars=audit.RECORD_ID_LENGTH, key="audit_record_id"
+    )
+    record_id_error = cols[3].empty()
+    since = cols[4].date_input(
+        "From",
+        value=today - dt.timedelta(days=settings.AUDIT_DEFAULT_DAYS - 1),
+        format="YYYY-MM-DD",
+        key="audit_since",
+    )
+    until = cols[5].date_input("To", value=today, format="YYYY-MM-DD", key="audit_until")
+    until_error = cols[5].empty()
+    st.form_submit_button("Apply", icon=":material/filter_alt:")
+
+audit_filter = audit.AuditFilter(
+    actor_name=user or None,
+    action=action,
+    record_type=record_type,
+    record_id=record_id.strip() or None,
+    since=since,
+    until=until,
+)
+if errors := audit_filter.errors():
+    with record_id_error:
+        widgets.field_error(errors, "record_id")
+    with until_error:
+        widgets.field_error(errors, "until")
+    st.stop()
+
+with widgets.session() as s:
+    total = audit.count(s, actor, audit_filter)
+    failed = audit.count(s, actor, dataclasses.replace(audit_filter, action="sign_in_failed"))
+    per_day = pd.DataFrame(
+        audit.actions_per_day(s, actor, audit_filter), columns=["day", "user", "actions"]
+    )
+
+st.caption(f"Showing {audit_filter.describe()}.")
+cards = st.columns(3)
+with cards[0]:
+    widgets.metric_card("Events", f"{total:,}")
+with cards[1]:
+    widgets.metric_card(
+        "Users",
+        per_day["user"].nunique(),
+        help="Accounts that acted, and names typed at failed sign-ins.",
+    )
+with cards[2]:
+    widgets.metric_card(
+        "Failed sign-ins",
+        f"{failed:,}",
+        help=f"{settings.MAX_FAILED_SIGN_INS} in a row lock an account for "
+        f"{settings.LOCKOUT_PERIOD.seconds // 60} minutes.",
+    )
+
+if per_day.empty:
+    st.info("No events match the filter.", icon=":material/search_off:")
+    st.stop()
+
+chart = px.bar(
+    per_day,
+    x="day",
+    y="actions",
+    color="user",
+    title="Actions per day by user",
+    labels={"day": "Day (Helsinki)", "actions": "Actions", "user": "User"},
+)
+chart.update_layout(bargap=0.15, legend_title_text="User", margin={"t": 50, "b": 10})
+chart.update_xaxes(dtick="D1" if len(per_day["day"].unique()) <= 31 else None)
+st.plotly_chart(chart, width="stretch")
+
+pages = max(1, -(-total // settings.PAGE_SIZE))
+if st.session_state.get(SEEN_FILTER_KEY) != audit_filter:
+    st.session_state[SEEN_FILTER_KEY] = audit_filter
+    st.session_state[PAGE_NUMBER_KEY] = 1
+st.session_state[PAGE_NUMBER_KEY] = min(st.session_state.get(PAGE_NUMBER_KEY, 1), pages)
+
+top = st.columns([1, 3, 2], vertical_alignment="bottom")
+page_number = top[0].number_input("Page", min_value=1, max_value=pages, key=PAGE_NUMBER_KEY)
+top[1].caption(f"Page {page_number} of {pages}, newest first, {settings.PAGE_SIZE} per page.")
+
+engine = widgets.engine()
+
+
+def export_file() -> bytes:
+    """Runs on the download click, in its own thread: re-read the account, then export."""
+    with db.make_sessionmaker(engine)() as s:
+        current = auth.current_actor(s, actor.user_id) if actor.user_id else None
+        if current is None:
+            raise PermissionDenied("The account is no longer active.")
+        # utf-8-sig: spreadsheet programs then read ä and ö in names correctly.
+        return "".join(audit.export_csv(s, current, audit_filter)).encode("utf-8-sig")
+
+
+capped = total > settings.AUDIT_EXPORT_MAX_ROWS
+top[2].download_button(
+    f"Export {min(total, settings.AUDIT_EXPORT_MAX_ROWS):,} events as CSV",
+    data=export_file,
+    file_name=f"audit-trail-{today.isoformat()}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+    help="The export is itself recorded in the audit trail."
+    + (
+        f" At most {settings.AUDIT_EXPORT_MAX_ROWS:,} events (the oldest); narrow the filter."
+        if capped
+        else ""
+    ),
+)
+
+with widgets.session() as s:
+    rows = audit.events(
+        s,
+        actor,
+        audit_filter,
+        limit=settings.PAGE_SIZE,
+        offset=(page_number - 1) * settings.PAGE_SIZE,
+    )
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "When": e.at.astimezone(settings.REGISTRY_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                "User": e.actor_name,
+                "Action": label(ACTION_LABELS, e.action),
+                "Record": label(RECORD_TYPE_LABELS, e.record_type),
+                "Record id": e.record_id or "",
+                "Detail": e.detail,
+            }
+            for e in rows
+        ],
+        columns=["When", "User", "Action", "Record", "Record id", "Detail"],
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={"Detail": st.column_config.TextColumn(width="large")},
+)

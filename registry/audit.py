@@ -72,10 +72,15 @@ class AuditFilter:
         return errors
 
     def describe(self) -> str:
-        """The filter as a sentence, for the page and the export's own audit event."""
-        parts = [
-            f"{label} = {value!r}"
-            for label, value in (
+        """The filter as a phrase, for the page and the export's own audit event."""
+        text = "events"
+        if self.since:
+            text += f" from {self.since.isoformat()}"
+        if self.until:
+            text += f" to {self.until.isoformat()}"
+        conditions = [
+            f"{name} = {value!r}"
+            for name, value in (
                 ("user", self.actor_name),
                 ("action", self.action),
                 ("record type", self.record_type),
@@ -83,11 +88,9 @@ class AuditFilter:
             )
             if value
         ]
-        if self.since:
-            parts.append(f"from {self.since.isoformat()}")
-        if self.until:
-            parts.append(f"to {self.until.isoformat()}")
-        return "all events" if not parts else "events where " + ", ".join(parts)
+        if conditions:
+            text += " where " + " and ".join(conditions)
+        return "all events" if text == "events" else text
 
     def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
         if self.actor_name:
@@ -120,7 +123,9 @@ def events(
 ) -> list[AuditEvent]:
     """One page of matching events, newest first."""
     require(actor, Permission.VIEW_AUDIT)
-    query = audit_filter.apply(select(AuditEvent)).order_by(AuditEvent.id.desc())
+    query = audit_filter.apply(select(AuditEvent)).order_by(
+        AuditEvent.at.desc(), AuditEvent.id.desc()
+    )
     limit = max(1, min(limit, settings.MAX_PAGE_SIZE))
     return list(session.scalars(query.limit(limit).offset(max(0, offset))))
 
@@ -136,7 +141,7 @@ def iter_events(
 ) -> Iterator[AuditEvent]:
     """All matching events (at most AUDIT_EXPORT_MAX_ROWS), oldest first, read in batches."""
     require(actor, Permission.VIEW_AUDIT)
-    query = audit_filter.apply(select(AuditEvent)).order_by(AuditEvent.id)
+    query = audit_filter.apply(select(AuditEvent)).order_by(AuditEvent.at, AuditEvent.id)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     query = query.limit(settings.AUDIT_EXPORT_MAX_ROWS)

@@ -160,9 +160,12 @@ def sign_in(
     from registry import audit  # audit imports this module
 
     now = now or utcnow()
-    username = username.strip().lower()  # usernames are stored in lower case
-    # The row lock keeps concurrent wrong guesses from losing a count on PostgreSQL.
-    user = session.scalar(select(AppUser).where(AppUser.username == username).with_for_update())
+    typed = username.strip()
+    # Usernames are stored in lower case. The row lock keeps concurrent wrong guesses
+    # from losing a count on PostgreSQL.
+    user = session.scalar(
+        select(AppUser).where(AppUser.username == typed.lower()).with_for_update()
+    )
     if user is None or not user.active:
         # Spend the same argon2 time as a real check, so timing does not reveal accounts.
         password_matches(_decoy_hash(), password)
@@ -173,7 +176,7 @@ def sign_in(
             "app_user",
             None,
             "unknown or inactive account",
-            actor_name=username or "(empty)",
+            actor_name=typed or "(empty)",  # as typed: the trail keeps what was tried
         )
         session.commit()
         raise SignInRefused(_WRONG_CREDENTIALS)

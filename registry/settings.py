@@ -35,6 +35,8 @@ EXPORT_BATCH_ROWS = 5_000
 AUDIT_EXPORT_MAX_ROWS = 100_000
 # The audit page's user, action and record-type drop-downs list at most this many values.
 AUDIT_FILTER_CHOICES = 500
+# The audit page opens on this many recent days.
+AUDIT_DEFAULT_DAYS = 30
 
 # Caches: bounded, and short enough that a write elsewhere is seen soon.
 CACHE_TTL_SECONDS = 300

@@ -222,6 +222,108 @@ def test_the_audit_table_refuses_a_change_through_the_orm(session, one_event):
     assert session.get(AuditEvent, one_event).detail == "kept"
 
 
+def _event(session: Session, at: dt.datetime, name: str, action: str = "test_event", **kw):  # type: ignore[no-untyped-def]
+    session.add(AuditEvent(at=at, actor_name=name, action=action, detail="", **kw))
+
+
+def test_the_date_filter_reads_helsinki_dates(session, actors):
+    admin = actors[Role.ADMINISTRATOR]
+    for hour, minute in ((21, 59), (22, 0)):  # 23:59 and 00:00 in Helsinki (EET, UTC+2)
+        _event(session, dt.datetime(2026, 3, 4, hour, minute, tzinfo=dt.UTC), f"a{hour}")
+        _event(session, dt.datetime(2026, 3, 5, hour, minute, tzinfo=dt.UTC), f"b{hour}")
+    session.commit()
+    march_5 = audit.AuditFilter(since=dt.date(2026, 3, 5), until=dt.date(2026, 3, 5))
+    assert [e.actor_name for e in audit.events(session, admin, march_5)] == ["b21", "a22"]
+    assert audit.count(session, admin, march_5) == 2
+
+
+def test_actions_per_day_are_helsinki_days_across_summer_time(session, actors):
+    # Summer time starts 2026-03-29 at 01:00 UTC: Helsinki moves from UTC+2 to UTC+3.
+    for at, name in (
+        (dt.datetime(2026, 3, 28, 21, 30, tzinfo=dt.UTC), "aino"),  # 03-28 23:30 EET
+        (dt.datetime(2026, 3, 28, 22, 30, tzinfo=dt.UTC), "aino"),  # 03-29 00:30 EET
+        (dt.datetime(2026, 3, 29, 20, 30, tzinfo=dt.UTC), "aino"),  # 03-29 23:30 EEST
+        (dt.datetime(2026, 3, 29, 20, 45, tzinfo=dt.UTC), "ville"),  # 03-29 23:45 EEST
+        (dt.datetime(2026, 3, 29, 21, 30, tzinfo=dt.UTC), "ville"),  # 03-30 00:30 EEST
+    ):
+        _event(session, at, name)
+    session.commit()
+    rows = audit.actions_per_day(session, actors[Role.COMPLIANCE], audit.AuditFilter())
+    assert rows == [
+        (dt.date(2026, 3, 28), "aino", 1),
+        (dt.date(2026, 3, 29), "aino", 2),
+        (dt.date(2026, 3, 29), "ville", 1),
+        (dt.date(2026, 3, 30), "ville", 1),
+    ]
+    only_ville = audit.AuditFilter(actor_name="ville", since=dt.date(2026, 3, 30))
+    assert audit.actions_per_day(session, actors[Role.COMPLIANCE], only_ville) == [
+        (dt.date(2026, 3, 30), "ville", 1)
+    ]
+
+
+def test_events_are_paged_newest_first_and_filtered_exactly(session, actors):
+    admin = actors[Role.ADMINISTRATOR]
+    for i in range(7):
+        _event(session, T0 + dt.timedelta(minutes=i), f"user{i % 2}", record_type="person",
+               record_id=str(i))  # fmt: skip
+    session.commit()
+    everything = audit.AuditFilter()
+    page = audit.events(session, admin, everything, limit=3, offset=3)
+    assert [e.record_id for e in page] == ["3", "2", "1"]
+    assert audit.count(session, admin, everything) == 7
+    assert audit.count(session, admin, audit.AuditFilter(actor_name="user1")) == 3
+    assert audit.count(session, admin, audit.AuditFilter(actor_name="user")) == 0
+    assert audit.count(session, admin, audit.AuditFilter(record_type="person", record_id="4")) == 1
+    assert audit.distinct_values(session, admin, "actor_name") == ["user0", "user1"]
+    assert audit.distinct_values(session, admin, "record_type") == ["person"]
+
+
+def test_filter_errors_and_description():
+    bad = audit.AuditFilter(
+        record_id="x" * 51, since=dt.date(2026, 3, 5), until=dt.date(2026, 3, 4)
+    )
+    assert bad.errors() == {
+        "record_id": "Record ids have at most 50 characters.",
+        "until": "The end date is before the start date.",
+    }
+    assert audit.AuditFilter().describe() == "all events"
+    assert (
+        audit.AuditFilter(actor_name="aino", action="sign_in", since=dt.date(2026, 3, 1)).describe()
+        == "events from 2026-03-01 where user = 'aino' and action = 'sign_in'"
+    )
+
+
+def test_the_csv_export_is_audited_and_keeps_cells_as_text(session, actors):
+    compliance = actors[Role.COMPLIANCE]
+    _event(session, T0, "aino", "sign_in", record_type="app_user", record_id="1")
+    _event(session, T0 + dt.timedelta(hours=1), '=HYPERLINK("http://x")', "sign_in_failed")
+    session.commit()
+    with pytest.raises(ValidationError):
+        audit.export_csv(
+            session,
+            compliance,
+            audit.AuditFilter(since=T0.date(), until=T0.date() - dt.timedelta(1)),
+        )
+    lines = list(audit.export_csv(session, compliance, audit.AuditFilter(since=T0.date())))
+    assert lines[0] == "id,at_utc,at_helsinki,user,action,record_type,record_id,detail\r\n"
+    first = lines[1].rstrip("\r\n").split(",")
+    assert first[1:] == [
+        "2026-03-05T10:00:00+00:00",
+        "2026-03-05 12:00:00",
+        "aino",
+        "sign_in",
+        "app_user",
+        "1",
+        "",
+    ]
+    assert lines[2].split(",")[3] == '"\'=HYPERLINK(""http://x"")"'
+    # The file holds the events before the export; the export is an event of its own.
+    assert len(lines) == 3
+    [export] = _audit_rows(session, "audit_exported")
+    assert (export.actor_id, export.record_type) == (compliance.user_id, "audit_event")
+    assert export.detail == "2 events as CSV; events from 2026-03-05"
+
+
 # --- accounts and the last administrator ---
 
 
