@@ -22,6 +22,7 @@ actor = widgets.require_page(Permission.VIEW_CONSENT)
 PERSON_KEY = "consent_person_id"  # the person shown in "Find a person"
 OPENED_KEY = "consent_opened_person_id"  # the person whose view was last audited
 ERRORS_KEY = "consent_record_errors"
+RESET_KEY = "consent_form_reset"  # set by a successful write: empty the form on the next run
 FLASH_KEY = "consent_flash"
 MISSING_IDS_KEY = "consent_missing_ids"
 
@@ -44,6 +45,7 @@ ACTION_LABELS = {
     WITHDRAWN: "Withdraw consent",
     OBJECTED: "Object to all direct marketing (Art. 21)",
 }
+DONE_LABELS = {GRANTED: "a grant", WITHDRAWN: "a withdrawal", OBJECTED: "an objection"}
 SUBMIT_LABELS = {
     GRANTED: "Record grant",
     WITHDRAWN: "Record withdrawal",
@@ -137,7 +139,11 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, height: int) -> None:
         color="status",
         orientation="h",
         color_discrete_map=STATUS_COLOURS,
-        category_orders={"status": STATUS_ORDER},
+        # The biggest group on top.
+        category_orders={
+            "status": STATUS_ORDER,
+            y: list(frame.groupby(y)[x].sum().sort_values(ascending=False).index),
+        },
     )
     figure.update_layout(
         height=height,
@@ -147,6 +153,20 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, height: int) -> None:
         yaxis_title="",
     )
     st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+
+
+def reset_form() -> None:
+    """Empty the record form; only before its widgets are drawn (Streamlit's rule)."""
+    st.session_state.update(
+        {
+            "consent_action": GRANTED,
+            "consent_purposes": [],
+            "consent_source": None,
+            "consent_evidence": "",
+            "consent_day": deadlines.today(),
+        }
+    )
+    widgets.form_errors(ERRORS_KEY).clear()
 
 
 def pick_person_from_search() -> None:
@@ -229,6 +249,7 @@ with status_tab:
     table = shares.pivot(index="purpose", columns="status", values="persons").loc[
         PURPOSE_ORDER, STATUS_ORDER
     ]
+    table.index.name = "Purpose"
     st.dataframe(
         table,
         width="stretch",
@@ -333,7 +354,7 @@ with evidence_tab:
             y="purpose",
             orientation="h",
             text="grants",
-            color_discrete_sequence=[STATUS_COLOURS[consent.STATUS_LABELS[OBJECTED]]],
+            color_discrete_sequence=["#1f5aa6"],  # the theme's primary colour
             category_orders={"purpose": PURPOSE_ORDER},
         )
         figure.update_layout(
@@ -392,6 +413,7 @@ with evidence_tab:
                 ],
             ),
             width="stretch",
+            height=min(len(result.rows), 20) * 35 + 40,  # up to 20 rows without scrolling
             hide_index=True,
             on_select=pick_person_from_missing,
             selection_mode="single-row",
@@ -434,7 +456,7 @@ with person_tab:
                     # A new selection is a view of one person's data: audited once.
                     detail = consent.open_person(s, actor, person_id)
                     st.session_state[OPENED_KEY] = person_id
-                    widgets.form_errors(ERRORS_KEY).clear()
+                    reset_form()  # nothing typed for the previous person carries over
                 else:
                     detail = consent.person_consent(s, actor, person_id)
         except NotFound as e:
@@ -468,6 +490,8 @@ with person_tab:
             st.success(flash, icon=":material/check_circle:")
 
         st.markdown("##### Record what the person told us")
+        if st.session_state.pop(RESET_KEY, False):
+            reset_form()
         errors = widgets.form_errors(ERRORS_KEY)
         action = st.radio(
             "The person",
@@ -475,6 +499,8 @@ with person_tab:
             format_func=ACTION_LABELS.get,
             horizontal=True,
             key="consent_action",
+            # Messages about the other action's input no longer apply.
+            on_change=lambda: widgets.form_errors(ERRORS_KEY).clear(),
         )
         widgets.field_error(errors, "status")
         with st.form("consent_record_form", border=True):
@@ -508,7 +534,6 @@ with person_tab:
                 today = deadlines.today()
                 st.date_input(
                     "Date (Helsinki)",
-                    value=today,
                     min_value=dt.date(2000, 1, 1),
                     max_value=today,
                     format="YYYY-MM-DD",
@@ -557,11 +582,10 @@ with person_tab:
                 widgets.data_changed()
                 purposes_done = ", ".join(consent.PURPOSE_LABELS[e.purpose] for e in recorded)
                 st.session_state[FLASH_KEY] = (
-                    f"Recorded: {ACTION_LABELS[action].lower()} for {who.name} "
+                    f"Recorded {DONE_LABELS[action]} for {who.name} "
                     f"({purposes_done}). Counts and exports use it from now on."
                 )
-                for key in ("consent_purposes", "consent_evidence", "consent_source"):
-                    st.session_state.pop(key, None)
+                st.session_state[RESET_KEY] = True
             st.rerun()
 
         st.markdown("##### Consent history, newest first")

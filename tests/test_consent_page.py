@@ -146,7 +146,7 @@ def test_recording_a_withdrawal_changes_the_counts_at_once(
     button(at, "Record withdrawal").click().run()
     assert not at.exception, at.exception
 
-    assert [s.value for s in at.success][0].startswith("Recorded: withdraw consent for Aino")
+    assert [s.value for s in at.success][0].startswith("Recorded a withdrawal for Aino Virtanen")
     assert metric(at, "Granted") == "1"
     assert metric(at, "Withdrawn") == "1"
     session.expire_all()
@@ -221,3 +221,94 @@ def test_viewing_a_history_is_audited_once_per_selection(
         str(aino.id),
     ]
     assert all(v.actor_name == compliance.username for v in audits(session, "view_consent_history"))
+
+
+# --- the browser journey: a real server on its own seeded database, Debian's Chromium ---
+
+
+@pytest.fixture(scope="module")
+def consent_app(backend, database_factory, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A server of its own: the journey writes consent, which shared-database tests count."""
+    from registry import db, seed
+    from tests.conftest import start_app
+
+    url = database_factory(backend)
+    engine = db.make_engine(url)
+    seed.seed(engine, persons=150, random_seed=5, demo_accounts=True)
+    engine.dispose()
+    app = start_app(url, tmp_path_factory.mktemp("consent-server") / "streamlit.log")
+    yield app
+    app.process.terminate()
+    app.process.wait(timeout=10)
+
+
+def visible(locator):  # type: ignore[no-untyped-def]
+    # Inactive tabs stay in the page, hidden; only the shown widget is meant.
+    return locator.filter(visible=True)
+
+
+def metric_card(page, label: str):  # type: ignore[no-untyped-def]
+    card = visible(page.get_by_test_id("stMetric")).filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return card.get_by_test_id("stMetricValue")
+
+
+def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import wait_idle
+
+    visible(page.get_by_label(label, exact=True)).click()
+    page.get_by_role("option", name=option).first.click()
+    wait_idle(page)
+
+
+def test_a_withdrawal_recorded_in_the_browser_changes_the_count(consent_app, page):
+    from playwright.sync_api import expect
+
+    from registry import db
+    from registry.seed import DEMO_ACCOUNTS
+    from tests.conftest import sign_in, wait_idle
+
+    engine = db.make_engine(consent_app.database_url)
+    with db.make_sessionmaker(engine)() as s:
+        person = s.scalars(
+            select(Person)
+            .where(Person.email.is_not(None), consent.may_contact(Purpose.NEWSLETTER, Person.id))
+            .order_by(Person.id)
+            .limit(1)
+        ).one()
+    username, _, _, password = next(a for a in DEMO_ACCOUNTS if a[2] == Role.MARKETING)
+
+    sign_in(page, consent_app, username, password)
+    page.get_by_role("link", name="Consent").click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Consent")).to_be_visible()
+    granted, withdrawn = (
+        int(metric_card(page, label).inner_text().replace(",", ""))
+        for label in ("Granted", "Withdrawn")
+    )
+
+    page.get_by_role("tab", name="Find a person").click()
+    search = page.get_by_label("Search by name, email or username")
+    search.fill(person.email or "")
+    search.press("Enter")
+    wait_idle(page)
+    choose(page, "Person", f"{person.first_name} {person.last_name}")
+    page.get_by_text("Withdraw consent", exact=True).click()
+    wait_idle(page)
+    # The form is drawn anew for a withdrawal: fill it only once that has happened.
+    expect(page.get_by_role("button", name="Record withdrawal")).to_be_visible()
+    choose(page, "Purposes", "Newsletter")
+    page.keyboard.press("Escape")
+    choose(page, "Source", "Phone")
+    page.get_by_role("button", name="Record withdrawal").click()
+    wait_idle(page)
+    # expect() retries: the write's own rerun follows the submit's run.
+    expect(page.get_by_text("Recorded a withdrawal for")).to_be_visible()
+
+    page.get_by_role("tab", name="Current status").click()
+    expect(metric_card(page, "Withdrawn")).to_have_text(f"{withdrawn + 1:,}")
+    expect(metric_card(page, "Granted")).to_have_text(f"{granted - 1:,}")
+    with db.make_sessionmaker(engine)() as s:
+        assert consent.current_status(s, person.id)[Purpose.NEWSLETTER] == WITHDRAWN
+    engine.dispose()
