@@ -1,9 +1,229 @@
-"""Backups (being built)."""
+"""Backups: that the registry is backed up, a backup on demand, and its download.
 
+Nothing here is cached: a backup made by the scheduled job must show at once, and the
+backup table grows by a row or two a day. Restoring is left to the command line.
+"""
+
+import datetime as dt
+
+import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 import widgets
+from registry import backup, settings
 from registry.auth import Permission
+from registry.backup import BackupOperation, BackupResult
+from registry.errors import RegistryError
+
+OPERATION_LABELS = {BackupOperation.BACKUP: "Backup", BackupOperation.RESTORE: "Restore"}
+RESULT_LABELS = {BackupResult.SUCCEEDED: "Succeeded", BackupResult.FAILED: "Failed"}
+PAGE_KEY = "backups_page"
 
 actor = widgets.require_page(Permission.MANAGE_BACKUPS)
 st.title("Backups")
+st.caption(
+    'The notice promises that "the filing system is backed up safely and can be restored as '
+    'needed". Backups made here and by the scheduled `python -m registry backup` job are '
+    "listed below; a restore is done on the command line with `python -m registry restore`, "
+    "which verifies the checksum and the row counts."
+)
+
+
+def helsinki(moment: dt.datetime) -> str:
+    return moment.astimezone(settings.REGISTRY_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def duration(entry: backup.BackupEntry) -> str:
+    if entry.finished_at is None:
+        return ""
+    seconds = (entry.finished_at - entry.started_at).total_seconds()
+    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+
+
+health = st.container()  # drawn below, after a backup started on this run has been made
+
+with st.container(border=True):
+    text, action = st.columns([3, 1], vertical_alignment="center")
+    text.markdown("**A backup on demand**")
+    text.caption(
+        "A consistent copy of the whole registry, taken while the dashboard stays in use. "
+        f"It is written on the server to `{settings.BACKUP_DIR}`, with its SHA-256 checksum "
+        "and row counts beside it."
+    )
+    start = action.button(
+        "Make a backup now", type="primary", icon=":material/backup:", key="backups_make"
+    )
+    if start:
+        with st.status("Making a backup…", expanded=True) as status:
+            bar = st.progress(0.0, text="Starting")
+            try:
+                made = backup.make_backup(
+                    widgets.engine(),
+                    actor,
+                    settings.BACKUP_DIR,
+                    progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
+                )
+            except RegistryError as e:
+                bar.empty()
+                status.update(label="The backup failed", state="error")
+                st.error(str(e), icon=":material/error:")
+            else:
+                m = made.manifest
+                bar.empty()  # the status label says it is done
+                status.update(label=f"Backup made: {made.path.name}", state="complete")
+                st.markdown(
+                    f"{backup.human_size(m.size_bytes)}, "
+                    f"{backup.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables.  \n"
+                    f"SHA-256 `{m.sha256}`"
+                )
+        widgets.data_changed()  # failed attempts are recorded too
+
+page_number = st.session_state.get(PAGE_KEY, 0)
+with widgets.session() as s:
+    view = backup.overview(
+        s, actor, limit=settings.PAGE_SIZE, offset=page_number * settings.PAGE_SIZE
+    )
+
+with health:
+    max_hours = int(settings.BACKUP_MAX_AGE.total_seconds() // 3600)
+    last, age = view.last_success, view.age
+    if last is None or age is None:
+        st.error(
+            "No successful backup of this database is recorded. Make one now, and schedule "
+            "`python -m registry backup` to run every night.",
+            icon=":material/error:",
+        )
+    elif view.stale:
+        st.warning(
+            f"The newest successful backup is {backup.describe_age(age)} old: older than the "
+            f"{max_hours} hours allowed. Check the scheduled backup job, and make one now.",
+            icon=":material/warning:",
+        )
+    cards = st.columns(3)
+    with cards[0], st.container(border=True):
+        st.metric(
+            "Last successful backup (Helsinki time)",
+            helsinki(last.started_at) if last else "none",
+            delta=f"{backup.describe_age(age)} ago" if age is not None else None,
+            delta_color="inverse" if view.stale else "normal",
+            delta_arrow="off",
+            help=f"A warning shows when the newest is older than {max_hours} hours.",
+        )
+        if last:
+            st.caption(f"By {last.actor_name} · {last.file_name}")
+    with cards[1], st.container(border=True):
+        st.metric(
+            f"Backups in the last {settings.BACKUP_HISTORY_DAYS} days",
+            view.succeeded_recently,
+            delta=f"{view.failed_recently} failed" if view.failed_recently else None,
+            delta_color="inverse",
+            delta_arrow="off",
+            help="Successful backups; the chart shows the size of each.",
+        )
+        if view.recent_sizes:
+            sizes = pd.DataFrame(
+                [(at.astimezone(settings.REGISTRY_TZ), n / 1e6) for at, n in view.recent_sizes],
+                columns=["made", "MB"],
+            )
+            figure = px.line(sizes, x="made", y="MB", markers=True)
+            figure.update_yaxes(rangemode="tozero")
+            # The whole window, so one backup is a dot in its month, not a lone millisecond.
+            today = dt.datetime.now(settings.REGISTRY_TZ)
+            window = [
+                today - dt.timedelta(days=settings.BACKUP_HISTORY_DAYS),
+                today + dt.timedelta(days=1),  # room for today's dot
+            ]
+            figure.update_xaxes(range=window, tickformat="%-d %b", title=None)
+            figure.update_layout(height=120, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+            st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+    with cards[2], st.container(border=True):
+        st.metric(
+            "Size of the last backup",
+            backup.human_size(last.size_bytes) if last else "none",
+            help="Its SHA-256 checksum is in the table below and in the .sha256 file beside it.",
+        )
+        if last and last.total_rows is not None:
+            st.caption(f"{backup.rows(last.total_rows)}")
+
+st.subheader("Backups and restores")
+if not view.entries:
+    st.info("No backup or restore has been recorded in this database yet.")
+else:
+    table = pd.DataFrame(
+        [
+            {
+                "Started (Helsinki)": helsinki(e.started_at),
+                "Operation": OPERATION_LABELS.get(e.operation, e.operation),
+                "Result": RESULT_LABELS.get(e.result, e.result),
+                "By": e.actor_name,
+                "Size": backup.human_size(e.size_bytes),
+                "Rows": "" if e.total_rows is None else f"{e.total_rows:,}",
+                "Took": duration(e),
+                "File": e.file_name,
+                "Note": e.message,
+                "SHA-256": e.sha256 or "",
+            }
+            for e in view.entries
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Rows": st.column_config.TextColumn(alignment="right"),
+            "Note": st.column_config.TextColumn(width="large"),
+        },
+    )
+    first = page_number * settings.PAGE_SIZE
+    if view.total > settings.PAGE_SIZE:
+        newer, where, older = st.columns([1, 3, 1])
+        if newer.button("Newer", disabled=page_number == 0, key="backups_newer"):
+            st.session_state[PAGE_KEY] = page_number - 1
+            st.rerun()
+        where.caption(f"Rows {first + 1}–{first + len(view.entries)} of {view.total}")
+        if older.button(
+            "Older", disabled=first + len(view.entries) >= view.total, key="backups_older"
+        ):
+            st.session_state[PAGE_KEY] = page_number + 1
+            st.rerun()
+
+st.subheader("Download a backup")
+downloadable = [e for e in view.entries if e.download_problem is None]
+if not downloadable:
+    st.info(
+        "No backup file listed here is on this server, small enough to download, and "
+        "complete with its checksum and manifest."
+    )
+else:
+    chosen = st.selectbox(
+        "Backup",
+        downloadable,
+        format_func=lambda e: (
+            f"{helsinki(e.started_at)} · {e.file_name} · {backup.human_size(e.size_bytes)}"
+        ),
+        key="backups_download_choice",
+    )
+    st.caption(
+        "One .tar holding the backup file with its .sha256 and .json, which "
+        "`python -m registry restore` needs beside it. The backup holds personal data: the "
+        "download is recorded in the audit trail; keep the file encrypted and off shared drives."
+    )
+    chosen_id = chosen.id
+
+    def bundle() -> bytes:
+        # Runs when the button is clicked, on a thread of its own: the audit event is
+        # written only for a download that happens.
+        with widgets.session() as s:
+            return backup.download_backup(s, actor, chosen_id)
+
+    st.download_button(
+        "Download backup",
+        data=bundle,
+        file_name=chosen.download_name,
+        mime="application/x-tar",
+        icon=":material/download:",
+        on_click="ignore",
+        key="backups_download",
+    )

@@ -184,6 +184,7 @@ def backup_path(out: Path, engine_name: str, at: dt.datetime) -> Path:
     `out` is a directory if it is one already or its name has no suffix; then the name is
     made (registry-postgresql-20260101T020000Z.dump). Otherwise `out` names the file and the
     time goes before its suffix, so a scheduled job never overwrites yesterday's backup.
+    (A second backup in the same second gets -2 after the time; see _claim.)
     """
     stamp = at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = SUFFIXES[engine_name]
@@ -224,8 +225,10 @@ def rows(n: int) -> str:
 
 def describe_age(age: dt.timedelta) -> str:
     minutes = int(age.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
     if minutes < 60:
-        return f"{max(minutes, 0)} min"
+        return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
         return f"{hours} h {minutes} min"
@@ -342,11 +345,10 @@ def make_backup(
     if engine_name not in SUFFIXES:
         raise BackupFailed(f"Backups of {engine_name} databases are not supported.")
     path = backup_path(out, engine_name, started)
-    partial = path.with_name(path.name + ".partial")
+    partial: Path | None = None
     try:
-        if path.exists():
-            raise BackupFailed(f"{path} exists already; a backup never overwrites another.")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path, partial = _claim(path)
         report(0.0, "Taking a consistent snapshot")
         if engine_name == "postgresql":
             counts, revision, tool = _dump_postgresql(engine, partial, report)
@@ -355,7 +357,9 @@ def make_backup(
         report(0.85, "Computing the SHA-256 checksum")
         partial.chmod(0o600)
         size, digest = file_digest(partial)
-        partial.replace(path)  # the final name only ever names a complete file
+        # The final name only ever names a complete file, and a link never replaces one.
+        os.link(partial, path)
+        partial.unlink()
         manifest = Manifest(
             file_name=path.name,
             engine=engine_name,
@@ -370,7 +374,7 @@ def make_backup(
         _write_private(checksum_path(path), f"{digest}  {path.name}\n")
         _write_private(manifest_path(path), manifest.to_json())
     except Exception as e:  # whatever failed, the attempt is recorded before it is reported
-        if partial.is_file():
+        if partial is not None and partial.is_file():
             partial.unlink()
         reason = str(e).strip() or type(e).__name__
         try:
@@ -391,6 +395,22 @@ def make_backup(
     )
     report(1.0, f"Backup made: {path.name}")
     return MadeBackup(backup_id, path, manifest)
+
+
+def _claim(path: Path) -> tuple[Path, Path]:
+    """A free name for the backup and its partial file, created here so no other backup
+    started in the same second can take it (they get -2, -3, ...)."""
+    for n in range(1, 100):
+        candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        partial = candidate.with_name(candidate.name + ".partial")
+        if candidate.exists():
+            continue
+        try:
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return candidate, partial
+    raise BackupFailed(f"No free file name beside {path}: too many backups in one second.")
 
 
 def _dump_postgresql(
@@ -460,8 +480,12 @@ def _record(
     counts: dict[str, int] | None = None,
     reason: str = "",
     detail: str = "",
+    note: str = "",
 ) -> int:
-    """The `backup` row and its audit event, in one transaction. No manifest: it failed."""
+    """The `backup` row and its audit event, in one transaction. No manifest: it failed.
+
+    The row's message is the failure, or a note the row's other columns do not already say.
+    """
     failed = manifest is None or bool(reason)
     result = BackupResult.FAILED if failed else BackupResult.SUCCEEDED
     with db.make_sessionmaker(engine)() as session:
@@ -475,7 +499,7 @@ def _record(
             sha256=manifest.sha256 if manifest else None,
             row_counts=counts or (manifest.row_counts if manifest else None),
             result=result,
-            message=(reason or detail)[: settings.MAX_LONG_TEXT],
+            message=(reason or note)[: settings.MAX_LONG_TEXT],
         )
         session.add(row)
         session.flush()
@@ -608,6 +632,7 @@ def restore_backup(
             manifest=manifest,
             counts=restored,
             detail=f"Restored {source}; the row counts of all {len(restored)} tables match.",
+            note=f"From {source}; row counts verified.",
         )
         current = db.schema_is_current(engine)
     finally:

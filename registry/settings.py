@@ -3,6 +3,7 @@
 Pages and domain modules import these names; none of them hard-codes a number.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -71,7 +72,8 @@ REQUEST_EXPORT_MAX_ROWS = 100_000
 
 # Backups (issue 10).
 BACKUP_MAX_AGE = timedelta(hours=24)
-BACKUP_DIR = DATA_DIR / "backups"
+# Where backups go: always from the page, from the command line unless --out says otherwise.
+BACKUP_DIR = Path(os.environ.get("REGISTRY_BACKUP_DIR") or DATA_DIR / "backups")
 # pg_dump gives up instead of queueing behind a lock (a migration) and hanging a nightly job.
 BACKUP_LOCK_WAIT_TIMEOUT = timedelta(minutes=1)
 # A browser download passes through the app's memory; bigger files are fetched from the server.

@@ -315,6 +315,7 @@ def test_round_trip_restores_every_row_of_every_table(
             assert record.sha256 == made.manifest.sha256
             assert record.row_counts == made.manifest.row_counts
             assert record.actor_name == admin.username
+            assert record.message.startswith(f"From {made.path.name} (made ")
             event = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
             assert event is not None and event.action == "restore_succeeded"
             assert event.record_id == str(record.id)
@@ -330,6 +331,28 @@ def test_round_trip_restores_every_row_of_every_table(
             s.commit()
     finally:
         target.dispose()
+
+
+def test_round_trip_of_a_seeded_registry(backend, database_factory, tmp_path):
+    from registry import seed
+
+    source = db.make_engine(database_factory(backend))
+    target = db.make_engine(database_factory(backend))
+    job = Actor.command_line("nightly-cron")
+    try:
+        seed.seed(source, persons=200, random_seed=11, demo_accounts=True)
+        before = all_rows(source)
+        made = backup.make_backup(source, job, tmp_path)
+        backup.restore_backup(job, made.path, target.url.render_as_string(hide_password=False))
+        after = all_rows(target)
+    finally:
+        source.dispose()
+        target.dispose()
+    assert len(before["person"]) == 200 and before["consent_event"] and before["activity"]
+    for name, rows in before.items():
+        extra = 1 if name in ("backup", "audit_event") else 0
+        assert len(after[name]) == len(rows) + extra, name
+        assert after[name][: len(rows)] == rows, name
 
 
 def test_backup_is_recorded_in_the_database_it_copied(engine, admin, made):
@@ -358,6 +381,20 @@ def test_a_file_name_for_out_gets_the_time_inserted(engine, admin, tmp_path, bac
     made = backup.make_backup(engine, admin, tmp_path / "nightly.bak")
     stamp = made.manifest.created_at.strftime("%Y%m%dT%H%M%SZ")
     assert made.path == tmp_path / f"nightly-{stamp}.bak"
+
+
+def test_backups_in_the_same_second_never_overwrite_each_other(
+    engine, admin, tmp_path, backend, monkeypatch
+):
+    monkeypatch.setattr(backup, "utcnow", lambda: AT)
+    first = backup.make_backup(engine, admin, tmp_path)
+    second = backup.make_backup(engine, admin, tmp_path)
+    suffix = backup.SUFFIXES[backend]
+    assert first.path.name == f"registry-{backend}-20260305T093015Z{suffix}"
+    assert second.path.name == f"registry-{backend}-20260305T093015Z-2{suffix}"
+    for made in (first, second):
+        assert backup.verify_backup(made.path) == made.manifest
+    assert not list(tmp_path.glob("*.partial"))
 
 
 def test_failed_backup_is_recorded_and_explained(engine, admin, tmp_path):
