@@ -5,6 +5,7 @@ Pages import this module; the domain (registry/) never does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -69,6 +70,20 @@ def field_error(errors: Mapping[str, str], field: str) -> None:
     """Show the message for one form field right below it, if there is one."""
     if message := errors.get(field):
         st.error(message, icon=":material/error:")
+
+
+# Markdown, and Streamlit's own syntax (:emoji:, $math$, :red[...]), that registry text must
+# not trigger: escaped, each character renders as itself.
+_MARKDOWN_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:&"})
+# Streamlit makes -- -> <- <= >= into dashes and arrows, and bare URLs and emails into links,
+# escaped or not; an invisible word joiner (U+2060) between the characters keeps them as typed.
+_JOINED = re.compile(r"(?<=[-<>])(?=[-<>=])|(?=@)|(?=://)|(?<=www)(?=\.)", re.IGNORECASE)
+
+
+def plain(text: object) -> str:
+    """Registry data (a name, a reason) for st.markdown: shown literally, never as markup."""
+    joined = _JOINED.sub("\u2060", str(text))
+    return joined.translate(_MARKDOWN_ESCAPES).replace("\n", "  \n")
 
 
 def form_errors(key: str) -> dict[str, str]:
