@@ -25,6 +25,15 @@ ERRORS_KEY = "consent_record_errors"
 RESET_KEY = "consent_form_reset"  # set by a successful write: empty the form on the next run
 FLASH_KEY = "consent_flash"
 MISSING_IDS_KEY = "consent_missing_ids"
+TAB_KEY = "consent_tab"
+PURPOSE_KEPT = "consent_purpose_kept"  # shared by the status and breakdown tabs
+TABS = (
+    "Current status",
+    "Sources and relationships",
+    "Opt-ins and opt-outs",
+    "Missing evidence",
+    "Find a person",
+)
 
 GRANTED, WITHDRAWN, OBJECTED, NEVER_ASKED = (
     ConsentStatus.GRANTED,
@@ -169,6 +178,29 @@ def reset_form() -> None:
     widgets.form_errors(ERRORS_KEY).clear()
 
 
+# Only the open tab runs, and Streamlit forgets a widget that did not run; so a choice
+# that should survive a visit to another tab is also kept under a key of its own.
+def keep(key: str, kept: str) -> None:
+    st.session_state[kept] = st.session_state[key]
+
+
+def kept_index(kept: str, options: list) -> int:  # type: ignore[type-arg]
+    value = st.session_state.get(kept)
+    return options.index(value) if value in options else 0
+
+
+def kept_selectbox(label_text: str, options: list, key: str, kept: str, **kwargs) -> object:  # type: ignore[no-untyped-def, type-arg]
+    return st.selectbox(
+        label_text,
+        options,
+        index=kept_index(kept, options),
+        key=key,
+        on_change=keep,
+        args=(key, kept),
+        **kwargs,
+    )
+
+
 def pick_person_from_search() -> None:
     st.session_state[PERSON_KEY] = st.session_state.get("consent_pick")
 
@@ -178,29 +210,19 @@ def pick_person_from_missing() -> None:
     ids = st.session_state.get(MISSING_IDS_KEY, [])
     if rows and rows[0] < len(ids):
         st.session_state[PERSON_KEY] = ids[rows[0]]
+        st.session_state[TAB_KEY] = "Find a person"
 
 
-st.title("Consent")
-st.caption(
-    "Direct-marketing permits and prohibitions: the current status of every person per "
-    "purpose, how it changed, and new grants, withdrawals and objections."
-)
-with st.expander("How the current status is decided", icon=":material/help:"):
-    st.markdown(RULE_HELP)
-
-status_tab, trend_tab, evidence_tab, person_tab = st.tabs(
-    ["Current status", "Opt-ins and opt-outs", "Missing evidence", "Find a person"]
-)
-
-# --- current status per purpose ---
-with status_tab:
+def status_view() -> None:
+    """Counts and shares per purpose and status, from consent_state."""
     counts = status_counts()
     total = sum(counts[Purpose.NEWSLETTER].values())
-    purpose = st.selectbox(
+    purpose = kept_selectbox(
         "Purpose",
         list(Purpose),
+        "consent_status_purpose",
+        PURPOSE_KEPT,
         format_func=lambda p: consent.PURPOSE_LABELS[p],
-        key="consent_purpose",
     )
     cards = st.columns(4)
     for column, status in zip(cards, (GRANTED, WITHDRAWN, OBJECTED, NEVER_ASKED), strict=True):
@@ -217,12 +239,7 @@ with status_tab:
     st.subheader("All purposes")
     shares = pd.DataFrame(
         [
-            (
-                consent.PURPOSE_LABELS[p],
-                consent.STATUS_LABELS[s],
-                n,
-                n / total if total else 0.0,
-            )
+            (consent.PURPOSE_LABELS[p], consent.STATUS_LABELS[s], n, n / total if total else 0.0)
             for p in Purpose
             for s, n in counts[p].items()
         ],
@@ -258,41 +275,52 @@ with status_tab:
         },
     )
 
+
+def breakdown_view() -> None:
+    """One purpose's current status by the source of the event and by relationship type."""
+    purpose = kept_selectbox(
+        "Purpose",
+        list(Purpose),
+        "consent_breakdown_purpose",
+        PURPOSE_KEPT,
+        format_func=lambda p: consent.PURPOSE_LABELS[p],
+    )
     purpose_label = consent.PURPOSE_LABELS[purpose]
     left, right = st.columns(2)
     with left:
-        st.subheader(f"{purpose_label}: by source")
-        st.caption("How the event now in effect reached us.")
+        st.subheader("By source")
+        st.caption(f"How the event now in effect for {purpose_label.lower()} reached us.")
         sources = status_frame(by_source(purpose), consent.SOURCE_LABELS)
         if sources.empty:
             st.info(f"Nobody has been asked about {purpose_label.lower()} yet.")
         else:
-            stacked_bars(sources, "persons", "group", 300)
+            stacked_bars(sources, "persons", "group", 340)
     with right:
-        st.subheader(f"{purpose_label}: by relationship")
+        st.subheader("By relationship")
         st.caption("How the person is connected to Click2Contract.")
         relationships = status_frame(by_relationship(purpose), consent.RELATIONSHIP_LABELS)
         if relationships.empty:
             st.info("The registry holds no persons yet.")
         else:
-            stacked_bars(relationships, "persons", "group", 300)
+            stacked_bars(relationships, "persons", "group", 340)
 
-# --- opt-ins and opt-outs per month ---
-with trend_tab:
-    trend_purpose = st.selectbox(
+
+def trend_view() -> None:
+    """Grants above zero, withdrawals and objections below, per month."""
+    trend_purpose = kept_selectbox(
         "Purpose",
         [None, *Purpose],
+        "consent_trend_purpose",
+        "consent_trend_purpose_kept",
         format_func=lambda p: "All purposes" if p is None else consent.PURPOSE_LABELS[p],
-        key="consent_trend_purpose",
     )
     months = changes(trend_purpose, deadlines.today())
-    opt_ins = sum(m.granted for m in months)
-    opt_outs = sum(m.opt_outs for m in months)
+    window = settings.CONSENT_TREND_MONTHS
     cards = st.columns(3)
     with cards[0], st.container(border=True):
-        st.metric(f"Opt-ins, last {settings.CONSENT_TREND_MONTHS} months", f"{opt_ins:,}")
+        st.metric(f"Opt-ins, last {window} months", f"{sum(m.granted for m in months):,}")
     with cards[1], st.container(border=True):
-        st.metric(f"Opt-outs, last {settings.CONSENT_TREND_MONTHS} months", f"{opt_outs:,}")
+        st.metric(f"Opt-outs, last {window} months", f"{sum(m.opt_outs for m in months):,}")
     with cards[2], st.container(border=True):
         st.metric(
             "Objections in that time",
@@ -333,8 +361,9 @@ with trend_tab:
         "objections below it. One person's event for several purposes counts once per purpose."
     )
 
-# --- grants without evidence (Art. 7(1)) ---
-with evidence_tab:
+
+def evidence_view() -> None:
+    """Art. 7(1): current grants whose winning event carries no evidence."""
     st.caption(
         "Art. 7(1): Click2Contract must be able to show that a person consented. These are "
         "current grants whose event carries no evidence. Record the evidence as a new grant "
@@ -343,90 +372,248 @@ with evidence_tab:
     missing = missing_counts()
     if not any(missing.values()):
         st.success("Every current grant has its evidence.", icon=":material/verified:")
-    else:
-        per_purpose = pd.DataFrame(
-            [(consent.PURPOSE_LABELS[p], n) for p, n in missing.items()],
-            columns=["purpose", "grants"],
-        )
-        figure = px.bar(
-            per_purpose,
-            x="grants",
-            y="purpose",
-            orientation="h",
-            text="grants",
-            color_discrete_sequence=["#1f5aa6"],  # the theme's primary colour
-            category_orders={"purpose": PURPOSE_ORDER},
-        )
-        figure.update_layout(
-            height=260,
-            margin={"l": 0, "r": 0, "t": 10, "b": 0},
-            xaxis_title="grants without evidence",
-            yaxis_title="",
-        )
-        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+        return
+    per_purpose = pd.DataFrame(
+        [(consent.PURPOSE_LABELS[p], n) for p, n in missing.items()],
+        columns=["purpose", "grants"],
+    )
+    figure = px.bar(
+        per_purpose,
+        x="grants",
+        y="purpose",
+        orientation="h",
+        text="grants",
+        color_discrete_sequence=["#1f5aa6"],  # the theme's primary colour
+        category_orders={"purpose": PURPOSE_ORDER},
+    )
+    figure.update_layout(
+        height=260,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        xaxis_title="grants without evidence",
+        yaxis_title="",
+    )
+    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
 
-        controls = st.columns([2, 1, 3])
-        missing_purpose = controls[0].selectbox(
+    controls = st.columns([2, 1, 3])
+    with controls[0]:
+        missing_purpose = kept_selectbox(
             "Purpose",
             [None, *Purpose],
+            "consent_missing_purpose",
+            "consent_missing_purpose_kept",
             format_func=lambda p: "All purposes" if p is None else consent.PURPOSE_LABELS[p],
-            key="consent_missing_purpose",
         )
-        # The total is the same on every page: read the asked-for page, then clamp to it.
-        page_number = st.session_state.get("consent_missing_page", 1)
+    # The total is the same on every page: read the asked-for page, then clamp to it.
+    page_number = st.session_state.get("consent_missing_page", 1)
+    result = missing_page(missing_purpose, page_number)
+    pages = max(1, -(-result.total // settings.PAGE_SIZE))
+    if page_number > pages:
+        st.session_state["consent_missing_page"] = page_number = pages
         result = missing_page(missing_purpose, page_number)
-        pages = max(1, -(-result.total // settings.PAGE_SIZE))
-        if page_number > pages:
-            st.session_state["consent_missing_page"] = page_number = pages
-            result = missing_page(missing_purpose, page_number)
-        controls[1].number_input(
-            "Page", min_value=1, max_value=pages, step=1, key="consent_missing_page"
-        )
-        st.session_state[MISSING_IDS_KEY] = [r.person.id for r in result.rows]
-        controls[2].markdown(
-            f"<br>Page {page_number} of {pages}: {result.total:,} persons in all. Choose a row "
-            "to open the person in “Find a person”.",
-            unsafe_allow_html=True,
-        )
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    (
-                        r.person.name,
-                        r.person.email or r.person.username or "",
-                        label(consent.RELATIONSHIP_LABELS, r.person.relationship),
-                        ", ".join(consent.PURPOSE_LABELS[g.purpose] for g in r.grants),
-                        helsinki(max(g.occurred_at for g in r.grants)),
-                        ", ".join(
-                            dict.fromkeys(label(consent.SOURCE_LABELS, g.source) for g in r.grants)
-                        ),
-                    )
-                    for r in result.rows
-                ],
-                columns=[
-                    "Person",
-                    "Email or username",
-                    "Relationship",
-                    "Granted without evidence",
-                    "Latest such grant",
-                    "Source",
-                ],
-            ),
-            width="stretch",
-            height=min(len(result.rows), 20) * 35 + 40,  # up to 20 rows without scrolling
-            hide_index=True,
-            on_select=pick_person_from_missing,
-            selection_mode="single-row",
-            key="consent_missing_table",
-        )
+    controls[1].number_input(
+        "Page", min_value=1, max_value=pages, step=1, key="consent_missing_page"
+    )
+    st.session_state[MISSING_IDS_KEY] = [r.person.id for r in result.rows]
+    controls[2].markdown(
+        f"<br>Page {page_number} of {pages}: {result.total:,} persons in all. Choose a row "
+        "to open the person in “Find a person”.",
+        unsafe_allow_html=True,
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                (
+                    r.person.name,
+                    r.person.email or r.person.username or "",
+                    label(consent.RELATIONSHIP_LABELS, r.person.relationship),
+                    ", ".join(consent.PURPOSE_LABELS[g.purpose] for g in r.grants),
+                    helsinki(max(g.occurred_at for g in r.grants)),
+                    ", ".join(
+                        dict.fromkeys(label(consent.SOURCE_LABELS, g.source) for g in r.grants)
+                    ),
+                )
+                for r in result.rows
+            ],
+            columns=[
+                "Person",
+                "Email or username",
+                "Relationship",
+                "Granted without evidence",
+                "Latest such grant",
+                "Source",
+            ],
+        ),
+        width="stretch",
+        height=min(len(result.rows), 20) * 35 + 40,  # up to 20 rows without scrolling
+        hide_index=True,
+        on_select=pick_person_from_missing,
+        selection_mode="single-row",
+        key="consent_missing_table",
+    )
 
-# --- one person: history, and recording a grant, withdrawal or objection ---
-with person_tab:
+
+def opened_person() -> consent.PersonConsent | None:
+    """The chosen person's consent; a new choice is a view of one person's data, audited once."""
+    person_id = st.session_state.get(PERSON_KEY)
+    if person_id is None:
+        st.session_state.pop(OPENED_KEY, None)  # choosing the person again is a new view
+        return None
+    try:
+        with widgets.session() as s:
+            if st.session_state.get(OPENED_KEY) == person_id:
+                return consent.person_consent(s, actor, person_id)
+            detail = consent.open_person(s, actor, person_id)
+    except NotFound as e:
+        st.error(str(e))
+        st.session_state.pop(PERSON_KEY, None)
+        return None
+    st.session_state[OPENED_KEY] = person_id
+    reset_form()  # nothing typed for the previous person carries over
+    return detail
+
+
+def record_form(who: persons.PersonMatch) -> None:
+    """Grant, withdraw or object: one form, so withdrawing is as easy as granting."""
+    st.markdown("##### Record what the person told us")
+    if st.session_state.pop(RESET_KEY, False):
+        reset_form()
+    errors = widgets.form_errors(ERRORS_KEY)
+    action = st.radio(
+        "The person",
+        list(ACTION_LABELS),
+        format_func=ACTION_LABELS.get,
+        horizontal=True,
+        key="consent_action",
+        # Messages about the other action's input no longer apply.
+        on_change=lambda: widgets.form_errors(ERRORS_KEY).clear(),
+    )
+    widgets.field_error(errors, "status")
+    with st.form("consent_record_form", border=True):
+        if action == OBJECTED:
+            st.info(
+                "An objection covers every purpose, profiling for targeting included. "
+                "Only an explicit new grant makes the person contactable again.",
+                icon=":material/block:",
+            )
+        else:
+            st.multiselect(
+                "Purposes",
+                list(Purpose),
+                format_func=lambda p: consent.PURPOSE_LABELS[p],
+                key="consent_purposes",
+                placeholder="Choose one or more purposes",
+            )
+            widgets.field_error(errors, "purposes")
+        left, right = st.columns(2)
+        with left:
+            st.selectbox(
+                "Source",
+                list(consent.STAFF_SOURCES),
+                format_func=lambda v: consent.SOURCE_LABELS[v],
+                index=None,
+                placeholder="How did the person tell us?",
+                key="consent_source",
+            )
+            widgets.field_error(errors, "source")
+        with right:
+            # A visit to another tab forgets the widget; the default is Helsinki's today.
+            st.session_state.setdefault("consent_day", deadlines.today())
+            st.date_input(
+                "Date (Helsinki)",
+                min_value=dt.date(2000, 1, 1),
+                max_value=deadlines.today(),
+                format="YYYY-MM-DD",
+                key="consent_day",
+                help="The day the person told us. Today counts from the moment you record.",
+            )
+            widgets.field_error(errors, "occurred_at")
+        st.text_area(
+            "Evidence",
+            key="consent_evidence",
+            max_chars=settings.MAX_LONG_TEXT,
+            placeholder="e.g. signed order form 2026-014, email of 3 March, web form log id",
+            help="Required for a grant (Art. 7(1)): what the person signed, sent or "
+            "ticked, with a reference. Optional for a withdrawal or an objection.",
+        )
+        widgets.field_error(errors, "evidence")
+        submitted = st.form_submit_button(SUBMIT_LABELS[action], type="primary")
+    if not submitted:
+        return
+
+    errors.clear()
+    moment = consent.moment_of(st.session_state["consent_day"], action)
+    source = st.session_state.get("consent_source") or ""
+    evidence = st.session_state.get("consent_evidence", "")
+    try:
+        with widgets.session() as s:
+            if action == OBJECTED:
+                recorded = consent.record_objection(s, actor, who.id, source, evidence, moment)
+            else:
+                purposes = st.session_state.get("consent_purposes", [])
+                recorded = consent.record_consent(
+                    s, actor, who.id, purposes, action, source, evidence, moment
+                )
+    except ValidationError as e:
+        errors.update(e.field_errors)
+    except NotFound as e:
+        errors["status"] = str(e)
+    else:
+        widgets.data_changed()
+        purposes_done = ", ".join(consent.PURPOSE_LABELS[e.purpose] for e in recorded)
+        st.session_state[FLASH_KEY] = (
+            f"Recorded {DONE_LABELS[action]} for {who.name} "
+            f"({purposes_done}). Counts and exports use it from now on."
+        )
+        st.session_state[RESET_KEY] = True
+    st.rerun()  # errors are drawn next to their fields, or the new event in the history
+
+
+def history_table(detail: consent.PersonConsent) -> None:
+    st.markdown("##### Consent history, newest first")
+    if not detail.history:
+        st.info("No consent events: the person has never been asked for any purpose.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                (
+                    helsinki(h.occurred_at),
+                    consent.PURPOSE_LABELS[h.purpose],
+                    consent.STATUS_LABELS[h.status],
+                    "yes" if h.in_effect else "",
+                    label(consent.SOURCE_LABELS, h.source),
+                    h.evidence or "—",
+                    h.recorded_by or "imported",
+                    helsinki(h.recorded_at),
+                )
+                for h in detail.history
+            ],
+            columns=[
+                "When (Helsinki)",
+                "Purpose",
+                "Status",
+                "In effect",
+                "Source",
+                "Evidence",
+                "Recorded by",
+                "Recorded at",
+            ],
+        ),
+        width="stretch",
+        hide_index=True,
+    )
+
+
+def person_view() -> None:
+    """Find a person, see their status and whole history, record what they told us."""
     text = st.text_input(
         "Search by name, email or username",
+        value=st.session_state.get("consent_search_kept", ""),
         key="consent_search",
         max_chars=settings.MAX_SHORT_TEXT,
         placeholder="e.g. Virtanen, aino.virtanen@, avirtanen",
+        on_change=keep,
+        args=("consent_search", "consent_search_kept"),
     )
     with widgets.session() as s:
         matches = persons.search(s, actor, text)
@@ -435,191 +622,61 @@ with person_tab:
             "Nobody matches. Type the start of a first or last name, an email address or a "
             "username (at least two characters)."
         )
+    ids = [m.id for m in matches]
+    chosen = st.session_state.get(PERSON_KEY)
     st.selectbox(
         "Person",
-        [m.id for m in matches],
+        ids,
         format_func={m.id: m.label for m in matches}.get,
-        index=None,
+        index=ids.index(chosen) if chosen in ids else None,
         placeholder="Choose a person from the matches",
         key="consent_pick",
         on_change=pick_person_from_search,
     )
 
-    person_id = st.session_state.get(PERSON_KEY)
-    detail = None
-    if person_id is None:
-        st.session_state.pop(OPENED_KEY, None)  # choosing the person again is a new view
-    else:
-        try:
-            with widgets.session() as s:
-                if st.session_state.get(OPENED_KEY) != person_id:
-                    # A new selection is a view of one person's data: audited once.
-                    detail = consent.open_person(s, actor, person_id)
-                    st.session_state[OPENED_KEY] = person_id
-                    reset_form()  # nothing typed for the previous person carries over
-                else:
-                    detail = consent.person_consent(s, actor, person_id)
-        except NotFound as e:
-            st.error(str(e))
-            st.session_state.pop(PERSON_KEY, None)
-
-    if detail is not None:
-        who = detail.person
-        st.subheader(who.name)
-        st.caption(
-            " · ".join(
-                part
-                for part in (
-                    who.email,
-                    who.username and f"username {who.username}",
-                    who.organisation,
-                    label(consent.RELATIONSHIP_LABELS, who.relationship),
-                )
-                if part
-            )
-        )
-        badges = st.columns(len(Purpose))
-        for column, purpose_item in zip(badges, Purpose, strict=True):
-            status = detail.status[purpose_item]
-            column.markdown(
-                f"**{consent.PURPOSE_LABELS[purpose_item]}**  \n"
-                f":{BADGE_COLOURS[status]}-badge[{consent.STATUS_LABELS[status]}]"
-            )
-
-        if flash := st.session_state.pop(FLASH_KEY, None):
-            st.success(flash, icon=":material/check_circle:")
-
-        st.markdown("##### Record what the person told us")
-        if st.session_state.pop(RESET_KEY, False):
-            reset_form()
-        errors = widgets.form_errors(ERRORS_KEY)
-        action = st.radio(
-            "The person",
-            list(ACTION_LABELS),
-            format_func=ACTION_LABELS.get,
-            horizontal=True,
-            key="consent_action",
-            # Messages about the other action's input no longer apply.
-            on_change=lambda: widgets.form_errors(ERRORS_KEY).clear(),
-        )
-        widgets.field_error(errors, "status")
-        with st.form("consent_record_form", border=True):
-            if action == OBJECTED:
-                st.info(
-                    "An objection covers every purpose, profiling for targeting included. "
-                    "Only an explicit new grant makes the person contactable again.",
-                    icon=":material/block:",
-                )
-            else:
-                st.multiselect(
-                    "Purposes",
-                    list(Purpose),
-                    format_func=lambda p: consent.PURPOSE_LABELS[p],
-                    key="consent_purposes",
-                    placeholder="Choose one or more purposes",
-                )
-                widgets.field_error(errors, "purposes")
-            left, right = st.columns(2)
-            with left:
-                st.selectbox(
-                    "Source",
-                    list(consent.STAFF_SOURCES),
-                    format_func=lambda v: consent.SOURCE_LABELS[v],
-                    index=None,
-                    placeholder="How did the person tell us?",
-                    key="consent_source",
-                )
-                widgets.field_error(errors, "source")
-            with right:
-                today = deadlines.today()
-                st.date_input(
-                    "Date (Helsinki)",
-                    min_value=dt.date(2000, 1, 1),
-                    max_value=today,
-                    format="YYYY-MM-DD",
-                    key="consent_day",
-                    help="The day the person told us. Today counts from the moment you record.",
-                )
-                widgets.field_error(errors, "occurred_at")
-            st.text_area(
-                "Evidence",
-                key="consent_evidence",
-                max_chars=settings.MAX_LONG_TEXT,
-                placeholder="e.g. signed order form 2026-014, email of 3 March, web form log id",
-                help="Required for a grant (Art. 7(1)): what the person signed, sent or "
-                "ticked, with a reference. Optional for a withdrawal or an objection.",
-            )
-            widgets.field_error(errors, "evidence")
-            submitted = st.form_submit_button(SUBMIT_LABELS[action], type="primary")
-
-        if submitted:
-            errors.clear()
-            day = st.session_state["consent_day"]
-            source = st.session_state.get("consent_source") or ""
-            evidence = st.session_state.get("consent_evidence", "")
-            try:
-                with widgets.session() as s:
-                    if action == OBJECTED:
-                        recorded = consent.record_objection(
-                            s, actor, who.id, source, evidence, consent.moment_of(day, action)
-                        )
-                    else:
-                        recorded = consent.record_consent(
-                            s,
-                            actor,
-                            who.id,
-                            st.session_state.get("consent_purposes", []),
-                            action,
-                            source,
-                            evidence,
-                            consent.moment_of(day, action),
-                        )
-            except ValidationError as e:
-                errors.update(e.field_errors)
-            except NotFound as e:
-                errors["status"] = str(e)
-            else:
-                widgets.data_changed()
-                purposes_done = ", ".join(consent.PURPOSE_LABELS[e.purpose] for e in recorded)
-                st.session_state[FLASH_KEY] = (
-                    f"Recorded {DONE_LABELS[action]} for {who.name} "
-                    f"({purposes_done}). Counts and exports use it from now on."
-                )
-                st.session_state[RESET_KEY] = True
-            st.rerun()
-
-        st.markdown("##### Consent history, newest first")
-        if not detail.history:
-            st.info("No consent events: the person has never been asked for any purpose.")
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        (
-                            helsinki(h.occurred_at),
-                            consent.PURPOSE_LABELS[h.purpose],
-                            consent.STATUS_LABELS[h.status],
-                            "yes" if h.in_effect else "",
-                            label(consent.SOURCE_LABELS, h.source),
-                            h.evidence or "—",
-                            h.recorded_by or "imported",
-                            helsinki(h.recorded_at),
-                        )
-                        for h in detail.history
-                    ],
-                    columns=[
-                        "When (Helsinki)",
-                        "Purpose",
-                        "Status",
-                        "In effect",
-                        "Source",
-                        "Evidence",
-                        "Recorded by",
-                        "Recorded at",
-                    ],
-                ),
-                width="stretch",
-                hide_index=True,
-            )
-    elif person_id is None:
+    detail = opened_person()
+    if detail is None:
         st.caption("Choose a person to see their consent history and record a new event.")
+        return
+    who = detail.person
+    st.subheader(who.name)
+    st.caption(
+        " · ".join(
+            part
+            for part in (
+                who.email,
+                who.username and f"username {who.username}",
+                who.organisation,
+                label(consent.RELATIONSHIP_LABELS, who.relationship),
+            )
+            if part
+        )
+    )
+    badges = st.columns(len(Purpose))
+    for column, purpose in zip(badges, Purpose, strict=True):
+        status = detail.status[purpose]
+        column.markdown(
+            f"**{consent.PURPOSE_LABELS[purpose]}**  \n"
+            f":{BADGE_COLOURS[status]}-badge[{consent.STATUS_LABELS[status]}]"
+        )
+    if flash := st.session_state.pop(FLASH_KEY, None):
+        st.success(flash, icon=":material/check_circle:")
+    record_form(who)
+    history_table(detail)
+
+
+st.title("Consent")
+st.caption(
+    "Direct-marketing permits and prohibitions: the current status of every person per "
+    "purpose, how it changed, and new grants, withdrawals and objections."
+)
+with st.expander("How the current status is decided", icon=":material/help:"):
+    st.markdown(RULE_HELP)
+
+# Only the open tab runs its queries: at a million persons each tab's figures take seconds.
+tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+views = (status_view, breakdown_view, trend_view, evidence_view, person_view)
+for tab, view in zip(tabs, views, strict=True):
+    if tab.open:
+        with tab:
+            view()

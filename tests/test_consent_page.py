@@ -81,7 +81,14 @@ def button(at, label: str):  # type: ignore[no-untyped-def]
     return next(b for b in at.button if b.label == label)
 
 
+def open_tab(at, name: str):  # type: ignore[no-untyped-def]
+    at.session_state["consent_tab"] = name
+    return at.run()
+
+
 def open_person(at, text: str, person_id: int):  # type: ignore[no-untyped-def]
+    if at.session_state["consent_tab"] != "Find a person":
+        open_tab(at, "Find a person")
     at.text_input(key="consent_search").input(text).run()
     at.selectbox(key="consent_pick").set_value(person_id).run()
     return at
@@ -101,6 +108,7 @@ def test_the_page_shows_status_counts_and_shares_to_both_roles(
     assert at.title[0].value == "Consent"
     assert [t.label for t in at.tabs] == [
         "Current status",
+        "Sources and relationships",
         "Opt-ins and opt-outs",
         "Missing evidence",
         "Find a person",
@@ -110,19 +118,27 @@ def test_the_page_shows_status_counts_and_shares_to_both_roles(
     assert metric(at, "Withdrawn") == "0"
     assert metric(at, "Never asked") == "1"
     assert "66.7% of 3 persons" in [c.value for c in at.caption]
-    at.selectbox(key="consent_purpose").set_value(Purpose.EMAIL_MARKETING).run()
+    at.selectbox(key="consent_status_purpose").set_value(Purpose.EMAIL_MARKETING).run()
     assert metric(at, "Granted") == "1"
     assert metric(at, "Never asked") == "2"
+    # Only the open tab runs: the person search is not drawn.
+    assert not [t for t in at.text_input if t.key == "consent_search"]
     # The help text states the tie-break.
     rule = next(m.value for m in at.markdown if "Same moment" in m.value)
     assert "an objection beats a withdrawal, and a withdrawal beats a grant" in rule
+    # The breakdown keeps the purpose chosen on the first tab.
+    open_tab(at, "Sources and relationships")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="consent_breakdown_purpose").value == Purpose.EMAIL_MARKETING
+    assert [h.value for h in at.subheader] == ["By source", "By relationship"]
     # Three grants (Aino's two purposes, Eero's import) last month, no opt-outs.
+    open_tab(at, "Opt-ins and opt-outs")
     assert metric(at, "Opt-ins, last 24 months") == "3"
     assert metric(at, "Opt-outs, last 24 months") == "0"
 
 
 def test_missing_evidence_lists_the_imported_grant(database_url, actors, registry, app_test):
-    at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
+    at = open_tab(app_test(database_url, actors[Role.COMPLIANCE], PAGE), "Missing evidence")
     table = at.dataframe[-1].value
     assert list(table["Person"]) == ["Eero Korhonen"]
     assert list(table["Granted without evidence"]) == ["Newsletter"]
@@ -147,6 +163,12 @@ def test_recording_a_withdrawal_changes_the_counts_at_once(
     assert not at.exception, at.exception
 
     assert [s.value for s in at.success][0].startswith("Recorded a withdrawal for Aino Virtanen")
+    history = at.dataframe[-1].value
+    assert list(history["Status"][:2]) == ["Withdrawn", "Granted"]
+    assert list(history["In effect"][:1]) == ["yes"]
+    # The form is empty again for the next event.
+    assert at.multiselect(key="consent_purposes").value == []
+    open_tab(at, "Current status")
     assert metric(at, "Granted") == "1"
     assert metric(at, "Withdrawn") == "1"
     session.expire_all()
@@ -154,11 +176,6 @@ def test_recording_a_withdrawal_changes_the_counts_at_once(
     assert consent.current_status(session, aino.id)[Purpose.EMAIL_MARKETING] == GRANTED
     written = audits(session, "consent_withdrawn")
     assert [(a.actor_name, a.record_id) for a in written] == [(marketing.username, str(aino.id))]
-    # The form is empty again for the next event; the history shows the new event on top.
-    assert at.multiselect(key="consent_purposes").value == []
-    history = at.dataframe[-1].value
-    assert list(history["Status"][:2]) == ["Withdrawn", "Granted"]
-    assert list(history["In effect"][:1]) == ["yes"]
 
 
 def test_an_objection_covers_every_purpose(session, database_url, actors, registry, app_test):
@@ -172,7 +189,7 @@ def test_an_objection_covers_every_purpose(session, database_url, actors, regist
     assert not at.exception, at.exception
     session.expire_all()
     assert consent.current_status(session, liisa.id) == dict.fromkeys(Purpose, OBJECTED)
-    assert metric(at, "Objected") == "1"
+    assert metric(open_tab(at, "Current status"), "Objected") == "1"
 
 
 def test_a_grant_without_evidence_is_refused_next_to_the_field_and_keeps_the_input(
@@ -209,8 +226,10 @@ def test_viewing_a_history_is_audited_once_per_selection(
     at = open_person(app_test(database_url, compliance, PAGE), "virt", aino.id)
     history = at.dataframe[-1].value
     assert list(history["Evidence"]) == ["newsletter form, log 881"] * 2
-    # Reruns (another widget, the same person) are not new views.
-    at.selectbox(key="consent_trend_purpose").set_value(Purpose.PHONE).run()
+    # Reruns (another widget, the same person) are not new views; nor is coming back.
+    at.radio(key="consent_action").set_value(WITHDRAWN).run()
+    open_tab(at, "Current status")
+    open_tab(at, "Find a person")
     at.run()
     assert [v.record_id for v in audits(session, "view_consent_history")] == [str(aino.id)]
     open_person(at, "kor", eero.id)
@@ -289,6 +308,7 @@ def test_a_withdrawal_recorded_in_the_browser_changes_the_count(consent_app, pag
     )
 
     page.get_by_role("tab", name="Find a person").click()
+    wait_idle(page)  # only the open tab is drawn: switching runs the page
     search = page.get_by_label("Search by name, email or username")
     search.fill(person.email or "")
     search.press("Enter")
