@@ -34,12 +34,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, column, create_engine, func, inspect, select, table
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from registry import audit, db, settings
-from registry.auth import Actor, Permission, require
-from registry.errors import NotFound, RegistryError
+from registry.auth import Actor, Permission, current_actor, require
+from registry.errors import NotFound, PermissionDenied, RegistryError
 from registry.models import AppUser, Backup, utcnow
 
 Progress = Callable[[float, str], None]
@@ -354,6 +354,8 @@ def make_backup(
             counts, revision, tool = _dump_postgresql(engine, partial, report)
         else:
             counts, revision, tool = _copy_sqlite(engine, partial, report)
+        if not counts:
+            raise BackupFailed("The database holds no tables: there is nothing to back up.")
         report(0.85, "Computing the SHA-256 checksum")
         partial.chmod(0o600)
         size, digest = file_digest(partial)
@@ -423,12 +425,17 @@ def _dump_postgresql(
         with connection.begin():
             server_major = (engine.dialect.server_version_info or (0,))[0]
             pg_dump, version = _client_tool("pg_dump", server_major, BackupFailed)
+            lock_wait_ms = int(settings.BACKUP_LOCK_WAIT_TIMEOUT.total_seconds() * 1000)
+            # The counting waits for locks no longer than pg_dump will.
+            connection.execute(select(func.set_config("lock_timeout", f"{lock_wait_ms}ms", True)))
             snapshot = connection.scalar(select(func.pg_export_snapshot()))
-            counts = row_counts(connection)
+            try:
+                counts = row_counts(connection)
+            except OperationalError as e:
+                raise BackupFailed(f"A table stayed locked: {str(e.orig).strip()}") from e
             revision = schema_revision(connection)
             report(0.05, "Dumping the tables")
             conninfo, env = _libpq(engine.url)
-            lock_wait_ms = int(settings.BACKUP_LOCK_WAIT_TIMEOUT.total_seconds() * 1000)
             command = [
                 pg_dump,
                 "--format=custom",
@@ -824,8 +831,14 @@ def download_backup(session: Session, actor: Actor, backup_id: int) -> bytes:
     """A backup with its checksum and manifest as one tar archive; the download is audited.
 
     The file is checked against the checksum recorded when it was made: a file changed on
-    disk is not handed out as a backup.
+    disk is not handed out as a backup. The page calls this when the button is clicked,
+    outside a page run, so the account is read again here: a deactivation bites at once.
     """
+    if actor.user_id is not None:
+        current = current_actor(session, actor.user_id)
+        if current is None:
+            raise PermissionDenied("This account is no longer active.")
+        actor = current
     require(actor, Permission.MANAGE_BACKUPS)
     row = session.get(Backup, backup_id)
     if row is None:

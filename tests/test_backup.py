@@ -13,16 +13,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, column, inspect, select, table
+from sqlalchemy import Engine, column, inspect, select, table, text
 from sqlalchemy.orm import Session
 
-from registry import audit, backup, db
+from registry import audit, backup, db, settings
 from registry.auth import Actor
 from registry.backup import BackupOperation, BackupResult, RestoreFailed, RestoreRefused
 from registry.errors import NotFound, PermissionDenied, RegistryError
 from registry.models import (
     Activity,
     Amendment,
+    AppUser,
     AuditEvent,
     Backup,
     Base,
@@ -412,6 +413,25 @@ def test_failed_backup_is_recorded_and_explained(engine, admin, tmp_path):
     assert not list(tmp_path.rglob("*.partial"))
 
 
+def test_a_locked_table_fails_the_backup_instead_of_hanging(
+    database_factory, tmp_path, monkeypatch
+):
+    """PostgreSQL: a table held by a migration makes a nightly job fail, not wait forever."""
+    monkeypatch.setattr(settings, "BACKUP_LOCK_WAIT_TIMEOUT", dt.timedelta(milliseconds=300))
+    engine = db.make_engine(database_factory("postgresql"))
+    try:
+        with engine.connect() as holder:
+            holder.execute(text("LOCK TABLE segment IN ACCESS EXCLUSIVE MODE"))
+            with pytest.raises(backup.BackupFailed, match="lock timeout"):
+                backup.make_backup(engine, Actor.command_line("nightly-cron"), tmp_path)
+            holder.rollback()
+        with db.make_sessionmaker(engine)() as s:
+            assert s.scalars(select(Backup.result)).one() == BackupResult.FAILED
+    finally:
+        engine.dispose()
+    assert not list(tmp_path.iterdir())
+
+
 def test_backup_is_consistent_while_the_registry_is_written(
     engine, admin, tmp_path, backend, database_factory
 ):
@@ -605,6 +625,29 @@ def test_download_refuses_a_file_changed_on_disk(session, admin, made):
     assert not session.scalars(
         select(AuditEvent).where(AuditEvent.action == "backup_downloaded")
     ).all()
+
+
+def test_download_rereads_the_account(session, admin, made):
+    """The download runs when clicked, outside a page run: a change of account bites at once."""
+    user = session.get(AppUser, admin.user_id)
+    user.role = Role.MARKETING
+    session.commit()
+    with pytest.raises(PermissionDenied):
+        backup.download_backup(session, admin, made.backup_id)
+    user.role, user.active = Role.ADMINISTRATOR, False
+    session.commit()
+    with pytest.raises(PermissionDenied, match="no longer active"):
+        backup.download_backup(session, admin, made.backup_id)
+
+
+def test_a_database_without_tables_is_not_backed_up(tmp_path):
+    empty = db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with pytest.raises(backup.BackupFailed, match="holds no tables"):
+            backup.make_backup(empty, Actor.command_line(), tmp_path / "out")
+    finally:
+        empty.dispose()
+    assert not list((tmp_path / "out").iterdir())
 
 
 @pytest.mark.parametrize("role", [Role.MARKETING, Role.COMPLIANCE])
