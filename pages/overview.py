@@ -14,12 +14,12 @@ st.caption("Click2Contract Oy's customer and marketing registry, as of today.")
 
 
 @widgets.cached
-def figures(_actor_key: str) -> overview.Overview:
+def figures(role: str) -> overview.Overview:
     with widgets.session() as s:
         return overview.overview(s, actor)
 
 
-o = figures(actor.role)  # aggregates only: the same for everyone of a role
+o = figures(actor.role)  # aggregates only: the same for everyone of a role, cached per role
 
 row1 = st.columns(3)
 with row1[0]:

@@ -1,0 +1,42 @@
+"""A real-browser tour: every page of every role opens without an exception.
+
+Screenshots of the SQLite run go to docs/screenshots/ (the README shows them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from navigation import PAGES
+from registry.auth import ROLE_PERMISSIONS
+from registry.seed import DEMO_ACCOUNTS
+from registry.vocabulary import Role
+from tests.conftest import ROOT, sign_in, wait_idle
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def slug(path: str) -> str:
+    return Path(path).stem
+
+
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=[a[0] for a in DEMO_ACCOUNTS])
+def test_every_page_of_every_role_opens(account, live_app, page, backend):
+    username, _name, role, password = account
+    sign_in(page, live_app, username, password)
+    links = page.get_by_test_id("stSidebarNavLink")
+    links.first.wait_for()
+    expected = [s for s in PAGES if s.permission in ROLE_PERMISSIONS[Role(role)]]
+    assert links.count() == len(expected)
+    for spec in expected:
+        links.filter(has_text=spec.title).first.click()
+        wait_idle(page)
+        page.get_by_role("heading", name=spec.title).first.wait_for()
+        exceptions = page.get_by_test_id("stException")
+        assert exceptions.count() == 0, f"{spec.path} as {role}: {exceptions.first.inner_text()}"
+        assert page.get_by_text("Traceback").count() == 0
+        if backend == "sqlite":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SCREENSHOTS / f"{role}-{slug(spec.path)}.png", full_page=True)
