@@ -346,6 +346,7 @@ def make_backup(
         raise BackupFailed(f"Backups of {engine_name} databases are not supported.")
     path = backup_path(out, engine_name, started)
     partial: Path | None = None
+    finished: list[Path] = []  # removed again if a later step fails
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path, partial = _claim(path)
@@ -361,6 +362,7 @@ def make_backup(
         size, digest = file_digest(partial)
         # The final name only ever names a complete file, and a link never replaces one.
         os.link(partial, path)
+        finished.append(path)
         partial.unlink()
         manifest = Manifest(
             file_name=path.name,
@@ -373,11 +375,16 @@ def make_backup(
             made_by=actor.username,
             tool=tool,
         )
-        _write_private(checksum_path(path), f"{digest}  {path.name}\n")
-        _write_private(manifest_path(path), manifest.to_json())
+        for companion, content in (
+            (checksum_path(path), f"{digest}  {path.name}\n"),
+            (manifest_path(path), manifest.to_json()),
+        ):
+            _write_private(companion, content)
+            finished.append(companion)
     except Exception as e:  # whatever failed, the attempt is recorded before it is reported
-        if partial is not None and partial.is_file():
-            partial.unlink()
+        for leftover in [partial, *finished]:
+            if leftover is not None and leftover.is_file():
+                leftover.unlink()
         reason = str(e).strip() or type(e).__name__
         try:
             _record(engine, actor, BackupOperation.BACKUP, started, path, reason=reason)

@@ -398,6 +398,19 @@ def test_backups_in_the_same_second_never_overwrite_each_other(
     assert not list(tmp_path.glob("*.partial"))
 
 
+def test_a_backup_failing_late_leaves_no_file_behind(engine, admin, tmp_path, backend, monkeypatch):
+    monkeypatch.setattr(backup, "utcnow", lambda: AT)
+    name = f"registry-{backend}-20260305T093015Z{backup.SUFFIXES[backend]}"
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / f"{name}.sha256"
+    stale.write_text("left by someone else\n")
+    with pytest.raises(backup.BackupFailed, match="File exists"):
+        backup.make_backup(engine, admin, out)
+    assert sorted(p.name for p in out.iterdir()) == [stale.name]
+    assert stale.read_text() == "left by someone else\n"
+
+
 def test_failed_backup_is_recorded_and_explained(engine, admin, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the backup directory should be")
