@@ -79,6 +79,11 @@ def adopt_links() -> None:
             ss.pop(key, None)
     if SELECTED in ss and st.query_params.get("person") != str(ss[SELECTED]):
         st.query_params["person"] = ss["persons_seen_person"] = str(ss[SELECTED])
+    # A newly linked rectification request opens the form, refilled with it preselected.
+    if may_amend and ss.get(REQUEST) not in (None, ss.get("persons_request_opened")):
+        ss["persons_request_opened"] = ss[REQUEST]
+        ss[TAB] = "Amend"
+        ss.pop(OPENED, None)
 
 
 @widgets.cached
@@ -99,6 +104,7 @@ def pick_person() -> None:
     if isinstance(choice := ss.get("persons_pick"), int):
         ss[SELECTED] = choice
         ss.pop(REQUEST, None)  # a request link belongs to the person it came with
+        ss.pop("persons_request_opened", None)
 
 
 adopt_links()

@@ -164,6 +164,7 @@ def test_a_link_by_url_or_session_preselects_person_and_request(
     assert not at.exception, at.exception
     assert at.header[0].value == "Anna Virtanen"
     assert at.selectbox(key="persons_form_request").value == request_id
+    assert at.session_state["persons_tab"] == "Amend"  # a request link opens the form
 
     at = app_test(database_url, officer, PAGE)
     at.session_state["persons_selected_id"] = person.id
