@@ -20,7 +20,7 @@ from registry.disclosures import (
 )
 from registry.errors import ValidationError
 from registry.recipients import RecipientRow
-from registry.transfers import country_name, in_eea, iso3
+from registry.transfers import MECHANISM_LABELS, country_name, in_eea, iso3
 
 actor = widgets.require_page(Permission.VIEW_DISCLOSURES)
 # The cache scope: another database, or another role, is another answer.
@@ -211,13 +211,23 @@ with log_tab:
                 },
                 size_max=40,
             )
-            world.update_geos(showcountries=True, countrycolor="#bbbbbb", showland=True)
+            world.update_geos(
+                showcountries=True,
+                countrycolor="#ffffff",
+                showland=True,
+                landcolor="#dfe3e8",
+                showocean=True,
+                oceancolor="#f5f8fb",
+                showframe=False,
+                lataxis_range=[-58, 85],
+            )
             world.update_layout(
                 height=380,
                 margin={"l": 0, "r": 0, "t": 10, "b": 0},
                 legend={"title": "", "orientation": "h", "y": -0.05},
             )
-            st.plotly_chart(world, width="stretch")
+            # Outlines from static/ (served by Streamlit), not from plotly's CDN.
+            st.plotly_chart(world, width="stretch", config={"topojsonURL": "app/static/"})
 
     page_no = st.session_state.get(PAGE_KEY, 0)
     rows, total = cached_log(SCOPE, current, page_no * settings.PAGE_SIZE)
@@ -288,6 +298,8 @@ with log_tab:
                 )
                 if chosen.note:
                     st.caption(chosen.note)
+                if not people:
+                    st.caption("No persons are recorded for this disclosure.")
                 st.dataframe(
                     pd.DataFrame(
                         {
@@ -305,14 +317,18 @@ with log_tab:
                 person_pages = max(1, -(-chosen.persons // settings.PAGE_SIZE))
                 pnav = st.columns([1, 1, 6])
                 if pnav[0].button(
-                    "Previous persons", disabled=person_page == 0, key=f"{person_page_key}_prev"
+                    "Previous",
+                    disabled=person_page == 0,
+                    key=f"{person_page_key}_prev",
+                    icon=":material/chevron_left:",
                 ):
                     st.session_state[person_page_key] = person_page - 1
                     st.rerun()
                 if pnav[1].button(
-                    "Next persons",
+                    "Next",
                     disabled=person_page + 1 >= person_pages,
                     key=f"{person_page_key}_next",
+                    icon=":material/chevron_right:",
                 ):
                     st.session_state[person_page_key] = person_page + 1
                     st.rerun()
@@ -431,6 +447,13 @@ with person_tab:
                             "EU/EEA": ["Outside" if x.third_country else "Inside" for x in found],
                             "Purpose": [x.purpose for x in found],
                             "Data categories": [categories_text(x.data_categories) for x in found],
+                            # Art. 15(2): the safeguard of each third-country transfer.
+                            "Safeguard": [
+                                MECHANISM_LABELS.get(x.transfer_mechanism, x.transfer_mechanism)
+                                if x.third_country
+                                else ""
+                                for x in found
+                            ],
                         }
                     ),
                     hide_index=True,

@@ -3,10 +3,10 @@
 import streamlit as st
 
 import widgets
-from registry import declaration_check, notice
+from registry import deadlines, declaration_check, notice
 from registry.auth import Permission
 from registry.declaration_check import DeclarationCheck, Finding
-from registry.transfers import MECHANISM_LABELS, country_name
+from registry.transfers import MECHANISM_LABELS, country_name, transfer_problem
 
 actor = widgets.require_page(Permission.VIEW_NOTICE)
 # The cache scope: another database, or another role, is another answer.
@@ -31,6 +31,18 @@ RIGHT_LABELS = {
 }
 SAFEGUARD_LABELS = {**MECHANISM_LABELS, "scc": "Standard Contractual Clauses (set not named)"}
 NOT_STATED = "*Not stated in the notice.*"
+STATED = ":green[:material/check_circle:]"
+MISSING = ":red[:material/cancel:]"
+
+
+def safeguard(key: str) -> str:
+    """The safeguard's name, marked in red with the reason where it is not valid today."""
+    label = SAFEGUARD_LABELS.get(key, key)
+    if key not in MECHANISM_LABELS or not d.third_countries:
+        return label
+    problem = transfer_problem(d.third_countries[0], key, deadlines.today())
+    return f"{label} {MISSING} :red[{problem}]" if problem else label
+
 
 notice_tab, check_tab = st.tabs(["Notice", "Check against the live data"])
 
@@ -67,7 +79,7 @@ with notice_tab:
     )
     st.markdown(
         "**Safeguards named:** "
-        + (", ".join(SAFEGUARD_LABELS.get(s, s) for s in d.declared_safeguards) or NOT_STATED)
+        + (", ".join(safeguard(s) for s in d.declared_safeguards) or NOT_STATED)
     )
 
     st.subheader("Retention")
@@ -76,7 +88,7 @@ with notice_tab:
     st.subheader("Rights of the data subject")
     st.markdown(
         "\n".join(
-            f"- {'✅' if d.rights.get(key) else '❌ not stated:'} {label}"
+            f"- {STATED if d.rights.get(key) else MISSING + ' not stated:'} {label}"
             for key, label in RIGHT_LABELS.items()
         )
     )
@@ -98,7 +110,7 @@ def live_check(scope: tuple[str, str]) -> DeclarationCheck:
 def findings(title: str, items: list[Finding], none: str) -> None:
     st.markdown(f"**{title}**")
     if not items:
-        st.markdown(f"✅ {none}")
+        st.markdown(f"{STATED} {none}")
     for f in items:
         st.markdown(f"- {f.text}" + (f" *({f.article})*" if f.article else ""))
 

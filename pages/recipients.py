@@ -26,6 +26,7 @@ KIND_LABELS = {k.value: k.value.capitalize() for k in RecipientKind}
 # Countries by name, so the picker reads like a list of countries rather than of codes.
 COUNTRY_CODES = sorted(COUNTRIES, key=lambda c: COUNTRIES[c][1])
 MECHANISMS = [m.value for m in TransferMechanism]
+TABLE_ROW_PX, TABLE_MAX_PX = 35, 700
 
 
 @widgets.cached
@@ -71,23 +72,26 @@ else:
         pd.DataFrame(
             {
                 "Name": [r.name for r in rows],
-                "Kind": [KIND_LABELS.get(r.kind, r.kind) for r in rows],
-                "Service": [r.service for r in rows],
+                "Status": [f"Problem: {r.problem}" if r.problem else "Fine" for r in rows],
                 "Country": [f"{r.country_name} ({r.country})" for r in rows],
                 "EU/EEA": ["Inside" if r.inside_eea else "Outside" for r in rows],
                 "Transfer mechanism": [
                     MECHANISM_LABELS.get(r.transfer_mechanism, r.transfer_mechanism) for r in rows
                 ],
+                "Kind": [KIND_LABELS.get(r.kind, r.kind) for r in rows],
+                "Service": [r.service for r in rows],
                 "Agreement": [r.agreement_date for r in rows],
                 "Active": [r.active for r in rows],
-                "Status": [f"⚠️ {r.problem}" if r.problem else "✅ Fine" for r in rows],
                 "Disclosures": [r.disclosures for r in rows],
                 "Last disclosed": [helsinki_day(r.last_disclosed_at) for r in rows],
             }
         ),
         hide_index=True,
         width="stretch",
+        # Tall enough for the whole register: it is a few dozen rows at most.
+        height=min(TABLE_ROW_PX * (len(rows) + 1) + 3, TABLE_MAX_PX),
         column_config={
+            "Name": st.column_config.TextColumn(pinned=True),
             "Status": st.column_config.TextColumn(width="large"),
             "Agreement": st.column_config.DateColumn(format="D.M.YYYY"),
             "Last disclosed": st.column_config.DateColumn(format="D.M.YYYY"),

@@ -78,6 +78,10 @@ class DeclarationCheck:
         )
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n:,} times"
+
+
 def _disclosed_recipients(session: Session) -> list[tuple[Recipient, int]]:
     counts = (
         select(Disclosure.recipient_id, func.count().label("n"))
@@ -107,7 +111,7 @@ def _log_findings(
             recipients.append(
                 Finding(
                     r.name,
-                    f"{r.name} ({r.kind}, {where}) received data {n} times; "
+                    f"{r.name} ({r.kind}, {where}) received data {_times(n)}; "
                     f"the declaration names no {r.kind} recipients.",
                     "Art. 13(1)(e)",
                 )
@@ -116,7 +120,7 @@ def _log_findings(
             recipients.append(
                 Finding(
                     r.name,
-                    f"{r.name} received data {n} times in {where}; the declaration names "
+                    f"{r.name} received data {_times(n)} in {where}; the declaration names "
                     f"{r.kind} recipients only in "
                     f"{', '.join(country_name(c) for c in category.countries) or 'no country'}.",
                     "Art. 13(1)(e)",
@@ -251,8 +255,8 @@ def check(session: Session, actor: Actor, declaration: Declaration) -> Declarati
     subjects = [
         Finding(
             group,
-            f"{n:,} persons are held as {group.replace('_', ' ')}, a group of data subjects "
-            "the declaration does not name.",
+            f"{n:,} {'person is' if n == 1 else 'persons are'} held as "
+            f"{group.replace('_', ' ')}, a group of data subjects the declaration does not name.",
             "Art. 14(1)(d)",
         )
         for group, n in groups

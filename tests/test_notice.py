@@ -60,6 +60,7 @@ def test_an_undeclared_country_is_found(session, actors):
     india = check.countries[1]
     assert "India is outside the EU/EEA" in india.text and india.article == "Art. 13(1)(f)"
     assert [f.subject for f in check.recipients] == ["Mumbai Support Pvt", "Zurich Analytics AG"]
+    assert "received data once in India" in check.recipients[0].text
     assert "only in Finland, Sweden, Estonia, Germany" in check.recipients[1].text
     # The declared "scc" covers the 2021 clauses; adequacy is a safeguard it does not name.
     assert [f.subject for f in check.safeguards] == ["Zurich Analytics AG"]
@@ -92,7 +93,7 @@ def test_held_categories_and_groups_the_declaration_does_not_list(session, actor
     assert [f.subject for f in check.data_categories] == ["service_user", "transactions"]
     assert "Service-user data" in check.data_categories[0].text
     assert [f.subject for f in check.data_subjects] == ["service_user"]
-    assert "1 persons are held as service user" in check.data_subjects[0].text
+    assert "1 person is held as service user" in check.data_subjects[0].text
     # The shipped declaration lists all of them.
     full = declaration_check.check(session, viewer, decl)
     assert full.data_categories == full.data_subjects == [] and full.live_data_findings == 0

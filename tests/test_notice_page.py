@@ -29,9 +29,10 @@ def test_every_role_reads_the_notice_and_its_gaps(database_url, actors, app_test
         page = text_of(at)
         assert "Click2Contract Oy" in page and "Jaakko Ranta" in page
         assert "EU-US Privacy Shield" in page
-        assert "❌ not stated: Complaint to the supervisory authority (Art. 77)" in page
+        assert ":red[:material/cancel:] not stated: Complaint to the supervisory" in page
+        assert ":red[relies on EU-US Privacy Shield, invalid since 16 July 2020" in page
         assert "**Art. 13(2)(a)**: The notice states no retention period" in page
-        assert "✅ Every destination country is declared." in page
+        assert ":green[:material/check_circle:] Every destination country is declared." in page
 
 
 def test_an_undeclared_country_in_the_log_is_shown(database_url, session, actors, app_test):

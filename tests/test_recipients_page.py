@@ -71,6 +71,6 @@ def test_edit_changes_the_mechanism_and_clears_the_problem(database_url, session
     [b for b in at.button if b.label == "Save"][0].click()
     at.run()
     assert not at.exception, at.exception
-    assert at.dataframe[0].value["Status"][0] == "✅ Fine"
+    assert at.dataframe[0].value["Status"][0] == "Fine"
     session.expire_all()
     assert session.scalars(select(Recipient.transfer_mechanism)).one() == "dpf"
