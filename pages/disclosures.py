@@ -85,6 +85,12 @@ def cached_recipients(scope: tuple[str, str]) -> list[RecipientRow]:
         return recipients.register(s, actor, active_only=True)
 
 
+@widgets.cached
+def cached_segments(scope: tuple[str, str]) -> list[tuple[int, str]]:
+    with widgets.session() as s:
+        return disclosures.segment_choices(s, actor)
+
+
 today = deadlines.today()
 k = cached_kpis(SCOPE, today)
 cards = st.columns(3)
@@ -339,6 +345,7 @@ with record_tab:
         st.info(f"The {actor.role} role may not {Permission.RECORD_DISCLOSURE}.")
     else:
         active = {r.id: r for r in cached_recipients(SCOPE)}
+        segment_names = dict(cached_segments(SCOPE))
         errors = widgets.form_errors("disclosures_record_errors")
         if done := st.session_state.pop("disclosures_recorded", None):
             st.success(done, icon=":material/check_circle:")
@@ -376,6 +383,13 @@ with record_tab:
                     help=f"At most {settings.MANUAL_DISCLOSURE_MAX_PERSONS:,} persons. "
                     "Find ids on the Persons page or under Per person.",
                 )
+                segment_id = st.selectbox(
+                    "Or the current members of a saved segment",
+                    list(segment_names),
+                    index=None,
+                    placeholder="No segment",
+                    format_func=segment_names.get,
+                )
                 widgets.field_error(errors, "persons")
                 disclosed_on = st.date_input(
                     "Date of the disclosure", value=today, max_value=today, format="DD.MM.YYYY"
@@ -399,6 +413,7 @@ with record_tab:
                 persons=people_text,
                 disclosed_on=disclosed_on,
                 note=note,
+                segment_id=segment_id,
             )
             with widgets.session() as s:
                 try:

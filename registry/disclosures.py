@@ -415,7 +415,8 @@ def filter_options(session: Session, actor: Actor) -> FilterOptions:
 
 @dataclass(frozen=True)
 class DisclosureInput:
-    """The record form as typed: persons are ids separated by commas, spaces or lines."""
+    """The record form as typed: persons are ids separated by commas, spaces or lines, or
+    the current members of a saved segment."""
 
     recipient_id: int | None
     purpose: str
@@ -424,6 +425,34 @@ class DisclosureInput:
     persons: str
     disclosed_on: dt.date | None
     note: str = ""
+    segment_id: int | None = None
+
+
+def segment_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of the saved segments a disclosure by hand may name as its persons."""
+    require(actor, Permission.RECORD_DISCLOSURE)
+    return [
+        (i, n) for i, n in session.execute(select(Segment.id, Segment.name).order_by(Segment.name))
+    ]
+
+
+def _segment_members(session: Session, segment_id: int) -> tuple[list[int], str | None]:
+    """The saved segment's members today, as the Segments page counts them, or a message."""
+    # The Segments page's modules; imported here only, so the log does not depend on them.
+    from registry import filters, segments
+
+    segment = session.get(Segment, segment_id)
+    if segment is None:
+        return [], "Choose a saved segment."
+    try:
+        definition = filters.parse_definition(segment.definition)
+    except ValidationError:
+        return [], f"The definition of the segment {segment.name} cannot be read."
+    query = segments.members_query(definition, deadlines.today(), Person.id)
+    ids = list(session.scalars(query.order_by(Person.id)))
+    if not ids:
+        return [], f"The segment {segment.name} has no members today."
+    return ids, None
 
 
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
@@ -477,7 +506,12 @@ def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> 
     note = data.note.strip()
     if len(note) > settings.MAX_LONG_TEXT:
         errors["note"] = f"Use at most {settings.MAX_LONG_TEXT:,} characters."
-    ids, persons_error = _person_ids(session, data.persons)
+    if data.segment_id is None:
+        ids, persons_error = _person_ids(session, data.persons)
+    elif data.persons.strip():
+        ids, persons_error = [], "Give person ids or a segment, not both."
+    else:
+        ids, persons_error = _segment_members(session, data.segment_id)
     if persons_error:
         errors["persons"] = persons_error
     if errors:
@@ -500,6 +534,7 @@ def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> 
             ids,
             disclosed_at=when.astimezone(dt.UTC),
             note=note,
+            segment_id=data.segment_id,
         )
         problem = status_of(recipient, data.disclosed_on)
         audit.record(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from registry import disclosures, settings
 from registry.disclosures import DisclosureFilter, DisclosureInput
 from registry.errors import PermissionDenied, ValidationError
-from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient
+from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient, Segment
 from registry.vocabulary import Role
 
 UTC = dt.UTC
@@ -293,3 +293,35 @@ def test_add_disclosure_inserts_in_batches(session, actors, monkeypatch):
     session.commit()
     assert d.person_count == 8
     assert session.scalar(select(func.count()).select_from(DisclosedPerson)) == 8
+
+
+def test_record_by_hand_takes_a_saved_segments_current_members(session, actors, world):
+    pytest.importorskip("registry.segments", reason="the Segments page's module")
+    compliance = actors[Role.COMPLIANCE]
+    sweden = Person(
+        first_name="Sven", last_name="Ek", country="SE", relationship="customer_contact", source="t"
+    )
+    finland = Segment(
+        name="Finland",
+        definition=[{"field": "country", "op": "in", "value": ["FI"]}],
+        owner_id=actors[Role.MARKETING].user_id,
+    )
+    session.add_all([sweden, finland])
+    session.commit()
+    assert disclosures.segment_choices(session, compliance) == [(finland.id, "Finland")]
+    both = form(world["mailer"].id, "1", segment_id=finland.id)
+    with pytest.raises(ValidationError) as e:
+        disclosures.record_disclosure(session, compliance, both)
+    assert "not both" in e.value.field_errors["persons"]
+    d = disclosures.record_disclosure(
+        session, compliance, form(world["mailer"].id, "", segment_id=finland.id)
+    )
+    assert d.person_count == 10 and d.segment_id == finland.id
+    stored = set(
+        session.scalars(
+            select(DisclosedPerson.person_id).where(DisclosedPerson.disclosure_id == d.id)
+        )
+    )
+    assert stored == set(world["ids"])
+    [row] = disclosures.log(session, compliance, DisclosureFilter(purpose="Payroll processing"))
+    assert row.segment == "Finland"
