@@ -32,10 +32,14 @@ class PersonMatch:
         return " · ".join(p for p in parts if p)
 
 
-def _prefix(column, text: str):  # type: ignore[no-untyped-def]
+def _starts_with(text: str) -> str:
     # Escaped so that % and _ typed by a user are matched literally.
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"{escaped}%", escape="\\")
+    return f"{escaped}%"
+
+
+def _prefix(column, text: str):  # type: ignore[no-untyped-def]
+    return func.lower(column).like(_starts_with(text), escape="\\")
 
 
 def search(
@@ -70,7 +74,8 @@ def search(
             _prefix(Person.last_name, text),
             _prefix(Person.first_name, text),
             _prefix(Person.email, text),
-            Person.username.like(f"{text}%"),
+            # Usernames are stored lower-case; the plain column keeps its pattern index.
+            Person.username.like(_starts_with(text), escape="\\"),
         )
     persons = session.scalars(
         select(Person)
