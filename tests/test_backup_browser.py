@@ -30,6 +30,8 @@ def backups_app(backend, database_factory, tmp_path, monkeypatch):
 
 def test_administrator_makes_and_downloads_a_backup(backups_app, page):
     app, engine, tmp_path = backups_app
+    # A fresh server's first run (imports, first connection) can pass 30 s on a busy machine.
+    page.set_default_timeout(90_000)
     sign_in(page, app, "admin-journey", TEST_PASSWORD)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Backups").click()
     wait_idle(page)
