@@ -228,8 +228,10 @@ def log_request(
     try:
         session.add(request)
         session.flush()
-        how = f"{KIND_LABELS[RequestKind(kind)]} by {CHANNEL_LABELS[RequestChannel(channel)]}"
-        _record(session, actor, request, Action.LOG, None, how.lower())
+        how = (
+            f"{KIND_LABELS[RequestKind(kind)]} by {CHANNEL_LABELS[RequestChannel(channel)].lower()}"
+        )
+        _record(session, actor, request, Action.LOG, None, how)
         session.commit()
     except BaseException:
         session.rollback()

@@ -106,7 +106,9 @@ def test_logging_stores_the_due_date_history_and_audit_event(session, actors):
     assert stored.requester_contact == "Maija.Virtanen@example.fi"  # domain part normalised
     assert stored.created_by == actor.user_id
     history = requests.detail(session, actor, r.id, today=TODAY).history
-    assert [(h.action, h.from_status, h.to_status) for h in history] == [("receive", None, "received")]
+    assert [(h.action, h.from_status, h.to_status, h.note) for h in history] == [
+        ("receive", None, "received", "Access (Art. 15) by email")
+    ]
     assert history[0].actor_name == "Test compliance"
     assert session.scalars(select(AuditEvent.action)).all() == ["request_receive"]
 

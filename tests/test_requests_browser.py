@@ -1,0 +1,179 @@
+"""Browser journey: the compliance officer logs an access request, verifies the requester,
+extends the deadline, generates and downloads the Art. 15 report, completes the request, and
+exports the queue as CSV.
+
+Runs on its own seeded database (it writes), on SQLite and PostgreSQL; the SQLite run's
+screenshots go to docs/screenshots/requests-*.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from registry import db, deadlines, seed
+from registry.models import AuditEvent, DataSubjectRequest, DisclosedPerson, Disclosure, Person
+from registry.requests import finnish_date
+from tests.conftest import ROOT, sign_in, start_app, wait_idle
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+OFFICER, PASSWORD = next((a[0], a[3]) for a in seed.DEMO_ACCOUNTS if a[2] == "compliance")
+
+
+@pytest.fixture
+def journey_app(backend, database_factory, tmp_path):
+    url = database_factory(backend)
+    engine = db.make_engine(url)
+    seed.seed(engine, persons=300, random_seed=11, demo_accounts=True)
+    app = start_app(url, tmp_path / "streamlit.log")
+    yield app, engine, tmp_path
+    app.process.terminate()
+    app.process.wait(timeout=10)
+    engine.dispose()
+
+
+def visible(locator):
+    return locator.filter(visible=True).first
+
+
+def shoot(page, backend: str, state: str) -> None:
+    if backend == "sqlite":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"requests-{state}.png", full_page=True)
+
+
+def test_log_verify_extend_report_complete_and_export(journey_app, page, backend):
+    app, engine, tmp_path = journey_app
+    with db.make_sessionmaker(engine)() as s:
+        # Someone with data disclosed to a recipient, so the report has something to show.
+        person = s.scalars(
+            select(Person)
+            .join(DisclosedPerson, DisclosedPerson.person_id == Person.id)
+            .where(Person.email.is_not(None))
+            .order_by(Person.id)
+        ).first()
+        recipient = s.scalar(
+            select(Disclosure)
+            .join(DisclosedPerson, DisclosedPerson.disclosure_id == Disclosure.id)
+            .where(DisclosedPerson.person_id == person.id)
+        ).recipient.name
+        requests_before = s.scalar(select(func.count()).select_from(DataSubjectRequest))
+    name = f"{person.first_name} {person.last_name}"
+    today = deadlines.today()
+
+    page.set_viewport_size({"width": 1400, "height": 2000})  # the page scrolls inside
+    sign_in(page, app, OFFICER, PASSWORD)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.wait_for(timeout=90_000)  # the first run after sign-in is slow on a loaded machine
+    nav.get_by_role("link", name="Requests").click()
+    wait_idle(page)
+    page.get_by_test_id("stMetric").first.wait_for()
+    page.get_by_test_id("stPlotlyChart").first.wait_for()
+    shoot(page, backend, "queue")
+
+    # Log a request received today by email, matched by searching the person's email.
+    page.get_by_role("tab", name="Log a request").click()
+    search = visible(page.get_by_role("textbox", name="Find the person in the registry"))
+    search.fill(person.email[:12])
+    search.press("Enter")
+    wait_idle(page)
+    visible(page.get_by_role("combobox", name="Matched person")).click()
+    page.get_by_role("option", name=person.email).first.click()
+    wait_idle(page)
+    visible(page.get_by_label("Requester's name")).fill(name)
+    visible(page.get_by_role("textbox", name="Requester's email or postal address")).fill(
+        person.email
+    )
+    visible(page.get_by_label("What the request says")).fill("Please send me all my data.")
+    shoot(page, backend, "log")
+    page.get_by_role("button", name="Log the request").click()
+    wait_idle(page)
+    with db.make_sessionmaker(engine)() as s:
+        logged = s.scalars(
+            select(DataSubjectRequest).order_by(DataSubjectRequest.id.desc())
+        ).first()
+    assert logged.person_id == person.id and logged.received_on == today
+    page.get_by_text(f"Request #{logged.id} logged").wait_for()
+    page.get_by_role("heading", name=f"Request #{logged.id} · Access (Art. 15)").wait_for()
+    shoot(page, backend, "detail-received")
+
+    # Verify the identity (the open step), then extend with a reason.
+    page.get_by_role("button", name="Mark the identity verified").click()
+    wait_idle(page)
+    page.get_by_text("Identity verified.", exact=True).wait_for()
+    page.get_by_text("Extend the deadline").click()
+    new_due = finnish_date(deadlines.due_date(today, extended=True))
+    page.get_by_text(f"New due date {new_due}").wait_for()
+    visible(page.get_by_role("textbox", name="Reason for the extension")).fill(
+        "Many requests at once"
+    )
+    page.get_by_role("button", name="Extend", exact=True).click()
+    wait_idle(page)
+    page.get_by_text(f"Extended: now due {new_due}.").wait_for()
+
+    # Generate the report and download both files.
+    page.get_by_role("button", name="Generate the access report").click()
+    wait_idle(page)
+    page.get_by_text("Access report generated").first.wait_for()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download the data (JSON)").click()
+    report = json.loads(got.value.path().read_text(encoding="utf-8"))
+    assert report["holds_data"] is True and report["request_id"] == logged.id
+    assert {"label": "Email address", "value": person.email} in report["person"]
+    assert recipient in {d["recipient"] for d in report["disclosures"]}
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download the letter (HTML)").click()
+    letter = got.value.path().read_text(encoding="utf-8")
+    assert "ACCESS REPORT" in letter and name in letter
+    if person.password_hash:
+        assert "stored as a one-way hash" in letter and person.password_hash not in letter
+    else:
+        assert "none stored" in letter
+    shoot(page, backend, "detail-report")
+
+    # Complete it: with the report made, completing is the step that stands open.
+    visible(page.get_by_role("textbox", name="Outcome")).fill("Report sent by email")
+    page.get_by_role("button", name="Complete the request").click()
+    wait_idle(page)
+    page.get_by_text("The request is closed: no further steps.").wait_for()
+    shoot(page, backend, "detail-completed")
+    with db.make_sessionmaker(engine)() as s:
+        done = s.get(DataSubjectRequest, logged.id)
+        assert (done.status, done.outcome) == ("completed", "Report sent by email")
+        assert done.report_generated_at is not None and done.extension_reason
+        actions = set(
+            s.scalars(select(AuditEvent.action).where(AuditEvent.record_id == str(logged.id)))
+        )
+        assert {
+            "request_receive",
+            "request_viewed",
+            "request_verify_identity",
+            "request_extend",
+            "request_report",
+            "request_complete",
+        } <= actions
+
+    # Back in the queue, the CSV export of every request (the filter's statuses cleared).
+    page.get_by_role("button", name="Back to the queue").click()
+    wait_idle(page)
+    status = page.get_by_test_id("stMultiSelect").filter(has=page.get_by_text("Status"))
+    visible(status).get_by_role("button", name="Clear all").click()
+    page.get_by_role("button", name="Apply filters").click()
+    wait_idle(page)
+    page.get_by_text(f"All requests: {requests_before + 1}, soonest due first.").wait_for()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download the filtered queue (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(got.value.path().read_text(encoding="utf-8"))))
+    assert len(rows) == requests_before + 1
+    assert any(r["request"] == str(logged.id) and r["status"] == "completed" for r in rows)
+    with db.make_sessionmaker(engine)() as s:
+        exported = s.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "requests_exported")
+        ).one()
+    assert exported.startswith(f"{requests_before + 1} rows: All requests")
+    log = (tmp_path / "streamlit.log").read_text()
+    assert "Traceback" not in log, log

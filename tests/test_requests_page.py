@@ -1,0 +1,253 @@
+"""The Requests page with AppTest: the queue, logging, and the detail view's workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from sqlalchemy import func, select
+
+from registry import deadlines, requests
+from registry.models import AuditEvent, DataSubjectRequest, Person
+from registry.vocabulary import RequestKind, RequestStatus, Role
+
+PAGE = "pages/requests.py"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    # AppTest runs in this process: a cached figure from another test's database must not leak.
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def queue(session, actors):
+    """An overdue access request, a rectification matched to Aino, one due in 20 days, and
+    a completed one."""
+    actor = actors[Role.COMPLIANCE]
+    today = deadlines.today()
+    aino = Person(
+        first_name="Aino",
+        last_name="Mäkinen",
+        email="aino.makinen@example.fi",
+        relationship="customer_contact",
+        source="Information provided by the customer",
+        country="FI",
+    )
+    session.add(aino)
+    session.commit()
+
+    def log(kind, days_ago, name, person_id=None):
+        return requests.log_request(
+            session,
+            actor,
+            kind=kind,
+            channel="email",
+            received_on=today - dt.timedelta(days=days_ago),
+            requester_name=name,
+            requester_contact=f"{name.split()[0].lower()}@example.fi",
+            details=f"Request by {name}",
+            person_id=person_id,
+        )
+
+    overdue = log("access", 50, "Olli Overdue")
+    rect = log("rectification", 3, "Aino Mäkinen", aino.id)
+    later = log("objection", 10, "Lauri Later")
+    done = log("erasure", 60, "Daniel Done")
+    requests.reject(session, actor, done.id, "Identity could not be established")
+    return actor, aino, {"overdue": overdue, "rect": rect, "later": later, "done": done}
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _open(at, request_id):
+    at.session_state["requests_selected_id"] = request_id
+    return at.run()
+
+
+def test_queue_shows_kpis_chart_and_coloured_rows(database_url, queue, app_test):
+    actor, _, made = queue
+    at = app_test(database_url, actor, PAGE)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Requests"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Open requests"] == "3"
+    assert metrics["Overdue"] == "1"
+    assert metrics["Due this week"] == "0"
+    assert metrics["Median days to close"] == "60"
+    table = at.dataframe[0].value
+    assert list(table["Requester"]) == ["Olli Overdue", "Lauri Later", "Aino Mäkinen"]
+    assert list(table["Kind"]) == ["Access", "Objection", "Rectification"]
+    assert table["Days left"].iloc[0].endswith("days overdue")
+    assert list(table["Matched"]) == [False, False, True]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Requests received or identity verified or extended: **3**" in captions
+    assert "Red: overdue. Amber: due within 7 days." in captions
+    assert at.get("plotly_chart"), "the open-requests-by-age chart is drawn"
+
+
+def test_filters_narrow_the_queue(database_url, queue, app_test):
+    actor, _, _ = queue
+    at = app_test(database_url, actor, PAGE)
+    at.multiselect[0].set_value([RequestStatus.REJECTED])
+    at.text_input[0].set_value("daniel")
+    _button(at, "Apply filters").click()
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["Requester"]) == ["Daniel Done"]
+    assert list(table["Days left"]) == ["closed"]
+    at.text_input[0].set_value("nobody-like-this")
+    _button(at, "Apply filters").click()
+    at.run()
+    assert not at.dataframe
+    assert any("No requests match" in i.value for i in at.info)
+
+
+def test_logging_a_request_opens_it(database_url, session, actors, app_test):
+    actor = actors[Role.COMPLIANCE]
+    at = app_test(database_url, actor, PAGE)
+    at.text_input(key="requests_log_name").set_value("Pekka Korhonen")
+    at.text_input(key="requests_log_contact").set_value("Pekka@Example.FI")
+    at.selectbox(key="requests_log_kind").set_value(RequestKind.OBJECTION)
+    at.text_area(key="requests_log_details").set_value("No more marketing, please.")
+    _button(at, "Log the request").click()
+    at.run()
+    assert not at.exception, at.exception
+    stored = session.scalars(select(DataSubjectRequest)).one()
+    assert (stored.kind, stored.requester_contact, stored.person_id) == (
+        "objection",
+        "Pekka@example.fi",
+        None,
+    )
+    assert any(f"Request #{stored.id} logged" in s.value for s in at.success)
+    assert (
+        at.subheader[0].value == f"Request #{stored.id} · Objection to direct marketing (Art. 21)"
+    )
+
+
+def test_a_bad_log_form_shows_errors_by_the_fields_and_keeps_the_input(
+    database_url, session, actors, app_test
+):
+    at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
+    at.selectbox(key="requests_log_channel").set_value("email")
+    at.text_input(key="requests_log_contact").set_value("not an email")
+    at.text_area(key="requests_log_details").set_value("Keep me")
+    _button(at, "Log the request").click()
+    at.run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert "Enter the name." in errors
+    assert any(e.startswith("Not a valid email address") for e in errors)
+    assert at.text_area(key="requests_log_details").value == "Keep me"
+    assert at.text_input(key="requests_log_contact").value == "not an email"
+    assert session.scalar(select(func.count()).select_from(DataSubjectRequest)) == 0
+
+
+def test_the_log_form_matches_a_person_found_by_search(database_url, session, queue, app_test):
+    actor, aino, _ = queue
+    at = app_test(database_url, actor, PAGE)
+    at.text_input(key="requests_log_person_search").set_value("aino.mak").run()
+    at.selectbox(key="requests_log_person").set_value(aino.id)
+    at.text_input(key="requests_log_name").set_value("Aino Mäkinen")
+    at.text_input(key="requests_log_contact").set_value("aino.makinen@example.fi")
+    _button(at, "Log the request").click()
+    at.run()
+    assert not at.exception, at.exception
+    newest = session.scalars(
+        select(DataSubjectRequest).order_by(DataSubjectRequest.id.desc())
+    ).first()
+    assert newest.person_id == aino.id
+
+
+def test_detail_view_walks_the_workflow(database_url, session, queue, app_test):
+    actor, _, made = queue
+    r = made["later"]  # an objection by an unmatched requester
+    at = _open(app_test(database_url, actor, PAGE), r.id)
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == f"Request #{r.id} · Objection to direct marketing (Art. 21)"
+    assert [e.label for e in at.expander][:2] == ["Verify the requester's identity", "Assign"]
+    # Opening a request is audited once, not on every rerun.
+    at.run()
+    viewed = session.scalar(select(func.count()).where(AuditEvent.action == "request_viewed"))
+    assert viewed == 1
+
+    _button(at, "Mark the identity verified").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Identity verified." in s.value for s in at.success)
+
+    # An extension without a reason is refused next to the field, and nothing changes.
+    _button(at, "Extend").click()
+    at.run()
+    assert "Give the reason for the extension: the person must be told it." in [
+        e.value for e in at.error
+    ]
+    session.expire_all()
+    assert session.get(DataSubjectRequest, r.id).status == RequestStatus.VERIFIED
+
+    original_due = deadlines.due_date(r.received_on)
+    extended_due = deadlines.due_date(r.received_on, extended=True)
+    markdown = " ".join(m.value for m in at.markdown)
+    assert f"by **{requests.finnish_date(original_due)}**" in markdown
+    next(t for t in at.text_area if t.label == "Reason for the extension").set_value(
+        "Many requests at once"
+    )
+    _button(at, "Extend").click()
+    at.run()
+    assert not at.exception, at.exception
+    session.expire_all()
+    stored = session.get(DataSubjectRequest, r.id)
+    assert (stored.status, stored.due_on) == (RequestStatus.EXTENDED, extended_due)
+
+    # An unmatched objection cannot be completed: the error shows by the outcome field.
+    next(t for t in at.text_area if t.label == "Outcome").set_value("Marketing stopped")
+    _button(at, "Complete the request").click()
+    at.run()
+    assert any("Match the request to the person first" in e.value for e in at.error)
+
+    history = at.dataframe[-1].value
+    assert list(history["Step"]) == ["Logged", "Identity verified", "Extended"]
+
+
+def test_access_report_is_generated_and_offered_for_download(database_url, queue, app_test):
+    actor, _, made = queue
+    r = made["overdue"]
+    at = _open(app_test(database_url, actor, PAGE), r.id)
+    _button(at, "Mark the identity verified").click()
+    at.run()
+    _button(at, "Generate the access report").click()
+    at.run()
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download the letter (HTML)", "Download the data (JSON)"]
+    assert any("no personal data" in c.value for c in at.caption)
+    next(t for t in at.text_area if t.label == "Outcome").set_value("Told: no data held")
+    _button(at, "Complete the request").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("The request is closed" in i.value for i in at.info)
+
+
+def test_rectification_links_to_the_persons_page(database_url, queue, app_test):
+    actor, aino, made = queue
+    r = made["rect"]
+    at = _open(app_test(database_url, actor, PAGE), r.id)
+    _button(at, "Open Aino Mäkinen's amendment form").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["persons_selected_id"] == aino.id
+    assert at.session_state["persons_request_id"] == r.id
+    assert at.title[0].value == "Persons"
+
+
+def test_a_request_that_is_gone_returns_to_the_queue(database_url, queue, app_test):
+    actor, _, _ = queue
+    at = _open(app_test(database_url, actor, PAGE), 999)
+    assert not at.exception, at.exception
+    assert any("No request #999" in w.value for w in at.warning)
