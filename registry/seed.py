@@ -556,59 +556,140 @@ def _choice(rng: np.random.Generator, weights: dict[Any, float], size: int) -> n
 
 
 @dataclass(frozen=True)
-class _NamePool:
-    female: np.ndarray  # object arrays of str; duplicates keep Faker's name frequencies
-    male: np.ndarray
-    last: np.ndarray
-    female_slug: np.ndarray
-    male_slug: np.ndarray
-    last_slug: np.ndarray
-
-
-@dataclass(frozen=True)
 class _Pools:
-    names: dict[str, _NamePool]
-    streets: dict[str, np.ndarray]
+    """Faker's draws, concatenated over locales; `*_at` are each locale's start offsets."""
+
+    female: pa.Array  # duplicates keep Faker's name frequencies
+    male: pa.Array
+    last: pa.Array
+    female_slug: pa.Array
+    male_slug: pa.Array
+    last_slug: pa.Array
+    female_at: np.ndarray
+    male_at: np.ndarray
+    last_at: np.ndarray
+    streets: pa.Array
+    street_at: np.ndarray  # by country
+    jobs: pa.Array  # Finnish titles first, then English ones
+    jobs_fi: int
     companies: dict[str, list[str]]
-    jobs_fi: np.ndarray
-    jobs_en: np.ndarray
+    lasts: dict[str, list[str]]
+    females: dict[str, list[str]]
+
+
+def _offsets(groups: list[list[str]]) -> np.ndarray:
+    return np.cumsum([0, *(len(g) for g in groups)])
 
 
 def _build_pools(random_seed: int) -> _Pools:
     """Draw a few thousand names, streets, companies and job titles from Faker, once."""
     from faker import Faker  # only seeding needs Faker
 
-    names: dict[str, _NamePool] = {}
-    streets: dict[str, np.ndarray] = {}
+    female: list[list[str]] = []
+    male: list[list[str]] = []
+    last: list[list[str]] = []
+    streets: dict[str, list[str]] = {"et": list(_EE_STREETS)}
     companies: dict[str, list[str]] = {}
     jobs: dict[str, list[str]] = {}
     for k, (key, locale) in enumerate(_LOCALES.items()):
         fake = Faker(locale)
         fake.seed_instance(random_seed * 100 + k)
-        female = [fake.first_name_female() for _ in range(400)]
-        male = [fake.first_name_male() for _ in range(400)]
-        last = [fake.last_name() for _ in range(600)]
-
-        def arr(values: list[str]) -> np.ndarray:
-            return np.array(values, dtype=object)
-
-        names[key] = _NamePool(
-            arr(female),
-            arr(male),
-            arr(last),
-            arr([_slug(n) or "user" for n in female]),
-            arr([_slug(n) or "user" for n in male]),
-            arr([_slug(n) or "user" for n in last]),
-        )
-        if key != "et":
-            streets[key] = arr([fake.street_name() for _ in range(300)])
+        female.append([fake.first_name_female() for _ in range(400)])
+        male.append([fake.first_name_male() for _ in range(400)])
+        last.append([fake.last_name() for _ in range(600)])
+        if key != "et":  # Faker's et_EE has no street names
+            streets[key] = [fake.street_name() for _ in range(300)]
         companies[key] = [fake.company() for _ in range(200)]
         jobs[key] = [fake.job() for _ in range(150)]
-    streets["et"] = np.array(_EE_STREETS, dtype=object)
+    by_country = [streets[_STREET_LOCALE.get(c, "et")] for c in COUNTRIES]
     # Hand-written titles weigh more than Faker's (which has "Kairaaja" and "Dosentti").
-    jobs_fi = np.array(list(_TITLES_FI) * 6 + jobs["fi"], dtype=object)
-    jobs_en = np.array(list(_TITLES_EN) * 8 + jobs["us"] + jobs["gb"], dtype=object)
-    return _Pools(names, streets, companies, jobs_fi, jobs_en)
+    jobs_fi = list(_TITLES_FI) * 6 + jobs["fi"]
+    jobs_en = list(_TITLES_EN) * 8 + jobs["us"] + jobs["gb"]
+
+    def flat(groups: list[list[str]], slug: bool = False) -> pa.Array:
+        values = [(_slug(v) or "user") if slug else v for g in groups for v in g]
+        return pa.array(values, type=pa.string())
+
+    return _Pools(
+        female=flat(female),
+        male=flat(male),
+        last=flat(last),
+        female_slug=flat(female, slug=True),
+        male_slug=flat(male, slug=True),
+        last_slug=flat(last, slug=True),
+        female_at=_offsets(female),
+        male_at=_offsets(male),
+        last_at=_offsets(last),
+        streets=flat(by_country),
+        street_at=_offsets(by_country),
+        jobs=pa.array(jobs_fi + jobs_en, type=pa.string()),
+        jobs_fi=len(jobs_fi),
+        companies=companies,
+        lasts=dict(zip(_LOCALE_KEYS, last, strict=True)),
+        females=dict(zip(_LOCALE_KEYS, female, strict=True)),
+    )
+
+
+def _draw(rng: np.random.Generator, offsets: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """For each row, a uniform index within its group's slice of a concatenated pool."""
+    low = offsets[group]
+    return low + (rng.random(len(group)) * (offsets[group + 1] - low)).astype(np.int64)
+
+
+def _pick(pool: pa.Array | Sequence[str | None], index: np.ndarray) -> pa.Array:
+    """Strings by index from a small pool, in Arrow: no Python object per row."""
+    if not isinstance(pool, pa.Array):
+        pool = pa.array(pool, type=pa.string())
+    return pool.take(pa.array(index))
+
+
+def _null_where(mask: np.ndarray, values: pa.Array) -> pa.Array:
+    return pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)
+
+
+def _text(values: np.ndarray, width: int = 0) -> pa.Array:
+    """Integers as text, zero-padded to `width`."""
+    strings = pa.array(values).cast(pa.string())
+    return pc.utf8_lpad(strings, width, "0") if width else strings
+
+
+def _join(*parts: pa.Array | str) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _case(conditions: list[np.ndarray], values: list[pa.Array], default: pa.Array) -> pa.Array:
+    """The value of the first true condition per row, else the default (SQL CASE)."""
+    struct = pa.StructArray.from_arrays(
+        [pa.array(c) for c in conditions], [f"c{i}" for i in range(len(conditions))]
+    )
+    return pc.case_when(struct, *values, default)
+
+
+# Cities of every country in one table, for vectorised draws.
+_CITY_ROWS = [(COUNTRIES.index(code), *row) for code in COUNTRIES for row in _CITIES[code]]
+_CITY_NAMES = pa.array([r[1] for r in _CITY_ROWS], type=pa.string())
+_CITY_COUNTRY = np.array([r[0] for r in _CITY_ROWS])
+_CITY_LOW = np.array([r[2] for r in _CITY_ROWS])
+_CITY_HIGH = np.array([r[3] for r in _CITY_ROWS])
+_CITY_LAT = np.array([r[4] for r in _CITY_ROWS])
+_CITY_LON = np.array([r[5] for r in _CITY_ROWS])
+_CITY_WEIGHT = np.array([r[6] for r in _CITY_ROWS])
+
+# Phone number prefixes by country (repeats weigh more); the subscriber part follows.
+_PHONE_PREFIXES = {
+    "FI": ("+35840", "+35840", "+35841", "+35844", "+35845", "+35850", "+35850", "+3589"),
+    "SE": ("+4670", "+4672", "+4673", "+4676"),
+    "NO": ("+474", "+479"),
+    "DK": ("+45",),
+    "EE": ("+3725",),
+    "DE": ("+49151", "+49152", "+49157"),
+    # 555-0100 to 555-0199: the US numbers reserved for fiction.
+    "US": ("+121255501", "+141555501", "+161755501", "+164655501", "+162855501"),
+    # 07700 900000 to 900999: Ofcom's numbers for drama.
+    "GB": ("+447700900",),
+}
+_PHONE_LIST = [p for c in COUNTRIES for p in _PHONE_PREFIXES[c]]
+_PHONE_AT = _offsets([list(_PHONE_PREFIXES[c]) for c in COUNTRIES])
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -728,7 +809,7 @@ class _Chunk:
     created_us: np.ndarray
     org: np.ndarray  # index into _Organisations, -1 for none
     has_address: np.ndarray
-    city: np.ndarray  # object
+    city: pa.Array
     has_coords: np.ndarray
 
 
@@ -1227,7 +1308,7 @@ class _Seeder:
         locale = _STREET_LOCALE.get(country, "et")
         if rng.random() < 0.4:
             return self.pools.companies[locale][rng.integers(200)]
-        surname = self.pools.names[locale].last[rng.integers(600)]
+        surname = self.pools.lasts[locale][rng.integers(600)]
         if country == "FI":
             words = _INDUSTRIES[industry]
             return f"{surname} {words[rng.integers(len(words))]} {suffix}"
@@ -1271,78 +1352,66 @@ class _Seeder:
         ids = np.arange(first, first + n, dtype=np.int64)
         rel = rng.choice(len(RELATIONSHIPS), size=n, p=_REL_P).astype(np.int8)
         country = rng.choice(len(COUNTRIES), size=n, p=_COUNTRY_P).astype(np.int8)
-        gender_i = rng.choice(4, size=n, p=[0.46, 0.46, 0.01, 0.07])
-        female = (gender_i == 0) | ((gender_i >= 2) & (rng.random(n) < 0.5))
+        gender = rng.choice(4, size=n, p=[0.46, 0.46, 0.01, 0.07])
+        female = (gender == 0) | ((gender >= 2) & (rng.random(n) < 0.5))
 
-        first_name = np.empty(n, dtype=object)
-        last_name = np.empty(n, dtype=object)
-        first_slug = np.empty(n, dtype=object)
-        last_slug = np.empty(n, dtype=object)
+        # Names: mostly of the country's own locale.
+        locale = np.zeros(n, dtype=np.int64)
         for c, code in enumerate(COUNTRIES):
-            in_country = np.flatnonzero(country == c)
+            idx = np.flatnonzero(country == c)
             mix = _NAME_MIX[code]
-            locale = np.array(list(mix))[_choice(rng, mix, len(in_country))]
-            for key in mix:
-                idx = in_country[locale == key]
-                pool = pools.names[key]
-                f = female[idx]
-                fi = rng.integers(0, len(pool.female), len(idx))
-                mi = rng.integers(0, len(pool.male), len(idx))
-                li = rng.integers(0, len(pool.last), len(idx))
-                first_name[idx] = np.where(f, pool.female[fi], pool.male[mi])
-                first_slug[idx] = np.where(f, pool.female_slug[fi], pool.male_slug[mi])
-                last_name[idx] = pool.last[li]
-                last_slug[idx] = pool.last_slug[li]
+            keys = np.array([_LOCALE_KEYS.index(k) for k in mix])
+            locale[idx] = keys[_choice(rng, mix, len(idx))]
+        fi = _draw(rng, pools.female_at, locale)
+        mi = _draw(rng, pools.male_at, locale)
+        li = _draw(rng, pools.last_at, locale)
+        is_female = pa.array(female)
+        first_name = pc.if_else(is_female, _pick(pools.female, fi), _pick(pools.male, mi))
+        first_slug = pc.if_else(is_female, _pick(pools.female_slug, fi), _pick(pools.male_slug, mi))
+        last_name = _pick(pools.last, li)
+        last_slug = _pick(pools.last_slug, li)
 
         org = self._employers(rng, rel, country)
         created, updated = self._created(rng, org)
 
         # Work address at the employer's domain for contacts and users; else a personal one.
         work = (org >= 0) & ((rel == _CC) | (rel == _SU)) & (rng.random(n) < 0.9)
-        number = rng.integers(1, 1000, n)
-        plain = rng.random(n) < 0.4
-        personal = np.where(
-            country == _FI,
-            "example.fi",
-            np.array(_PERSONAL_DOMAINS, dtype=object)[rng.integers(0, 3, n)],
+        plain = work | (rng.random(n) < 0.4)
+        personal = np.where(country == _FI, 0, 1 + rng.integers(0, 3, n))
+        domain = pc.if_else(
+            pa.array(work),
+            _pick(self.orgs.domain, np.maximum(org, 0)),
+            _pick(["example.fi", *_PERSONAL_DOMAINS], personal),
         )
-        domain = np.where(work, self.orgs.domain[np.maximum(org, 0)], personal)
-        no_email = rng.random(n) < 0.02
-        emails = [
-            None
-            if no_email[i]
-            else f"{first_slug[i]}.{last_slug[i]}@{domain[i]}"
-            if work[i] or plain[i]
-            else f"{first_slug[i]}.{last_slug[i]}{number[i]}@{domain[i]}"
-            for i in range(n)
-        ]
+        suffix = _null_where(plain, _text(rng.integers(1, 1000, n)))
+        suffix = pc.fill_null(suffix, "")
+        email = _join(first_slug, ".", last_slug, suffix, "@", domain)
+        email = _null_where(rng.random(n) < 0.02, email)
 
-        phones = self._phones(rng, country)
-        phones = np.where(rng.random(n) < 0.88, phones, None)
-        street, postal, city, lat, lon, has_address = self._addresses(rng, country)
-        has_coords = (rel == _SU) & (rng.random(n) < 0.4)
-        city_known = np.array([c is not None for c in city])
-        has_coords &= city_known
+        phone = _null_where(rng.random(n) >= 0.88, self._phones(rng, country))
+        street, postal, city, lat, lon, has_address, has_city = self._addresses(rng, country)
+        has_coords = (rel == _SU) & (rng.random(n) < 0.4) & has_city
         lat = np.round(lat + rng.normal(0, 0.02, n), 5)
         lon = np.round(lon + rng.normal(0, 0.04, n), 5)
 
-        position = np.where(
+        job = np.where(
             country == _FI,
-            pools.jobs_fi[rng.integers(0, len(pools.jobs_fi), n)],
-            pools.jobs_en[rng.integers(0, len(pools.jobs_en), n)],
+            rng.integers(0, pools.jobs_fi, n),
+            rng.integers(pools.jobs_fi, len(pools.jobs), n),
         )
-        position = np.where((rel == _OPT) & (rng.random(n) < 0.5), None, position)
+        position = _null_where((rel == _OPT) & (rng.random(n) < 0.5), _pick(pools.jobs, job))
 
         service = rel == _SU
-        usernames = [
-            f"{first_slug[i][:1]}{last_slug[i].replace('-', '')}{ids[i]}" if service[i] else None
-            for i in range(n)
-        ]
-        hashes = np.array(self.service_hashes, dtype=object)[rng.integers(0, 5, n)]
-        hashes = np.where(service, hashes, None)
-        genders = np.array(["female", "male", "other", None], dtype=object)[gender_i]
+        username = _join(
+            pc.utf8_slice_codeunits(first_slug, 0, 1),
+            pc.replace_substring(last_slug, "-", ""),
+            _text(ids),
+        )
+        username = _null_where(~service, username)
+        password_hash = _null_where(
+            ~service, _pick(self.service_hashes, rng.integers(0, len(self.service_hashes), n))
+        )
 
-        sources = notice.declaration().sources
         # Index into the notice's regular sources, by relationship.
         source_choice = {
             _CC: ([0, 1], [0.6, 0.4]),
@@ -1350,36 +1419,31 @@ class _Seeder:
             _OC: ([3, 5], [0.7, 0.3]),
             _OPT: ([2], [1.0]),
         }
-        source = np.empty(n, dtype=object)
+        source = np.zeros(n, dtype=np.int64)
         for r, (options, p) in source_choice.items():
             idx = np.flatnonzero(rel == r)
-            source[idx] = np.array(sources, dtype=object)[
-                np.array(options)[rng.choice(len(options), len(idx), p=p)]
-            ]
+            source[idx] = np.array(options)[rng.choice(len(options), len(idx), p=p)]
 
         data = pa.table(
             {
                 "id": pa.array(ids),
-                "first_name": _strings(first_name),
-                "last_name": _strings(last_name),
-                "email": _strings(emails),
-                "phone": _strings(phones),
-                "street_address": _strings(street),
-                "postal_code": _strings(postal),
-                "city": _strings(city),
-                "country": pa.array(np.array(COUNTRIES, dtype=object)[country], type=pa.string()),
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "phone": phone,
+                "street_address": street,
+                "postal_code": postal,
+                "city": city,
+                "country": _pick(COUNTRIES, country),
                 "latitude": pa.array(lat, mask=~has_coords),
                 "longitude": pa.array(lon, mask=~has_coords),
-                "position": _strings(position),
+                "position": position,
                 "organisation_id": pa.array(self.orgs.ids[np.maximum(org, 0)], mask=org < 0),
-                "gender": _strings(genders),
-                "username": _strings(usernames),
-                "password_hash": _strings(hashes),
-                "relationship": pa.array(
-                    np.array([r.value for r in RELATIONSHIPS], dtype=object)[rel],
-                    type=pa.string(),
-                ),
-                "source": _strings(source),
+                "gender": _pick(["female", "male", "other", None], gender),
+                "username": username,
+                "password_hash": password_hash,
+                "relationship": _pick([r.value for r in RELATIONSHIPS], rel),
+                "source": _pick(notice.declaration().sources, source),
                 "created_at": _ts(created),
                 "updated_at": _ts(updated),
                 "version": pa.array(np.ones(n, dtype=np.int32)),
@@ -1387,8 +1451,7 @@ class _Seeder:
         )
         sink.write("person", data)
         self.count("person", n)
-        city_array = np.array(city, dtype=object)
-        return _Chunk(ids, rel, country, created, org, has_address, city_array, has_coords)
+        return _Chunk(ids, rel, country, created, org, has_address, city, has_coords)
 
     def _employers(
         self, rng: np.random.Generator, rel: np.ndarray, country: np.ndarray
@@ -1439,100 +1502,92 @@ class _Seeder:
         updated = created + (touched * rng.random(n) * (self.ref - 1 - created)).astype(np.int64)
         return created, updated
 
-    def _phones(self, rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
+    def _phones(self, rng: np.random.Generator, country: np.ndarray) -> pa.Array:
         """E.164 numbers; US and UK ones in the ranges reserved for fiction."""
         n = len(country)
-        out = np.empty(n, dtype=object)
-        seven = rng.integers(0, 10_000_000, n)
+        prefix = _pick(_PHONE_LIST, _draw(rng, _PHONE_AT, country.astype(np.int64)))
         eight = rng.integers(0, 100_000_000, n)
-        three = rng.integers(0, 1_000, n)
-        pick = rng.integers(0, 1_000, n)
-        fi_prefix = ("+35840", "+35840", "+35841", "+35844", "+35845", "+35850", "+35850", "+3589")
-        us_area = ("212", "415", "617", "646", "628")
-        for i in range(n):
-            match COUNTRIES[country[i]]:
-                case "FI":
-                    out[i] = f"{fi_prefix[pick[i] % 8]}{seven[i]:07d}"
-                case "SE":
-                    out[i] = f"+467{'0236'[pick[i] % 4]}{seven[i]:07d}"
-                case "NO":
-                    out[i] = f"+47{'49'[pick[i] % 2]}{seven[i]:07d}"
-                case "DK":
-                    out[i] = f"+45{20_000_000 + eight[i] % 80_000_000}"
-                case "EE":
-                    out[i] = f"+3725{seven[i]:07d}"
-                case "DE":
-                    out[i] = f"+4915{'127'[pick[i] % 3]}{eight[i]:08d}"
-                case "US":
-                    out[i] = f"+1{us_area[pick[i] % 5]}55501{three[i] % 100:02d}"
-                case _:
-                    out[i] = f"+447700900{three[i]:03d}"
-        return out
+        code = [COUNTRIES.index(c) for c in ("DK", "DE", "US", "GB")]
+        subscriber = _case(
+            [country == code[0], country == code[1], country == code[2], country == code[3]],
+            [
+                _text(20_000_000 + eight % 80_000_000),
+                _text(eight, 8),
+                _text(eight % 100, 2),
+                _text(eight % 1_000, 3),
+            ],
+            _text(eight % 10_000_000, 7),
+        )
+        return _join(prefix, subscriber)
 
     def _addresses(
         self, rng: np.random.Generator, country: np.ndarray
-    ) -> tuple[
-        list[str | None], list[str | None], list[str | None], np.ndarray, np.ndarray, np.ndarray
-    ]:
+    ) -> tuple[pa.Array, pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Street address, postal code and city in each country's own form."""
         n = len(country)
-        street: list[str | None] = [None] * n
-        postal: list[str | None] = [None] * n
-        city: list[str | None] = [None] * n
-        lat = np.zeros(n)
-        lon = np.zeros(n)
-        u = rng.random(n)
-        has_address = u < 0.85
-        has_city = u < 0.94
-        number = rng.integers(1, 121, n)
-        flat = rng.integers(1, 60, n)
-        stair = rng.integers(0, 8, n)
-        for c, code in enumerate(COUNTRIES):
+        city = np.zeros(n, dtype=np.int64)
+        for c in range(len(COUNTRIES)):
             idx = np.flatnonzero(country == c)
-            if not len(idx):
-                continue
-            table = _CITIES[code]
-            p = np.array([t[5] for t in table])
-            which = rng.choice(len(table), len(idx), p=p / p.sum())
-            streets = self.pools.streets[_STREET_LOCALE.get(code, "et")]
-            s = streets[rng.integers(0, len(streets), len(idx))]
-            lows = np.array([t[1] for t in table])
-            highs = np.array([t[2] for t in table])
-            step = 10 if code == "FI" else 1
-            code_n = lows[which] + step * rng.integers(0, (highs[which] - lows[which]) // step + 1)
-            letters = rng.integers(0, 20, (len(idx), 2))
-            lat[idx] = np.array([t[3] for t in table])[which]
-            lon[idx] = np.array([t[4] for t in table])[which]
-            for j, i in enumerate(idx.tolist()):
-                if not has_city[i]:
-                    continue
-                city[i] = table[which[j]][0]
-                if not has_address[i]:
-                    continue
-                k = int(code_n[j])
-                match code:
-                    case "FI":
-                        postal[i] = f"{k:05d}"
-                        flat_part = f" {'ABCDEFGH'[stair[i]]} {flat[i]}" if stair[i] < 3 else ""
-                        street[i] = f"{s[j]} {number[i]}{flat_part}"
-                    case "SE":
-                        postal[i] = f"{k // 100:03d} {k % 100:02d}"
-                        street[i] = f"{s[j]} {number[i]}"
-                    case "NO" | "DK":
-                        postal[i] = f"{k:04d}"
-                        street[i] = f"{s[j]} {number[i]}"
-                    case "EE" | "DE":
-                        postal[i] = f"{k:05d}"
-                        street[i] = f"{s[j]} {number[i]}"
-                    case "US":
-                        postal[i] = f"{k:05d}"
-                        street[i] = f"{number[i] * 10 + stair[i]} {s[j]}"
-                    case _:
-                        inward = "ABDEFGHJLNPQRSTUWXYZ"
-                        outward = _GB_OUTWARD[k]
-                        tail = f"{inward[letters[j, 0]]}{inward[letters[j, 1]]}"
-                        postal[i] = f"{outward} {stair[i] + 1}{tail}"
-                        street[i] = f"{number[i]} {s[j]}"
-        return street, postal, city, lat, lon, has_address
+            candidates = np.flatnonzero(_CITY_COUNTRY == c)
+            w = _CITY_WEIGHT[candidates]
+            city[idx] = candidates[rng.choice(len(candidates), len(idx), p=w / w.sum())]
+        u = rng.random(n)
+        has_address, has_city = u < 0.85, u < 0.94
+        is_ = {code: country == COUNTRIES.index(code) for code in COUNTRIES}
+
+        # Finnish codes step by ten (00100, 00120, ...); others by one.
+        step = np.where(is_["FI"], 10, 1)
+        low, high = _CITY_LOW[city], _CITY_HIGH[city]
+        code = low + step * (rng.random(n) * ((high - low) // step + 1)).astype(np.int64)
+        inward = "ABDEFGHJLNPQRSTUWXYZ"
+        letters = rng.integers(0, len(inward), (2, n))
+        stair = rng.integers(0, 8, n)
+        postal = _case(
+            [is_["SE"], is_["NO"] | is_["DK"], is_["GB"]],
+            [
+                _join(_text(code // 100, 3), " ", _text(code % 100, 2)),
+                _text(code, 4),
+                _join(
+                    _pick(_GB_OUTWARD, np.where(is_["GB"], code, 0)),
+                    " ",
+                    _text(stair + 1),
+                    _pick(list(inward), letters[0]),
+                    _pick(list(inward), letters[1]),
+                ),
+            ],
+            _text(code, 5),
+        )
+
+        name = _pick(self.pools.streets, _draw(rng, self.pools.street_at, country.astype(np.int64)))
+        number = rng.integers(1, 121, n)
+        # Finnish flats: "Mannerheimintie 12 B 34".
+        flat = pc.fill_null(
+            _null_where(
+                ~(is_["FI"] & (stair < 3)),
+                _join(
+                    " ",
+                    _pick(list("ABC"), np.minimum(stair, 2)),
+                    " ",
+                    _text(rng.integers(1, 60, n)),
+                ),
+            ),
+            "",
+        )
+        number_first = is_["US"] | is_["GB"]
+        street = pc.if_else(
+            pa.array(number_first),
+            _join(_text(np.where(is_["US"], number * 10 + stair, number)), " ", name),
+            _join(name, " ", _text(number), flat),
+        )
+        return (
+            _null_where(~has_address, street),
+            _null_where(~has_address, postal),
+            _null_where(~has_city, _pick(_CITY_NAMES, city)),
+            _CITY_LAT[city],
+            _CITY_LON[city],
+            has_address,
+            has_city,
+        )
 
     # --- consent ---
 
@@ -1623,11 +1678,9 @@ class _Seeder:
         prefixes = [_EVIDENCE[k].split("{ref}")[0] for k in template_keys]
         suffixes = [_EVIDENCE[k].split("{ref}")[1] for k in template_keys]
         which_safe = np.maximum(which, 0)
-        evidence = pc.binary_join_element_wise(
-            pa.array(np.array(prefixes, dtype=object)[which_safe], type=pa.string(), mask=missing),
-            pc.cast(pa.array(event_id), pa.string()),
-            pa.array(np.array(suffixes, dtype=object)[which_safe], type=pa.string()),
-            "",
+        evidence = _null_where(
+            missing,
+            _join(_pick(prefixes, which_safe), _text(event_id), _pick(suffixes, which_safe)),
         )
         low = np.array([_RECORD_DELAY[s][0] for s in _SOURCES], dtype=np.int64)
         high = np.array([_RECORD_DELAY[s][1] for s in _SOURCES], dtype=np.int64)
@@ -1638,9 +1691,8 @@ class _Seeder:
             np.full(m, self.compliance_id or 0, dtype=np.int32),
             mask=~by_hand if self.compliance_id else np.ones(m, dtype=bool),
         )
-        purposes = np.array([p.value for p in PURPOSES], dtype=object)
-        statuses = np.array([s.value for s in _STATUSES], dtype=object)
-        sources = np.array([s.value for s in _SOURCES], dtype=object)
+        purposes = [p.value for p in PURPOSES]
+        statuses = [s.value for s in _STATUSES]
         person_id = chunk.ids[who]
         sink.write(
             "consent_event",
@@ -1648,10 +1700,10 @@ class _Seeder:
                 {
                     "id": pa.array(event_id),
                     "person_id": pa.array(person_id),
-                    "purpose": _strings(purposes[purpose]),
-                    "status": _strings(statuses[status]),
+                    "purpose": _pick(purposes, purpose),
+                    "status": _pick(statuses, status),
                     "occurred_at": _ts(at),
-                    "source": _strings(sources[source]),
+                    "source": _pick([s.value for s in _SOURCES], source),
                     "evidence": evidence,
                     "recorded_by": recorded_by,
                     "recorded_at": _ts(recorded_at),
@@ -1671,8 +1723,8 @@ class _Seeder:
             pa.table(
                 {
                     "person_id": pa.array(person_id[win]),
-                    "purpose": _strings(purposes[purpose[win]]),
-                    "status": _strings(statuses[status[win]]),
+                    "purpose": _pick(purposes, purpose[win]),
+                    "status": _pick(statuses, status[win]),
                     "event_id": pa.array(event_id[win]),
                     "occurred_at": _ts(at[win]),
                     "has_evidence": pa.array(~missing[win]),
@@ -1735,11 +1787,9 @@ class _Seeder:
                     "person_id": pa.array(chunk.ids[who]),
                     "organisation_id": pa.array(orgs.ids[chunk.org[who]]),
                     "ordered_on": _dates(day),
-                    "product": _strings(np.array([p[0] for p in _PRODUCTS], dtype=object)[product]),
+                    "product": _pick([p[0] for p in _PRODUCTS], product),
                     "amount_eur": pa.array(amount),
-                    "status": _strings(
-                        np.array(["paid", "invoiced", "in_recovery"], dtype=object)[status]
-                    ),
+                    "status": _pick(["paid", "invoiced", "in_recovery"], status),
                 }
             ),
         )
@@ -1769,9 +1819,7 @@ class _Seeder:
             whos.append(who)
             ats.append(at)
             kinds.append(np.full(len(who), _ACTIVITY_KINDS.index(kind), dtype=np.int8))
-            details.append(
-                _strings(np.array(pool, dtype=object)[rng.integers(0, len(pool), len(who))])
-            )
+            details.append(_pick(pool, rng.integers(0, len(pool), len(who))))
         # Newsletter opens and clicks during the subscribed intervals of the last two years.
         start = np.maximum(newsletter.start, ref - 2 * _YEAR)
         end = np.minimum(newsletter.end, ref)
@@ -1790,10 +1838,8 @@ class _Seeder:
             kinds.append(np.full(len(interval), _ACTIVITY_KINDS.index(kind), dtype=np.int8))
             label = _month_labels(at, "Newsletter ")
             if kind == ActivityKind.NEWSLETTER_CLICK:
-                links = np.array(_NEWSLETTER_LINKS, dtype=object)[
-                    rng.integers(0, len(_NEWSLETTER_LINKS), len(at))
-                ]
-                label = pc.binary_join_element_wise(label, _strings(links), ": ")
+                links = _pick(_NEWSLETTER_LINKS, rng.integers(0, len(_NEWSLETTER_LINKS), len(at)))
+                label = _join(label, ": ", links)
             details.append(label)
         who = np.concatenate(whos)
         at = np.concatenate(ats)
@@ -1805,7 +1851,7 @@ class _Seeder:
         # The app gave a location with its events for users who shared it.
         app = kind_i == _ACTIVITY_KINDS.index(ActivityKind.APP_USE)
         located = app & chunk.has_coords[who]
-        city = np.where(located, chunk.city[who], None)
+        city = _null_where(~located, chunk.city.take(pa.array(who)))
         m = len(who)
         first = self.ids.take("activity", m)
         sink.write(
@@ -1814,12 +1860,10 @@ class _Seeder:
                 {
                     "id": pa.array(np.arange(first, first + m, dtype=np.int64)),
                     "person_id": pa.array(chunk.ids[who]),
-                    "kind": _strings(
-                        np.array([k.value for k in _ACTIVITY_KINDS], dtype=object)[kind_i]
-                    ),
+                    "kind": _pick([k.value for k in _ACTIVITY_KINDS], kind_i),
                     "occurred_at": _ts(at),
                     "detail": detail,
-                    "city": _strings(city),
+                    "city": city,
                 }
             ),
         )
@@ -1946,8 +1990,8 @@ class _Seeder:
                 else:
                     contact = person.email or f"{_slug(name)}@example.org"
             else:
-                pool = self.pools.names["fi"]
-                name = f"{pool.female[rng.integers(400)]} {pool.last[rng.integers(600)]}"
+                given = self.pools.females["fi"][rng.integers(400)]
+                name = f"{given} {self.pools.lasts['fi'][rng.integers(600)]}"
                 contact = f"{_slug(name).replace('-', '.')}@example.org"
             row: dict[str, Any] = {
                 "id": first_id + i,
@@ -2117,8 +2161,7 @@ class _Seeder:
                 old = re.sub(r"\d+", lambda m: str(int(m.group()) + 2), new, count=1)
                 reason = "The person moved; new address given in writing."
             case _:
-                pool = self.pools.names["fi"].last
-                old = str(pool[rng.integers(len(pool))])
+                old = self.pools.lasts["fi"][rng.integers(600)]
                 reason = "Surname changed on marriage."
         if request_id is not None:
             reason += " (data-subject request)"
