@@ -254,12 +254,12 @@ def may_contact(purpose: str, person_id: ColumnElement[int]):  # type: ignore[no
     return status_is(purpose, [ConsentStatus.GRANTED], person_id)
 
 
-def current_statuses(purpose: str) -> Select[tuple[int, str]]:
-    """SQL: (person_id, status) of every current status for `purpose`, to outer-join onto
-    persons when counting many at once (one hash join, not a probe per person). A person
-    never asked has no row."""
-    return select(ConsentState.person_id, ConsentState.status).where(
-        ConsentState.purpose == purpose
+def current_statuses(*purposes: str) -> Select[tuple[int, str, str]]:
+    """SQL: (person_id, purpose, status) of every current status for the purposes, to join
+    onto persons when counting many at once (one hash join, not a probe per person). A person
+    never asked for a purpose has no row for it."""
+    return select(ConsentState.person_id, ConsentState.purpose, ConsentState.status).where(
+        ConsentState.purpose.in_(purposes)
     )
 
 
