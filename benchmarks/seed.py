@@ -119,27 +119,32 @@ def main(argv: list[str] | None = None) -> int:
         server_cpu = server_cpu_after - server_cpu_before
         print(f"server process CPU {server_cpu:.1f} s (without parallel index-build workers)")
     print("phases: wall seconds, python CPU, server CPU")
-    phases: list[tuple[str, float, float, float | None]] = []
-    for (at, py, srv, message), nxt in zip(marks, [*marks[1:], None], strict=True):
-        if nxt is None:
-            break
+    steps: list[tuple[str, str, float, float, float | None]] = []  # phase, step, wall, cpu...
+    for (at, py, srv, message), (at2, py2, srv2, _next) in zip(marks, marks[1:], strict=False):
         # A phase is named by the report that starts it.
         if message.startswith(f"{args.persons:,} of "):
             phase = "waiting for the last COPY batches"
         elif " of " in message or message.startswith("Drawing"):
             phase = "pools, then persons chunk by chunk (generate + COPY)"
+        elif message.startswith("Rebuilding"):
+            phase = "rebuilding secondary indexes and constraints"
         else:
             phase = message
-        server = None if srv is None or nxt[2] is None else nxt[2] - srv
-        if phases and phases[-1][0] == phase:
-            _p, w, c, v = phases[-1]
-            server = None if v is None or server is None else v + server
-            phases[-1] = (phase, w + nxt[0] - at, c + nxt[1] - py, server)
-        else:
-            phases.append((phase, nxt[0] - at, nxt[1] - py, server))
-    for phase, wall, py, server in phases:
-        server_text = "?" if server is None else f"{server:6.1f}"
-        print(f"  {wall:7.1f} {py:7.1f} {server_text:>7}  {phase}")
+        server = None if srv is None or srv2 is None else srv2 - srv
+        steps.append((phase, message, at2 - at, py2 - py, server))
+
+    def show(wall: float, py: float, server: float | None, label: str) -> None:
+        server_text = "?" if server is None else f"{server:.1f}"
+        print(f"  {wall:7.1f} {py:7.1f} {server_text:>7}  {label}")
+
+    for phase in dict.fromkeys(step[0] for step in steps):
+        mine = [step for step in steps if step[0] == phase]
+        servers = [step[4] for step in mine]
+        total = None if None in servers else sum(v for v in servers if v is not None)
+        show(sum(m[2] for m in mine), sum(m[3] for m in mine), total, phase)
+        if phase.startswith("rebuilding"):
+            for _phase, message, wall, py, server in sorted(mine, key=lambda m: -m[2]):
+                show(wall, py, server, "  " + message.removeprefix("Rebuilding: "))
     print("rows per table:")
     for table, n in counts.items():
         print(f"  {table:<24}{n:>12,}")

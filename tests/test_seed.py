@@ -530,3 +530,13 @@ def test_progress_is_reported_up_to_done(seed_db_url: str) -> None:
         engine.dispose()
     fractions = [f for f, _ in reports]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(reports) >= 5
+
+
+def test_a_single_person_is_enough(seed_db_url: str) -> None:
+    engine = db.make_engine(seed_db_url)
+    try:
+        counts = seed.seed(engine, 1, 3, today=TODAY)
+        assert counts["person"] == counts["person_metrics"] == 1
+        assert counts["data_subject_request"] >= len(RequestStatus) * len(RequestKind)
+    finally:
+        engine.dispose()
