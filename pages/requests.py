@@ -138,7 +138,7 @@ def find(text: str) -> list[persons.PersonMatch]:
         return persons.search(s, actor, text)
 
 
-def person_picker(key: str, help_text: str) -> int | None:
+def person_picker(key: str, help_text: str, on_change=None) -> int | None:  # type: ignore[no-untyped-def]
     """Search by name, email or username; the chosen person's id, or None for unmatched."""
     text = st.text_input(
         "Find the person in the registry",
@@ -152,7 +152,13 @@ def person_picker(key: str, help_text: str) -> int | None:
     options.update({m.id: m.label for m in matches})
     if text.strip() and not matches:
         st.caption("Nobody in the registry matches; the request can stay unmatched.")
-    return st.selectbox("Matched person", list(options), format_func=options.__getitem__, key=key)
+    return st.selectbox(
+        "Matched person",
+        list(options),
+        format_func=options.__getitem__,
+        key=key,
+        on_change=on_change,
+    )
 
 
 # --- the queue --------------------------------------------------------------------------
@@ -354,6 +360,18 @@ def queue_view() -> None:
 # --- logging a request ------------------------------------------------------------------
 
 
+def fill_requester() -> None:
+    """A person picked for a new request fills the requester's name and email if empty."""
+    picked = ss.get(LOG_PERSON)
+    match = next((m for m in find(ss.get(f"{LOG_PERSON}_search", "")) if m.id == picked), None)
+    if match is None:
+        return
+    if not ss.get("requests_log_name"):
+        ss["requests_log_name"] = match.name
+    if not ss.get("requests_log_contact") and match.email:
+        ss["requests_log_contact"] = match.email
+
+
 def log_view() -> None:
     errors = widgets.form_errors(LOG_ERRORS)
     st.caption(
@@ -361,7 +379,9 @@ def log_view() -> None:
         "it arrives. The due date follows from the receipt date (GDPR Art. 12(3))."
     )
     person_id = person_picker(
-        LOG_PERSON, "Match the requester to a person, or leave the request unmatched."
+        LOG_PERSON,
+        "Match the requester to a person, or leave the request unmatched.",
+        on_change=fill_requester,
     )
     widgets.field_error(errors, "person_id")
     with st.form("requests_log_form"):

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import consent, disclosures, requests, settings
+from registry import amendments, consent, disclosures, requests, settings
 from registry.auth import Actor, Permission, require
 from registry.models import (
     Activity,
@@ -41,7 +41,6 @@ from registry.models import (
 from registry.notice import Declaration, Party, declaration
 from registry.vocabulary import (
     ActivityKind,
-    ConsentSource,
     ConsentStatus,
     DataCategory,
     Purpose,
@@ -65,15 +64,6 @@ CONSENT_STATUS_LABELS: dict[str, str] = {
     ConsentStatus.WITHDRAWN: "Permission withdrawn",
     ConsentStatus.OBJECTED: "Prohibited (objection)",
     ConsentStatus.NEVER_ASKED: "Nothing recorded",
-}
-SOURCE_LABELS: dict[str, str] = {
-    ConsentSource.LETTER: "Letter",
-    ConsentSource.EMAIL: "Email",
-    ConsentSource.WEB_FORM: "Web form",
-    ConsentSource.PHONE: "Phone",
-    ConsentSource.IN_PERSON: "In person",
-    ConsentSource.APP: "Click2Contract app",
-    ConsentSource.EVENT: "Event",
 }
 ACTIVITY_LABELS: dict[str, str] = {
     ActivityKind.WEBSITE_VISIT: "Website visit",
@@ -104,19 +94,6 @@ SAFEGUARD_LABELS: dict[str, str] = {
     TransferMechanism.PRIVACY_SHIELD: "EU-US Privacy Shield (invalid since 16 July 2020)",
     TransferMechanism.SCC_PRE_2021: "Pre-2021 Standard Contractual Clauses (expired 27.12.2022)",
     TransferMechanism.NONE: "No safeguard recorded",
-}
-FIELD_LABELS: dict[str, str] = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email address",
-    "phone": "Telephone number",
-    "street_address": "Street address",
-    "postal_code": "Postal code",
-    "city": "City",
-    "country": "Country",
-    "position": "Position",
-    "organisation_id": "Employer",
-    "gender": "Gender",
 }
 
 
@@ -160,7 +137,7 @@ class ConsentRecord:
         ("occurred_at", "When", None),
         ("purpose", "Purpose", PURPOSE_LABELS),
         ("status", "Event", CONSENT_STATUS_LABELS),
-        ("source", "How", SOURCE_LABELS),
+        ("source", "How", consent.SOURCE_LABELS),
         ("evidence", "Evidence", None),
     )
 
@@ -225,7 +202,7 @@ class AmendmentRecord:
 
     COLUMNS: ClassVar = (
         ("amended_at", "When", None),
-        ("field", "Data", FIELD_LABELS),
+        ("field", "Data", amendments.FIELD_LABELS),
         ("old_value", "Before", None),
         ("new_value", "After", None),
         ("reason", "Reason", None),

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import statistics
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
@@ -509,11 +509,7 @@ class RequestView:
     outcome: str | None
     closed_at: dt.datetime | None
     actions: tuple[Action, ...]
-    history: tuple[HistoryEntry, ...] = field(default=())
-
-    @property
-    def is_open(self) -> bool:
-        return RequestStatus(self.status) in _OPEN
+    history: tuple[HistoryEntry, ...] = ()
 
 
 def detail(
