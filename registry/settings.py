@@ -59,6 +59,33 @@ EMPLOYER_CHOICES = 200  # organisations offered at once by the employer picker
 # Consent page (issue 5): how many months the opt-in/opt-out chart covers.
 CONSENT_TREND_MONTHS = 24
 
+# Segments (issue 4). Order value bands (recency, frequency, monetary), decided in this order:
+# new = first order within VALUE_NEW_DAYS; champions = last order within VALUE_CHAMPION_DAYS,
+# at least VALUE_CHAMPION_ORDERS orders and VALUE_CHAMPION_EUR in total; loyal = last order
+# within VALUE_ACTIVE_DAYS and at least VALUE_LOYAL_ORDERS orders; occasional = any other order
+# within VALUE_ACTIVE_DAYS; at risk = a loyal customer's last order within VALUE_AT_RISK_DAYS;
+# lapsed = the rest of those who ever ordered.
+VALUE_NEW_DAYS = 90
+VALUE_CHAMPION_DAYS = 180
+VALUE_CHAMPION_ORDERS = 4
+VALUE_CHAMPION_EUR = 15_000
+VALUE_ACTIVE_DAYS = 365
+VALUE_LOYAL_ORDERS = 3
+VALUE_AT_RISK_DAYS = 730
+# Engagement: opened a newsletter, attended an event, used the app within so many days.
+NEWSLETTER_READER_DAYS = 180
+EVENT_ATTENDEE_DAYS = 365
+ACTIVE_APP_USER_DAYS = 90
+SEGMENT_TOP_POSITIONS = 12  # built-in segments for the most common positions
+SEGMENT_MAX_FILTERS = 30
+SEGMENT_MAX_NUMBER = 1_000_000_000  # no order total or day count is larger
+SEGMENT_MAX_SEARCH_WORDS = 5
+# Per-transaction PostgreSQL memory for the segment scans' hash joins and aggregates.
+SEGMENT_WORK_MEM = "128MB"
+# ...and for the statements that group them by several sets of values at once (GROUPING SETS).
+SEGMENT_GROUPING_MEM = "512MB"
+SEGMENT_RECENT_EXPORTS = 5  # the exporter's own latest exports listed under the download
+
 # Disclosures (issue 8): a disclosure recorded by hand names at most this many person ids.
 MANUAL_DISCLOSURE_MAX_PERSONS = 10_000
 

@@ -1,0 +1,361 @@
+"""Consent-clean target lists: a segment's targetable members for one channel, as CSV.
+
+An export leaves out, in this order of reasons, everyone who
+  1. refused profiling (withdrew or objected), when the segment is built on orders or
+     behaviour (Art. 21(2), Art. 7(3)),
+  2. objected to direct marketing for the channel's purpose (Art. 21(3)),
+  3. withdrew their consent for it (Art. 7(3)),
+  4. never granted it: no grant, so no consent to demonstrate (Art. 7(1)),
+  5. has no contact detail for the channel (no email address, say),
+and says how many it left out for each reason; each person counts once, under the first
+reason that applies, so the reasons and the exported add up to the segment. Consent is read
+only through registry.consent.
+
+An export is one transaction: the disclosure with its per-person rows (the recipient taken
+from the recipients register), the audit event, and the CSV written from exactly those rows,
+streamed in batches without holding them all. If anything fails, nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TextIO
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from registry import audit, consent, deadlines, settings, validation
+from registry.auth import Actor, Permission, require
+from registry.disclosures import add_disclosure
+from registry.errors import NotFound, ValidationError
+from registry.filters import CHANNEL_LABELS, Definition, parse_definition, reachable
+from registry.models import DisclosedPerson, Disclosure, Organisation, Person, Recipient, utcnow
+from registry.segments import SegmentChoice, analytic, matching_query, refusals_table
+from registry.transfers import transfer_problem
+from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, DataCategory
+
+
+class LeftOut(StrEnum):
+    """Why a person matching the segment is not in the list, in the order it is decided."""
+
+    REFUSED_PROFILING = "refused_profiling"
+    OBJECTED = "objected"
+    WITHDRAWN = "withdrawn"
+    NEVER_GRANTED = "never_granted"
+    NO_CONTACT = "no_contact"
+
+
+LEFT_OUT_LABELS: dict[LeftOut, str] = {
+    LeftOut.REFUSED_PROFILING: "Refused profiling (the segment uses orders or behaviour)",
+    LeftOut.OBJECTED: "Objected to direct marketing (Art. 21)",
+    LeftOut.WITHDRAWN: "Withdrew consent (Art. 7(3))",
+    LeftOut.NEVER_GRANTED: "Never granted consent",
+    LeftOut.NO_CONTACT: "No contact detail for the channel",
+}
+CONTACT_DETAIL: dict[Channel, str] = {
+    Channel.EMAIL: "email address",
+    Channel.NEWSLETTER: "email address",
+    Channel.EVENTS: "email address",
+    Channel.PHONE: "phone number",
+    Channel.POST: "postal address",
+    Channel.IN_APP: "app account",
+}
+_EXPORTED = "exported"
+LEGAL_BASIS = "Consent, GDPR Art. 6(1)(a)"
+
+# What each channel's list holds: only what the recipient needs to send the message.
+_NAME = [("first_name", Person.first_name), ("last_name", Person.last_name)]
+COLUMNS: dict[Channel, list[tuple[str, Any]]] = {
+    **dict.fromkeys(
+        (Channel.EMAIL, Channel.NEWSLETTER, Channel.EVENTS),
+        [*_NAME, ("email", Person.email), ("organisation", Organisation.name)],
+    ),
+    Channel.PHONE: [*_NAME, ("phone", Person.phone), ("organisation", Organisation.name)],
+    Channel.POST: [
+        *_NAME,
+        ("organisation", Organisation.name),
+        ("street_address", Person.street_address),
+        ("postal_code", Person.postal_code),
+        ("city", Person.city),
+        ("country", Person.country),
+    ],
+    Channel.IN_APP: [("username", Person.username)],
+}
+# The app account is service-user data (the notice's third category); the rest is basic.
+DATA_CATEGORIES: dict[Channel, list[str]] = {
+    c: [DataCategory.SERVICE_USER.value if c == Channel.IN_APP else DataCategory.BASIC.value]
+    for c in Channel
+}
+# Free text a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe.
+_TEXT_COLUMNS = {"first_name", "last_name", "organisation", "street_address", "city"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportPreview:
+    """How many match the segment, how many are left out and why, and how many go out."""
+
+    channel: Channel
+    matched: int
+    left_out: dict[LeftOut, int]
+
+    @property
+    def exported(self) -> int:
+        return self.matched - sum(self.left_out.values())
+
+    def label(self, reason: LeftOut) -> str:
+        if reason == LeftOut.NO_CONTACT:
+            return f"No {CONTACT_DETAIL[self.channel]}"
+        return LEFT_OUT_LABELS[reason]
+
+    def sentence(self) -> str:
+        parts = [f"{_lower_first(self.label(r))}: {n:,}" for r, n in self.left_out.items() if n]
+        left = "; ".join(parts) if parts else "nobody"
+        return f"{self.exported:,} of {self.matched:,} exported; left out {left}."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    disclosure_id: int
+    preview: ExportPreview
+    rows: int
+    recipient: str
+
+
+@dataclass(frozen=True)
+class RecipientChoice:
+    id: int
+    name: str
+    service: str
+    country: str
+    problem: str | None  # why a transfer to it is not lawful today; None if it is
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.service}, {self.country})"
+
+
+def _channel(value: Any) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise ValidationError({"channel": "Choose a channel."}) from None
+
+
+def _classified(definition: Definition, channel: Channel, today: dt.date) -> tuple[Any, Any]:
+    """The persons matching the filters, and the reason each is left out (or "exported")."""
+    status = consent.current_statuses(CHANNEL_PURPOSE[channel].value).subquery("status")
+    query = matching_query(definition, today).outerjoin(status, status.c.person_id == Person.id)
+    whens = []
+    if definition.profiling:
+        refusals = refusals_table()
+        query = query.outerjoin(refusals, refusals.c.person_id == Person.id)
+        whens.append((refusals.c.person_id.is_not(None), LeftOut.REFUSED_PROFILING.value))
+    whens += [
+        (status.c.status == ConsentStatus.OBJECTED.value, LeftOut.OBJECTED.value),
+        (status.c.status == ConsentStatus.WITHDRAWN.value, LeftOut.WITHDRAWN.value),
+        (
+            or_(status.c.status.is_(None), status.c.status != ConsentStatus.GRANTED.value),
+            LeftOut.NEVER_GRANTED.value,
+        ),
+        (~reachable(channel), LeftOut.NO_CONTACT.value),
+    ]
+    return query, case(*whens, else_=_EXPORTED)
+
+
+def _preview(
+    session: Session, definition: Definition, channel: Channel, today: dt.date
+) -> ExportPreview:
+    query, reason = _classified(definition, channel, today)
+    counts = dict(
+        session.execute(query.with_only_columns(reason, func.count()).group_by(reason)).all()
+    )
+    return ExportPreview(
+        channel,
+        sum(int(n) for n in counts.values()),
+        {r: int(counts.get(r.value, 0)) for r in LeftOut},
+    )
+
+
+def preview(
+    session: Session, actor: Actor, definition: Any, channel: Any, today: dt.date | None = None
+) -> ExportPreview:
+    """What an export would leave out and why, before it is made (one statement)."""
+    require(actor, Permission.EXPORT_TARGET_LIST)
+    parsed = parse_definition(definition)
+    analytic(session)
+    return _preview(session, parsed, _channel(channel), today or deadlines.today())
+
+
+def recipients(
+    session: Session, actor: Actor, today: dt.date | None = None
+) -> list[RecipientChoice]:
+    """The active recipients a list may go to, each with any problem of transferring to it."""
+    require(actor, Permission.EXPORT_TARGET_LIST)
+    today = today or deadlines.today()
+    return [
+        RecipientChoice(
+            r.id,
+            r.name,
+            r.service,
+            r.country,
+            transfer_problem(r.country, r.transfer_mechanism, today),
+        )
+        for r in session.scalars(select(Recipient).where(Recipient.active).order_by(Recipient.name))
+    ]
+
+
+def file_name(segment: SegmentChoice, channel: Any, today: dt.date | None = None) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", segment.title.lower()).strip("-") or "segment"
+    return f"{slug[:60]}-{Channel(channel).value}-{(today or deadlines.today()).isoformat()}.csv"
+
+
+def _checked_recipient(session: Session, recipient_id: Any, today: dt.date) -> Recipient:
+    recipient = session.get(Recipient, recipient_id) if isinstance(recipient_id, int) else None
+    if recipient is None or not recipient.active:
+        raise ValidationError({"recipient": "Choose an active recipient from the register."})
+    if problem := transfer_problem(recipient.country, recipient.transfer_mechanism, today):
+        raise ValidationError(
+            {"recipient": f"{recipient.name} may not receive personal data: {problem}."}
+        )
+    return recipient
+
+
+def _cell(name: str, value: Any) -> str:
+    text = "" if value is None else str(value)
+    if name in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _csv_lines(session: Session, disclosure_id: int, channel: Channel) -> Iterator[list[str]]:
+    """The disclosed persons' rows for the channel, in batches from the database."""
+    columns = COLUMNS[channel]
+    query = (
+        select(*(column for _, column in columns))
+        .select_from(DisclosedPerson)
+        .join(Person, Person.id == DisclosedPerson.person_id)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(DisclosedPerson.disclosure_id == disclosure_id)
+        .order_by(Person.id)
+        .execution_options(yield_per=settings.EXPORT_BATCH_ROWS)
+    )
+    yield [name for name, _ in columns]
+    for row in session.execute(query):
+        yield [_cell(name, value) for (name, _), value in zip(columns, row, strict=True)]
+
+
+def export_target_list(
+    session: Session,
+    actor: Actor,
+    segment: SegmentChoice,
+    channel: Any,
+    recipient_id: Any,
+    purpose: str,
+    out: TextIO,
+    today: dt.date | None = None,
+) -> ExportResult:
+    """Write the segment's targetable members for the channel to `out` as CSV, and record the
+    disclosure (per-person rows) and an audit event, in one transaction."""
+    require(actor, Permission.EXPORT_TARGET_LIST)
+    today = today or deadlines.today()
+    channel = _channel(channel)
+    errors: dict[str, str] = {}
+    if segment.problem:
+        errors["segment"] = segment.problem
+    checked_purpose = validation.optional_text(purpose, settings.MAX_SHORT_TEXT)
+    if checked_purpose is None:
+        errors["purpose"] = "Say what the list is for, e.g. the newsletter of March."
+    elif isinstance(checked_purpose, validation.Invalid):
+        errors["purpose"] = checked_purpose.message
+    try:
+        recipient = _checked_recipient(session, recipient_id, today)
+    except ValidationError as e:
+        errors.update(e.field_errors)
+    if errors:
+        raise ValidationError(errors)
+    assert isinstance(checked_purpose, str)
+    analytic(session)
+    counted = _preview(session, segment.definition, channel, today)
+    query, reason = _classified(segment.definition, channel, today)
+    person_ids = session.scalars(
+        query.with_only_columns(Person.id)
+        .where(reason == _EXPORTED)
+        .order_by(Person.id)
+        .execution_options(yield_per=settings.EXPORT_BATCH_ROWS)
+    )
+    disclosure = add_disclosure(
+        session,
+        actor,
+        recipient.id,
+        checked_purpose,
+        DATA_CATEGORIES[channel],
+        LEGAL_BASIS,
+        person_ids,
+        disclosed_at=utcnow(),
+        note=(
+            f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
+            f"{segment.definition.sentence()} {counted.sentence()}"
+        )[: settings.MAX_LONG_TEXT],
+        segment_id=segment.segment_id,
+    )
+    rows = -1  # the header
+    writer = csv.writer(out)
+    for line in _csv_lines(session, disclosure.id, channel):
+        writer.writerow(line)
+        rows += 1
+    audit.record(
+        session,
+        actor,
+        "target_list_exported",
+        "disclosure",
+        disclosure.id,
+        f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
+        f"{counted.sentence()}",
+    )
+    session.commit()
+    # The list is what was recorded; the reasons were counted in the same transaction.
+    recorded = ExportPreview(
+        channel, disclosure.person_count + sum(counted.left_out.values()), counted.left_out
+    )
+    return ExportResult(disclosure.id, recorded, rows, recipient.name)
+
+
+@dataclass(frozen=True)
+class RecentExport:
+    disclosure_id: int
+    disclosed_at: dt.datetime
+    recipient: str
+    purpose: str
+    persons: int
+
+
+def recent_exports(session: Session, actor: Actor) -> list[RecentExport]:
+    """The actor's own latest exports (disclosures they recorded), newest first."""
+    require(actor, Permission.EXPORT_TARGET_LIST)
+    rows = session.execute(
+        select(Disclosure, Recipient.name)
+        .join(Recipient, Recipient.id == Disclosure.recipient_id)
+        .where(Disclosure.recorded_by == actor.user_id)
+        .order_by(Disclosure.disclosed_at.desc(), Disclosure.id.desc())
+        .limit(settings.SEGMENT_RECENT_EXPORTS)
+    ).unique()
+    return [RecentExport(d.id, d.disclosed_at, name, d.purpose, d.person_count) for d, name in rows]
+
+
+def find_recipient(session: Session, actor: Actor, name: str) -> int:
+    """A recipient's id by its name in the register (command line)."""
+    require(actor, Permission.EXPORT_TARGET_LIST)
+    recipient_id = session.scalar(select(Recipient.id).where(Recipient.name == name))
+    if recipient_id is None:
+        raise NotFound(f"No recipient named {name!r} in the register.")
+    return recipient_id
