@@ -13,7 +13,7 @@ import sys
 from registry import db, settings
 from registry.auth import Actor
 from registry.errors import RegistryError, ValidationError
-from registry.vocabulary import Role
+from registry.vocabulary import Channel, Role
 
 
 def _print_progress(fraction: float, message: str) -> None:
@@ -120,6 +120,54 @@ def cmd_restore(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from registry import export, segments
+    from registry.models import AppUser
+
+    engine = db.make_engine(config.url)
+    with db.make_sessionmaker(engine)() as session:
+        if args.user:
+            # Recorded as that account's export; the account's role must allow exports.
+            user = session.scalar(select(AppUser).where(AppUser.username == args.user))
+            if user is None or not user.active:
+                print(f"No active account named {args.user!r}.", file=sys.stderr)
+                return 2
+            actor = Actor.of(user)
+        else:
+            actor = Actor(None, f"cli:{getpass.getuser()}", Role.MARKETING, "command line")
+        segment = segments.find_segment(session, actor, args.segment)
+        recipient_id = export.find_recipient(session, actor, args.recipient)
+        purpose = args.purpose or f"{args.channel} list of the segment {segment.title}"
+        if args.out == "-":
+            result = export.export_target_list(
+                session, actor, segment, args.channel, recipient_id, purpose, sys.stdout
+            )
+        else:
+            # Written beside the target and renamed when complete: no half-written list.
+            target = Path(args.out)
+            fd, partial = tempfile.mkstemp(prefix=".export-", dir=target.parent)
+            try:
+                with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+                    result = export.export_target_list(
+                        session, actor, segment, args.channel, recipient_id, purpose, out
+                    )
+                os.replace(partial, target)
+            finally:
+                Path(partial).unlink(missing_ok=True)
+    print(
+        f"Exported {result.rows:,} persons to {args.out} for {result.recipient} "
+        f"(disclosure {result.disclosure_id}): {result.preview.sentence()}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--job", help=job_help)
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "export",
+        help="a segment's consent-clean target list for one channel, as CSV, recorded as a "
+        "disclosure to the recipient",
+    )
+    p.add_argument("--segment", required=True, help="a saved segment's name or a built-in one's")
+    p.add_argument("--channel", required=True, choices=[c.value for c in Channel])
+    p.add_argument("--recipient", required=True, help="the recipient's name in the register")
+    p.add_argument("--out", required=True, metavar="FILE", help="the CSV file, or - for stdout")
+    p.add_argument("--purpose", help="why the list is disclosed (default: names the segment)")
+    p.add_argument("--user", help="record the export as this account's (default: cli:<login>)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -375,3 +375,48 @@ def test_only_marketing_exports(session, actors, newsletter_world):
             )
     with pytest.raises(ValidationError, match="channel"):
         export.preview(session, actors[Role.MARKETING], [], "carrier pigeon")
+
+
+# --- the command line, for automation ---------------------------------------------------
+
+
+def test_the_command_line_exports_a_saved_segment_to_a_file(
+    session, actors, newsletter_world, database_url, monkeypatch, tmp_path, capsys
+):
+    from registry import db
+    from registry.__main__ import main
+
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    segments.save_segment(
+        session,
+        actors[Role.MARKETING],
+        "Opt-ins",
+        "",
+        [{"field": "relationship", "op": "in", "value": ["marketing_opt_in"]}],
+    )
+    to = recipient(session)
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    out = lists / "opt-ins.csv"
+    argv = ["export", "--segment", "Opt-ins", "--channel", "newsletter", "--recipient", to.name]
+    assert main([*argv, "--out", str(out), "--user", "marketing-user"]) == 0
+    assert [r["email"] for r in csv.DictReader(out.open())] == [
+        "aino@example.fi",
+        "eino@example.fi",
+    ]
+    assert "Exported 2 persons" in capsys.readouterr().err
+    session.expire_all()
+    disclosure = session.scalars(select(Disclosure)).one()
+    assert disclosure.recorded_by == actors[Role.MARKETING].user_id
+
+    # Refused: nothing written, nothing recorded, the reason on stderr.
+    refused = lists / "refused.csv"
+    assert main([*argv[:-1], "Nobody Ltd", "--out", str(refused)]) == 2
+    assert "No recipient named 'Nobody Ltd'" in capsys.readouterr().err
+    assert main([*argv, "--out", str(refused), "--user", "compliance-user"]) == 2
+    assert "may not view marketing segments" in capsys.readouterr().err
+    shield = recipient(session, "SurveyPeak LLC", country="US", transfer_mechanism="privacy_shield")
+    assert main([*argv[:-1], shield.name, "--out", str(refused)]) == 2
+    assert "Privacy Shield" in capsys.readouterr().err
+    assert list(lists.iterdir()) == [out]  # no partial file left behind
+    assert count(session, Disclosure) == 1
