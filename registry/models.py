@@ -226,7 +226,7 @@ class Activity(Base):
 class PersonMetrics(Base):
     """Per-person order and engagement figures that segments filter on.
 
-    Derived from orders and activities by registry.segments.refresh_metrics, so that a
+    Derived from orders and activities by registry.metrics.refresh_metrics, so that a
     segment count over a million persons reads one narrow table instead of aggregating.
     """
 
