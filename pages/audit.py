@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 
 import pandas as pd
 import plotly.express as px
@@ -56,7 +57,7 @@ st.caption(
 
 today = deadlines.today()
 with st.form("audit_filters"):
-    cols = st.columns([2, 2, 2, 1.4, 1.3, 1.3])
+    cols = st.columns(3)
     user = cols[0].selectbox(
         "User",
         choices("actor_name", actor.role),
@@ -82,18 +83,19 @@ with st.form("audit_filters"):
         placeholder="Any record",
         key="audit_record_type",
     )
-    record_id = cols[3].text_input(
+    cols = st.columns(3)
+    record_id = cols[0].text_input(
         "Record id", max_chars=audit.RECORD_ID_LENGTH, key="audit_record_id"
     )
-    record_id_error = cols[3].empty()
-    since = cols[4].date_input(
+    record_id_error = cols[0].empty()
+    since = cols[1].date_input(
         "From",
         value=today - dt.timedelta(days=settings.AUDIT_DEFAULT_DAYS - 1),
         format="YYYY-MM-DD",
         key="audit_since",
     )
-    until = cols[5].date_input("To", value=today, format="YYYY-MM-DD", key="audit_until")
-    until_error = cols[5].empty()
+    until = cols[2].date_input("To", value=today, format="YYYY-MM-DD", key="audit_until")
+    until_error = cols[2].empty()
     st.form_submit_button("Apply", icon=":material/filter_alt:")
 
 audit_filter = audit.AuditFilter(
@@ -118,7 +120,10 @@ with widgets.session() as s:
         audit.actions_per_day(s, actor, audit_filter), columns=["day", "user", "actions"]
     )
 
-st.caption(f"Showing {audit_filter.describe()}.")
+described = audit_filter.describe(
+    lambda a: label(ACTION_LABELS, a), lambda t: label(RECORD_TYPE_LABELS, t)
+)
+st.caption(f"Showing {described}.")
 cards = st.columns(3)
 with cards[0]:
     widgets.metric_card("Events", f"{total:,}")
@@ -140,6 +145,9 @@ if per_day.empty:
     st.info("No events match the filter.", icon=":material/search_off:")
     st.stop()
 
+# Plotly reads a few HTML tags in legend and hover text (links among them); a name typed
+# at a failed sign-in must stay text there too.
+per_day["user"] = per_day["user"].map(lambda name: html.escape(name, quote=False))
 chart = px.bar(
     per_day,
     x="day",

@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Select, String, func, select
@@ -71,8 +71,12 @@ class AuditFilter:
             errors["until"] = "The end date is before the start date."
         return errors
 
-    def describe(self) -> str:
-        """The filter as a phrase, for the page and the export's own audit event."""
+    def describe(
+        self,
+        action_label: Callable[[str], str] = str,
+        record_type_label: Callable[[str], str] = str,
+    ) -> str:
+        """The filter as a phrase, for the page (with its labels) and the export's event."""
         text = "events"
         if self.since:
             text += f" from {self.since.isoformat()}"
@@ -82,8 +86,8 @@ class AuditFilter:
             f"{name} = {value!r}"
             for name, value in (
                 ("user", self.actor_name),
-                ("action", self.action),
-                ("record type", self.record_type),
+                ("action", self.action and action_label(self.action)),
+                ("record type", self.record_type and record_type_label(self.record_type)),
                 ("record id", self.record_id),
             )
             if value

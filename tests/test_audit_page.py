@@ -125,8 +125,8 @@ def test_filter_by_user_action_and_record(audit_page):
     assert table["Record id"].tolist() == ["18"]
     assert table["Detail"].tolist() == ["view_person at 10"]
     assert any(
-        "where user = 'compliance-user' and action = 'view_person' and record type = "
-        "'person' and record id = '18'" in c.value
+        "where user = 'compliance-user' and action = 'View person' and record type = "
+        "'Person' and record id = '18'" in c.value
         for c in at.caption
     )
     assert at.get("download_button")[0].label == "Export 1 events as CSV"

@@ -180,6 +180,64 @@ def test_each_page_run_rereads_the_account(session, actors):
     assert auth.current_actor(session, 999_999) is None
 
 
+def _dashboard_run(database_url, monkeypatch, actor: Actor, last_activity: dt.datetime):  # type: ignore[no-untyped-def]
+    """One run of dashboard.py for a session that signed in earlier (the first AppTest run
+    always goes through dashboard.py, which is what is checked here)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["auth_user_id"] = actor.user_id
+    at.session_state["auth_actor"] = actor
+    at.session_state["auth_last_activity"] = last_activity
+    return at.run()
+
+
+def test_the_dashboard_ends_an_idle_session(database_url, monkeypatch, session, actors):
+    idle = utcnow() - settings.IDLE_TIMEOUT - dt.timedelta(seconds=5)
+    at = _dashboard_run(database_url, monkeypatch, actors[Role.COMPLIANCE], idle)
+    assert not at.exception, at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert at.info[0].value == "You were signed out after 30 minutes without activity."
+    assert "auth_actor" not in at.session_state
+    [event] = _audit_rows(session, "sign_out")
+    assert (event.actor_name, event.detail) == ("compliance-user", at.info[0].value)
+
+
+def test_the_dashboard_keeps_an_active_session(database_url, monkeypatch, actors):
+    recent = utcnow() - settings.IDLE_TIMEOUT + dt.timedelta(minutes=1)
+    at = _dashboard_run(database_url, monkeypatch, actors[Role.COMPLIANCE], recent)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Overview"
+    assert at.session_state["auth_last_activity"] > recent
+
+
+def test_the_dashboard_ends_the_session_of_a_deactivated_account(
+    database_url, monkeypatch, session, actors
+):
+    users.set_active(session, actors[Role.ADMINISTRATOR], actors[Role.MARKETING].user_id, False)
+    at = _dashboard_run(database_url, monkeypatch, actors[Role.MARKETING], utcnow())
+    assert not at.exception, at.exception
+    assert at.info[0].value == "Your account is no longer active."
+    assert "auth_actor" not in at.session_state
+
+
+def test_streamlit_settings_suit_personal_data():
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    # No tracebacks (they can carry values) and no table download that skips the audit.
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["disableDataExport"] is True
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["browser"]["gatherUsageStats"] is False
+
+
 # --- the audit trail is append-only ---
 
 
