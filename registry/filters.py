@@ -542,3 +542,43 @@ def range_filter(name: str, minimum: Any, maximum: Any) -> dict[str, Any] | None
 def describe(raw: Any) -> str:
     """The sentence the page shows above a segment's numbers."""
     return parse_definition(raw).sentence()
+
+
+# --- the page's builder: widget values to a definition and back -------------------------
+
+CHOICE_FIELDS = [name for name, f in FIELDS.items() if f.kind == "choice"]
+RANGE_FIELDS = [name for name, f in FIELDS.items() if f.kind != "choice"]
+
+
+def builder_definition(
+    chosen: Mapping[str, Sequence[str]], ranges: Mapping[str, tuple[Any, Any]]
+) -> list[dict[str, Any]]:
+    """The definition of the builder's inputs: a filter per non-empty choice or range."""
+    definition: list[dict[str, Any]] = [
+        {"field": name, "op": "in", "value": list(values)}
+        for name in CHOICE_FIELDS
+        if (values := chosen.get(name))
+    ]
+    for name in RANGE_FIELDS:
+        minimum, maximum = ranges.get(name, (None, None))
+        if (item := range_filter(name, minimum, maximum)) is not None:
+            definition.append(item)
+    return definition
+
+
+def builder_values(
+    raw: Any,
+) -> tuple[dict[str, list[str]], dict[str, tuple[Any, Any]], list[Filter]]:
+    """What the builder's inputs show for a definition, and the filters they cannot show
+    ("none of", or two filters on one field), kept as they are."""
+    chosen: dict[str, list[str]] = {}
+    ranges: dict[str, tuple[Any, Any]] = {}
+    kept: list[Filter] = []
+    for f in parse_definition(raw).filters:
+        if f.field in chosen or f.field in ranges or f.op == "not_in":
+            kept.append(f)
+        elif f.op == "in":
+            chosen[f.field] = list(f.value)
+        else:
+            ranges[f.field] = f.bounds
+    return chosen, ranges, kept
