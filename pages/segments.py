@@ -67,40 +67,41 @@ def today_iso() -> str:
 
 
 # --- cached reads: aggregates and segment lists, keyed by everything that changes them ---
+# (the database, the definition, the Helsinki day; a write here clears them all)
 
 
 @widgets.cached
-def builtin_choices(_today: str) -> list[segments.SegmentChoice]:
+def builtin_choices(database: str, day: str) -> list[segments.SegmentChoice]:
     with widgets.session() as s:
         return segments.builtin_segments(s, actor)
 
 
-@widgets.cached
 def saved_choices() -> list[segments.SegmentChoice]:
+    # Not cached: a small table, and a colleague's new segment should show at once.
     with widgets.session() as s:
         return segments.saved_segments(s, actor)
 
 
 @widgets.cached
-def summary_of(definition: str, day: str) -> segments.Summary:
+def summary_of(database: str, definition: str, day: str) -> segments.Summary:
     with widgets.session() as s:
         return segments.summary(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached
-def composition_of(definition: str, day: str) -> segments.Composition:
+def composition_of(database: str, definition: str, day: str) -> segments.Composition:
     with widgets.session() as s:
         return segments.composition(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached
-def overview_of(day: str) -> list[segments.BuiltinRow]:
+def overview_of(database: str, day: str) -> list[segments.BuiltinRow]:
     with widgets.session() as s:
         return segments.builtin_overview(s, actor, dt.date.fromisoformat(day))
 
 
 @widgets.cached
-def preview_of(definition: str, channel: str, day: str) -> export.ExportPreview:
+def preview_of(database: str, definition: str, channel: str, day: str) -> export.ExportPreview:
     with widgets.session() as s:
         return export.preview(s, actor, json.loads(definition), channel, dt.date.fromisoformat(day))
 
@@ -121,7 +122,8 @@ st.caption(
 flash()
 
 day = today_iso()
-choices = {c.key: c for c in [*builtin_choices(day), *saved_choices()]}
+database = widgets.database().url
+choices = {c.key: c for c in [*builtin_choices(database, day), *saved_choices()]}
 if (pending := st.session_state.pop(SELECT_NEXT_KEY, None)) in choices:
     st.session_state[SELECTED_KEY] = pending
 if st.session_state.get(SELECTED_KEY) not in choices:
@@ -152,7 +154,7 @@ if choice.segment_id is not None:
         )
     )
 
-summary = summary_of(definition_key, day)
+summary = summary_of(database, definition_key, day)
 columns = st.columns(1 + len(Channel))
 with columns[0]:
     widgets.metric_card("Members", f"{summary.members:,}")
@@ -193,7 +195,7 @@ with tabs["Composition"]:
     if tabs["Composition"].open and summary.members == 0:
         st.info("Nobody is in this segment today.")
     elif tabs["Composition"].open:
-        c = composition_of(definition_key, day)
+        c = composition_of(database, definition_key, day)
         left, right = st.columns(2)
         with left, st.container(border=True):
             st.markdown("**By region**")
@@ -503,7 +505,7 @@ with tabs["Builder"]:
         built = filters.parse_definition(raw)
         with st.container(border=True):
             st.markdown(widgets.plain(built.sentence()))
-            size = summary_of(built.key(), day)
+            size = summary_of(database, built.key(), day)
             size_cols = st.columns(1 + len(Channel))
             size_cols[0].metric("Members", f"{size.members:,}")
             for column, channel in zip(size_cols[1:], Channel, strict=True):
@@ -623,6 +625,7 @@ with tabs["Export"]:
                 list(Channel),
                 index=list(Channel).index(Channel(request.get("channel", Channel.NEWSLETTER))),
                 format_func=lambda c: CHANNEL_LABELS[c],
+                key="segments_export_channel",
             )
             widgets.field_error(export_errors, "channel")
             recipient_ids = list(recipients)
@@ -638,6 +641,7 @@ with tabs["Export"]:
                     + (" — no valid transfer basis" if recipients[i].problem else "")
                 ),
                 placeholder="Choose who receives the list",
+                key="segments_export_recipient",
             )
             widgets.field_error(export_errors, "recipient")
             purpose = st.text_input(
@@ -646,6 +650,7 @@ with tabs["Export"]:
                 max_chars=settings.MAX_SHORT_TEXT,
                 placeholder=f"e.g. {CHANNEL_LABELS[Channel.NEWSLETTER]} of "
                 f"{deadlines.today():%B %Y} to {choice.title}",
+                key="segments_export_purpose",
             )
             widgets.field_error(export_errors, "purpose")
             checked = st.form_submit_button("Check the list", type="primary")
@@ -667,7 +672,7 @@ with tabs["Export"]:
             }
             st.rerun()
         if request.get("ready") and request.get("segment") == selected_key:
-            shown = preview_of(definition_key, request["channel"], day)
+            shown = preview_of(database, definition_key, request["channel"], day)
             target_channel = Channel(request["channel"])
             st.markdown(
                 f"**{shown.exported:,}** of {shown.matched:,} persons matching the segment go "
@@ -727,7 +732,7 @@ with tabs["Export"]:
 
 with tabs["All segments"]:
     if tabs["All segments"].open:
-        rows = overview_of(day)
+        rows = overview_of(database, day)
         st.markdown("**Built-in segments**: members, and how many may be contacted per channel")
         st.dataframe(
             pd.DataFrame(
