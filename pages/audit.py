@@ -116,6 +116,7 @@ if errors := audit_filter.errors():
 with widgets.session() as s:
     total = audit.count(s, actor, audit_filter)
     failed = audit.count(s, actor, dataclasses.replace(audit_filter, action="sign_in_failed"))
+    names = audit.actor_count(s, actor, audit_filter)
     per_day = pd.DataFrame(
         audit.actions_per_day(s, actor, audit_filter), columns=["day", "user", "actions"]
     )
@@ -130,7 +131,7 @@ with cards[0]:
 with cards[1]:
     widgets.metric_card(
         "Users",
-        per_day["user"].nunique(),
+        names,
         help="Accounts that acted, and names typed at failed sign-ins.",
     )
 with cards[2]:
@@ -153,7 +154,12 @@ chart = px.bar(
     x="day",
     y="actions",
     color="user",
-    title="Actions per day by user",
+    title="Actions per day by user"
+    + (
+        f" (the {settings.AUDIT_CHART_USERS} most active; the rest as {audit.OTHER_NAMES})"
+        if names > settings.AUDIT_CHART_USERS
+        else ""
+    ),
     labels={"day": "Day (Helsinki)", "actions": "Actions", "user": "User"},
 )
 chart.update_layout(bargap=0.15, legend_title_text="User", margin={"t": 50, "b": 10})

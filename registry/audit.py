@@ -140,6 +140,13 @@ def count(session: Session, actor: Actor, audit_filter: AuditFilter) -> int:
     return session.scalar(query) or 0
 
 
+def actor_count(session: Session, actor: Actor, audit_filter: AuditFilter) -> int:
+    """How many different names acted: accounts, and names typed at failed sign-ins."""
+    require(actor, Permission.VIEW_AUDIT)
+    query = audit_filter.apply(select(func.count(AuditEvent.actor_name.distinct())))
+    return session.scalar(query) or 0
+
+
 def iter_events(
     session: Session, actor: Actor, audit_filter: AuditFilter, *, before_id: int | None = None
 ) -> Iterator[AuditEvent]:
@@ -236,13 +243,21 @@ def _hour_of_pg(element, compiler, **kw):  # type: ignore[no-untyped-def]
     return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
 
 
+OTHER_NAMES = "(other names)"
+
+
 def actions_per_day(
-    session: Session, actor: Actor, audit_filter: AuditFilter
+    session: Session,
+    actor: Actor,
+    audit_filter: AuditFilter,
+    *,
+    top: int = settings.AUDIT_CHART_USERS,
 ) -> list[tuple[dt.date, str, int]]:
     """(Helsinki day, actor name, count) rows for the audit page's chart, oldest day first.
 
     Counted in SQL per UTC hour and user (at most 24 rows per day and user), then summed
-    per Helsinki day here.
+    per Helsinki day here. The `top` names with the most actions keep their own series;
+    the rest (say, names tried in a password-guessing run) are summed as OTHER_NAMES.
     """
     require(actor, Permission.VIEW_AUDIT)
     hour = _hour_of(AuditEvent.at).label("hour")
@@ -250,10 +265,16 @@ def actions_per_day(
         select(hour, AuditEvent.actor_name, func.count()).group_by(hour, AuditEvent.actor_name)
     )
     per_day: Counter[tuple[dt.date, str]] = Counter()
+    per_name: Counter[str] = Counter()
     for text, name, n in session.execute(query):
         utc_hour = dt.datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
         per_day[(utc_hour.astimezone(settings.REGISTRY_TZ).date(), name)] += n
-    return [(day, name, n) for (day, name), n in sorted(per_day.items())]
+        per_name[name] += n
+    kept = {name for name, _ in per_name.most_common(top)}
+    merged: Counter[tuple[dt.date, str]] = Counter()
+    for (day, name), n in per_day.items():
+        merged[(day, name if name in kept else OTHER_NAMES)] += n
+    return [(day, name, n) for (day, name), n in sorted(merged.items())]
 
 
 _DISTINCT_COLUMNS = {

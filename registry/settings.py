@@ -38,6 +38,8 @@ AUDIT_EXPORT_MAX_ROWS = 100_000
 AUDIT_FILTER_CHOICES = 500
 # The audit page opens on this many recent days.
 AUDIT_DEFAULT_DAYS = 30
+# Its chart of actions per day draws this many users; the rest are summed as one series.
+AUDIT_CHART_USERS = 12
 
 # Caches: bounded, and short enough that a write elsewhere is seen soon.
 CACHE_TTL_SECONDS = 300

@@ -319,6 +319,19 @@ def test_actions_per_day_are_helsinki_days_across_summer_time(session, actors):
     ]
 
 
+def test_the_chart_keeps_the_most_active_names_and_sums_the_rest(session, actors):
+    for name, times in (("aino", 3), ("ville", 2), ("guess-1", 1), ("guess-2", 1)):
+        for i in range(times):
+            _event(session, T0 + dt.timedelta(minutes=i), name)
+    session.commit()
+    compliance = actors[Role.COMPLIANCE]
+    rows = audit.actions_per_day(session, compliance, audit.AuditFilter(), top=2)
+    day = dt.date(2026, 3, 5)
+    assert rows == [(day, audit.OTHER_NAMES, 2), (day, "aino", 3), (day, "ville", 2)]
+    assert audit.actor_count(session, compliance, audit.AuditFilter()) == 4
+    assert audit.actor_count(session, compliance, audit.AuditFilter(action="other")) == 0
+
+
 def test_events_are_paged_newest_first_and_filtered_exactly(session, actors):
     admin = actors[Role.ADMINISTRATOR]
     for i in range(7):
@@ -686,7 +699,9 @@ def test_open_to_all_roles_means_every_role():
 @pytest.mark.parametrize("function", GUARDED, ids=_name)
 def test_guarded_function_refuses_every_role_lacking_its_permission(function, session, actors):
     name = _name(function)
-    probe = _Probe(actors[Role.MARKETING].user_id, "probe", Role.MARKETING)
+    # No account behind the probe: a function that re-reads the account from the database
+    # (as a download run outside a page run does) must still ask the probe.
+    probe = _Probe(None, "probe", Role.MARKETING)
     try:
         _call(function, session, probe)
     except PermissionDenied:
@@ -701,6 +716,7 @@ def test_guarded_function_refuses_every_role_lacking_its_permission(function, se
     session.rollback()
 
     asked = set(probe.asked)
+    assert asked, f"{name} refused without naming a permission: use registry.auth.require"
     if asked & OPEN_TO_ALL_ROLES:
         return  # open to all roles: it requires a permission every role holds
     lacking = [role for role in Role if not asked & ROLE_PERMISSIONS[role]]
