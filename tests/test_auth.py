@@ -225,6 +225,79 @@ def test_the_dashboard_ends_the_session_of_a_deactivated_account(
     assert "auth_actor" not in at.session_state
 
 
+OIDC_SECRETS = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret",
+    "client_id": "registry",
+    "client_secret": "test-client-secret",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+
+
+def _oidc_run(database_url, monkeypatch, user: dict[str, object]):  # type: ignore[no-untyped-def]
+    """dashboard.py where `[auth]` is configured, with st.user as the identity provider left it."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.secrets["auth"] = OIDC_SECRETS
+    at.user = user
+    return at.run()
+
+
+def test_with_openid_connect_there_is_no_password_form(database_url, monkeypatch, actors):
+    at = _oidc_run(database_url, monkeypatch, {"is_logged_in": False})
+    assert not at.exception, at.exception
+    assert not at.text_input
+    assert [b.label for b in at.button] == ["Sign in with your organisation account"]
+
+
+def test_openid_connect_takes_the_role_from_the_account_with_that_email(
+    database_url, monkeypatch, session, actors
+):
+    identity = {"is_logged_in": True, "email": "Compliance@Click2Contract.example"}
+    at = _oidc_run(database_url, monkeypatch, identity)
+    assert not at.exception, at.exception
+    assert at.session_state["auth_actor"] == actors[Role.COMPLIANCE]
+    assert at.title[0].value == "Overview"
+    [event] = _audit_rows(session, "sign_in")
+    assert (event.actor_name, event.detail) == ("compliance-user", "OpenID Connect")
+
+
+def test_openid_connect_refuses_an_identity_without_an_account(database_url, monkeypatch, actors):
+    identity = {"is_logged_in": True, "email": "stranger@example.org"}
+    at = _oidc_run(database_url, monkeypatch, identity)
+    assert not at.exception, at.exception
+    assert "auth_actor" not in at.session_state
+    assert "stranger@example.org has no active account" in at.error[0].value
+    assert [b.label for b in at.button] == ["Sign out"]
+
+
+def test_with_openid_connect_an_idle_session_is_not_signed_straight_in_again(
+    database_url, monkeypatch, actors
+):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.secrets["auth"] = OIDC_SECRETS
+    at.user = {"is_logged_in": True, "email": "compliance@click2contract.example"}
+    compliance = actors[Role.COMPLIANCE]
+    at.session_state["auth_user_id"] = compliance.user_id
+    at.session_state["auth_actor"] = compliance
+    at.session_state["auth_last_activity"] = utcnow() - 2 * settings.IDLE_TIMEOUT
+    at.run()
+    assert not at.exception, at.exception
+    assert "auth_actor" not in at.session_state
+    assert [b.label for b in at.button] == ["Sign in with your organisation account"]
+
+
 def test_streamlit_settings_suit_personal_data():
     import tomllib
 
