@@ -275,7 +275,7 @@ def filter_form() -> QueueFilter:
 def queue_table(queue_filter: QueueFilter) -> None:
     page = ss.setdefault(PAGE, 1)
     rows, total = queue_page(queue_filter, page, today)
-    st.caption(f"{queue_filter.describe(assignees())}: **{total}**, soonest due first.")
+    st.caption(f"{queue_filter.describe(assignees())}: **{total}**, open first, soonest due first.")
     if not rows:
         st.info("No requests match these filters.", icon=":material/inbox:")
         return

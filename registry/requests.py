@@ -679,7 +679,12 @@ def _queue_query() -> Select:  # type: ignore[type-arg]
         )
         .outerjoin(Person, Person.id == DataSubjectRequest.person_id)
         .outerjoin(_Assignee, _Assignee.id == DataSubjectRequest.assignee_id)
-        .order_by(DataSubjectRequest.due_on, DataSubjectRequest.id)
+        # Open requests first, soonest due first; closed ones after them.
+        .order_by(
+            case((DataSubjectRequest.status.in_(list(OPEN_REQUEST_STATUSES)), 0), else_=1),
+            DataSubjectRequest.due_on,
+            DataSubjectRequest.id,
+        )
     )
 
 
@@ -712,7 +717,7 @@ def queue(
     limit: int = settings.PAGE_SIZE,
     offset: int = 0,
 ) -> list[QueueRow]:
-    """One page of the filtered queue, soonest due first."""
+    """One page of the filtered queue: open requests first, soonest due first."""
     require(actor, Permission.HANDLE_REQUESTS)
     today = today or deadlines.today()
     limit = max(1, min(limit, settings.MAX_PAGE_SIZE))

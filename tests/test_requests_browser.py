@@ -42,6 +42,7 @@ def visible(locator):
 
 def shoot(page, backend: str, state: str) -> None:
     if backend == "sqlite":
+        page.wait_for_timeout(500)  # let expanders finish opening
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"requests-{state}.png", full_page=True)
 
@@ -66,17 +67,27 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     today = deadlines.today()
 
     page.set_viewport_size({"width": 1400, "height": 2000})  # the page scrolls inside
+    # Two cores shared with other test runs: a step can take a while, a download too.
+    page.set_default_timeout(90_000)
     sign_in(page, app, OFFICER, PASSWORD)
     nav = page.get_by_test_id("stSidebarNav")
-    nav.wait_for(timeout=90_000)  # the first run after sign-in is slow on a loaded machine
+    nav.wait_for()
     nav.get_by_role("link", name="Requests").click()
     wait_idle(page)
     page.get_by_test_id("stMetric").first.wait_for()
     page.get_by_test_id("stPlotlyChart").first.wait_for()
     shoot(page, backend, "queue")
 
-    # Log a request received today by email, matched by searching the person's email.
+    # An empty form is refused with the errors beside its fields.
     page.get_by_role("tab", name="Log a request").click()
+    page.get_by_role("button", name="Log the request").click()
+    wait_idle(page)
+    page.get_by_text("Enter the name.").wait_for()
+    page.get_by_text("Enter a contact.").wait_for()
+    shoot(page, backend, "log-errors")
+
+    # Log a request received today, matched by searching the person's email; picking the
+    # person fills in the requester's name and email.
     search = visible(page.get_by_role("textbox", name="Find the person in the registry"))
     search.fill(person.email[:12])
     search.press("Enter")
@@ -84,10 +95,9 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     visible(page.get_by_role("combobox", name="Matched person")).click()
     page.get_by_role("option", name=person.email).first.click()
     wait_idle(page)
-    visible(page.get_by_label("Requester's name")).fill(name)
-    visible(page.get_by_role("textbox", name="Requester's email or postal address")).fill(
-        person.email
-    )
+    assert visible(page.get_by_label("Requester's name")).input_value() == name
+    contact = visible(page.get_by_role("textbox", name="Requester's email or postal address"))
+    assert contact.input_value() == person.email
     visible(page.get_by_label("What the request says")).fill("Please send me all my data.")
     shoot(page, backend, "log")
     page.get_by_role("button", name="Log the request").click()
@@ -108,9 +118,13 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     page.get_by_text("Extend the deadline").click()
     new_due = finnish_date(deadlines.due_date(today, extended=True))
     page.get_by_text(f"New due date {new_due}").wait_for()
-    visible(page.get_by_role("textbox", name="Reason for the extension")).fill(
-        "Many requests at once"
-    )
+    reason = visible(page.get_by_role("textbox", name="Reason for the extension"))
+    reason.wait_for()
+    page.get_by_role("button", name="Extend", exact=True).click()
+    wait_idle(page)
+    page.get_by_text("Give the reason for the extension: the person must be told it.").wait_for()
+    shoot(page, backend, "detail-extend-error")
+    reason.fill("Many requests at once")
     page.get_by_role("button", name="Extend", exact=True).click()
     wait_idle(page)
     page.get_by_text(f"Extended: now due {new_due}.").wait_for()
@@ -164,7 +178,10 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     visible(status).get_by_role("button", name="Clear all").click()
     page.get_by_role("button", name="Apply filters").click()
     wait_idle(page)
-    page.get_by_text(f"All requests: {requests_before + 1}, soonest due first.").wait_for()
+    page.get_by_text(
+        f"All requests: {requests_before + 1}, open first, soonest due first."
+    ).wait_for()
+    shoot(page, backend, "queue-all")
     with page.expect_download() as got:
         page.get_by_role("button", name="Download the filtered queue (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(got.value.path().read_text(encoding="utf-8"))))
