@@ -163,7 +163,10 @@ chart = px.bar(
     labels={"day": "Day (Helsinki)", "actions": "Actions", "user": "User"},
 )
 chart.update_layout(bargap=0.15, legend_title_text="User", margin={"t": 50, "b": 10})
-chart.update_xaxes(dtick="D1" if len(per_day["day"].unique()) <= 31 else None)
+# One tick per day for up to a month of days; plotly picks the ticks for longer ranges.
+chart.update_xaxes(dtick=86_400_000 if per_day["day"].nunique() <= 31 else None)
+# Whole actions: no half-steps on a short axis.
+chart.update_yaxes(dtick=1 if per_day.groupby("day")["actions"].sum().max() <= 10 else None)
 st.plotly_chart(chart, width="stretch")
 
 pages = max(1, -(-total // settings.PAGE_SIZE))
