@@ -97,8 +97,10 @@ _OPEN = frozenset(OPEN_REQUEST_STATUSES)
 
 # The whole workflow. Identity comes before any answer: a report, an extension or a
 # completion needs a verified requester; a rejection (e.g. identity not established) does not.
+# The person is matched before the identity is verified, because the identity is verified
+# against that person: a report must never go to someone verified as somebody else.
 TRANSITIONS: dict[Action, Rule] = {
-    Action.MATCH: Rule(_OPEN, None, "Matched to a person"),
+    Action.MATCH: Rule(frozenset({S.RECEIVED}), None, "Matched to a person"),
     Action.VERIFY: Rule(frozenset({S.RECEIVED}), S.VERIFIED, "Identity verified"),
     Action.ASSIGN: Rule(_OPEN, None, "Assigned"),
     Action.EXTEND: Rule(frozenset({S.VERIFIED}), S.EXTENDED, "Extended"),
@@ -113,7 +115,7 @@ ACTION_LABELS: dict[Action, str] = {
 
 # A refused action, said to the user: what it would have done, and what it needs.
 _REFUSALS: dict[Action, tuple[str, str]] = {
-    Action.MATCH: ("matched to a person", "only an open request can be"),
+    Action.MATCH: ("matched to a person", "only before the identity is verified"),
     Action.VERIFY: ("verified", "only a received request can be"),
     Action.ASSIGN: ("assigned", "only an open request can be"),
     Action.EXTEND: ("extended", "only a verified request, and only once, can be"),
@@ -432,8 +434,9 @@ def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> N
             if request.person_id is None:
                 raise ValidationError(
                     {
-                        "outcome": "Match the request to the person first: the objection is "
-                        "recorded on the person's consent history."
+                        "outcome": "Not matched to a person: there is no one to record the "
+                        "objection on. If the registry holds nothing on the requester, reject "
+                        "the request with that reason."
                     }
                 )
             consent.add_objection(

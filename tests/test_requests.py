@@ -188,8 +188,6 @@ def test_only_compliance_handles_requests(session, actors, role):
 # Worked out from the issue, independently of requests.TRANSITIONS: (action, from) -> to.
 EXPECTED = {
     (Action.MATCH, S.RECEIVED): S.RECEIVED,
-    (Action.MATCH, S.VERIFIED): S.VERIFIED,
-    (Action.MATCH, S.EXTENDED): S.EXTENDED,
     (Action.VERIFY, S.RECEIVED): S.VERIFIED,
     (Action.ASSIGN, S.RECEIVED): S.RECEIVED,
     (Action.ASSIGN, S.VERIFIED): S.VERIFIED,
@@ -404,13 +402,33 @@ def test_objection_and_completion_land_together_or_not_at_all(session, actors, m
 
 
 def test_an_unmatched_objection_cannot_be_completed(session, actors):
+    actor = actors[Role.COMPLIANCE]
     r = _request(session, status=S.VERIFIED, kind=RequestKind.OBJECTION)
-    with pytest.raises(ValidationError, match="Match the request to the person first"):
-        requests.complete(session, actors[Role.COMPLIANCE], r.id, "Done")
+    with pytest.raises(ValidationError, match="Not matched to a person"):
+        requests.complete(session, actor, r.id, "Done")
     person = _person(session)
-    requests.match_person(session, actors[Role.COMPLIANCE], r.id, person.id)
-    requests.complete(session, actors[Role.COMPLIANCE], r.id, "Done")
+    # The identity was verified against nobody: matching now would skip the check.
+    with pytest.raises(ConflictError, match="only before the identity is verified"):
+        requests.match_person(session, actor, r.id, person.id)
+    requests.reject(session, actor, r.id, "The registry holds no data on the requester")
+    assert _count(session, ConsentEvent) == 0
+
+
+def test_a_matched_then_verified_objection_is_recorded(session, actors):
+    actor = actors[Role.COMPLIANCE]
+    person = _person(session)
+    r = _request(session, kind=RequestKind.OBJECTION)
+    requests.match_person(session, actor, r.id, person.id)
+    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[0])
+    requests.complete(session, actor, r.id, "Done")
     assert consent.current_status(session, person.id)[Purpose.POST] == ConsentStatus.OBJECTED
+    view = requests.detail(session, actor, r.id, today=TODAY)
+    assert [h.action_label for h in view.history] == [
+        "Matched to a person",
+        "Identity verified",
+        "Completed",
+    ]
+    assert view.history[0].note == f"Maija Virtanen (person {person.id})"
 
 
 # --- the queue -------------------------------------------------------------------------
