@@ -430,7 +430,7 @@ with tabs["Builder"]:
                 spec.label.capitalize(),
                 options,
                 default=chosen.get(name, []),
-                format_func=spec.value_label if spec.choices or name == "country" else str,
+                format_func=lambda v: (spec.choices or {}).get(v) or spec.value_label(v),
                 key=f"segments_builder_{name}_{form}",
                 **kw,
             )
@@ -594,19 +594,20 @@ with tabs["Builder"]:
 # --- export -----------------------------------------------------------------------------
 
 
-def export_file(request: dict[str, Any], target: segments.SegmentChoice) -> io.BufferedRandom:
-    """Runs when the download is clicked: the export is recorded as it is written."""
-    spool = tempfile.TemporaryFile()
-    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-    with widgets.session() as s:
-        export.export_target_list(
-            s, actor, target, request["channel"], request["recipient"], request["purpose"], text
-        )
-    text.flush()
-    binary = text.detach()
-    binary.seek(0)
+def export_file(request: dict[str, Any], target: segments.SegmentChoice) -> bytes:
+    """Runs when the download is clicked: the export is recorded as it is written. The domain
+    streams the rows to a temporary file; Streamlit serves the finished file's bytes."""
+    with tempfile.TemporaryFile() as spool:
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        with widgets.session() as s:
+            export.export_target_list(
+                s, actor, target, request["channel"], request["recipient"], request["purpose"], text
+            )
+        text.detach()  # flushes, and leaves the file to the with block
+        spool.seek(0)
+        data = spool.read()
     widgets.data_changed()
-    return binary
+    return data
 
 
 with tabs["Export"]:
