@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -285,14 +286,22 @@ def export_target_list(
         raise ValidationError(errors)
     assert isinstance(checked_purpose, str)
     analytic(session)
-    counted = _preview(session, segment.definition, channel, today)
+    # One pass over the matching persons: each one's reason is counted as its id streams by,
+    # so the counts and the list come from the same statement and always add up.
+    reasons: Counter[str] = Counter()
     query, reason = _classified(segment.definition, channel, today)
-    person_ids = session.scalars(
-        query.with_only_columns(Person.id)
-        .where(reason == _EXPORTED)
-        .order_by(Person.id)
-        .execution_options(yield_per=settings.EXPORT_BATCH_ROWS)
-    )
+
+    def exported_ids() -> Iterator[int]:
+        rows = session.execute(
+            query.with_only_columns(Person.id, reason).execution_options(
+                yield_per=settings.EXPORT_BATCH_ROWS
+            )
+        )
+        for person_id, why in rows:
+            reasons[why] += 1
+            if why == _EXPORTED:
+                yield person_id
+
     disclosure = add_disclosure(
         session,
         actor,
@@ -300,14 +309,15 @@ def export_target_list(
         checked_purpose,
         DATA_CATEGORIES[channel],
         LEGAL_BASIS,
-        person_ids,
+        exported_ids(),
         disclosed_at=utcnow(),
-        note=(
-            f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
-            f"{segment.definition.sentence()} {counted.sentence()}"
-        )[: settings.MAX_LONG_TEXT],
         segment_id=segment.segment_id,
     )
+    counted = ExportPreview(channel, sum(reasons.values()), {r: reasons[r.value] for r in LeftOut})
+    disclosure.note = (
+        f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
+        f"{segment.definition.sentence()} {counted.sentence()}"
+    )[: settings.MAX_LONG_TEXT]
     rows = -1  # the header
     writer = csv.writer(out)
     for line in _csv_lines(session, disclosure.id, channel):
@@ -323,11 +333,7 @@ def export_target_list(
         f"{counted.sentence()}",
     )
     session.commit()
-    # The list is what was recorded; the reasons were counted in the same transaction.
-    recorded = ExportPreview(
-        channel, disclosure.person_count + sum(counted.left_out.values()), counted.left_out
-    )
-    return ExportResult(disclosure.id, recorded, rows, recipient.name)
+    return ExportResult(disclosure.id, counted, rows, recipient.name)
 
 
 @dataclass(frozen=True)
