@@ -111,6 +111,12 @@ def require(actor: Actor, permission: Permission) -> None:
         raise PermissionDenied(f"The {actor.role} role may not {permission}.")
 
 
+def require_any(actor: Actor, *permissions: Permission) -> None:
+    """For what several jobs share (finding a person, recording a disclosure)."""
+    if not any([actor.may(p) for p in permissions]):  # a list: every permission is asked
+        raise PermissionDenied(f"The {actor.role} role may not {' or '.join(permissions)}.")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

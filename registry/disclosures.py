@@ -16,7 +16,7 @@ from sqlalchemy import Select, String, cast, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, settings
-from registry.auth import Actor, Permission, require
+from registry.auth import Actor, Permission, require, require_any
 from registry.errors import NotFound, ValidationError
 from registry.models import (
     AppUser,
@@ -74,8 +74,9 @@ def add_disclosure(
 ) -> Disclosure:
     """Add a disclosure and its per-person rows to the caller's transaction (no commit).
 
-    The caller has checked its own permission (recording by hand, or a segment export).
+    Recorded by hand (compliance) or by a target-list export (marketing).
     """
+    require_any(actor, Permission.RECORD_DISCLOSURE, Permission.EXPORT_TARGET_LIST)
     disclosure = Disclosure(
         recipient_id=recipient_id,
         disclosed_at=disclosed_at,
@@ -118,8 +119,7 @@ def of_person(
     session: Session, actor: Actor, person_id: int, before: dt.datetime | None = None
 ) -> list[PersonDisclosure]:
     """Every disclosure of the person's data, newest first; optionally only those before."""
-    if not (actor.may(Permission.VIEW_DISCLOSURES) or actor.may(Permission.VIEW_PERSON)):
-        require(actor, Permission.VIEW_DISCLOSURES)
+    require_any(actor, Permission.VIEW_DISCLOSURES, Permission.VIEW_PERSON)
     query = (
         select(Disclosure, Recipient)
         .join(DisclosedPerson, DisclosedPerson.disclosure_id == Disclosure.id)
