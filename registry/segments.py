@@ -705,11 +705,14 @@ def composition(
     statuses = consent.current_statuses(*(p.value for p in CHANNEL_PURPOSE.values())).subquery(
         "statuses"
     )
-    consent_rows = session.execute(
-        members_query(parsed, today, statuses.c.purpose, statuses.c.status, func.count())
-        .join(statuses, statuses.c.person_id == Person.id)
-        .group_by(statuses.c.purpose, statuses.c.status)
-    ).all()
+    counted = (statuses.c.purpose, statuses.c.status, func.count())
+    if parsed.filters:
+        query = members_query(parsed, today, *counted).join(
+            statuses, statuses.c.person_id == Person.id
+        )
+    else:  # everyone: every status row is a member's, no join needed
+        query = select(*counted)
+    consent_rows = session.execute(query.group_by(statuses.c.purpose, statuses.c.status)).all()
     return _composition_of(grouped, consent_rows)
 
 

@@ -433,10 +433,13 @@ def test_any_definition_counts_what_the_independent_computation_counts(seeded, d
     assert (summary.members, summary.targetable) == (len(members), targetable)
 
 
-def test_composition_adds_up_to_the_segment(seeded):
+@pytest.mark.parametrize(
+    "definition",
+    [[], [{"field": "area", "op": "in", "value": ["finland", "nordics"]}], SEED_DEFINITIONS[1]],
+)
+def test_composition_adds_up_to_the_segment(seeded, definition):
     session, actor, facts = seeded
     today = deadlines.today()
-    definition = [{"field": "area", "op": "in", "value": ["finland", "nordics"]}]
     members, _ = expected(facts, definition, today)
     c = segments.composition(session, actor, definition, today)
     assert c.members == len(members)
@@ -445,13 +448,14 @@ def test_composition_adds_up_to_the_segment(seeded):
     assert sum(n for _, n in c.added_per_month) == len(members)
     uusimaa = sum(1 for f in members if value_of(f, "region", today) == "uusimaa")
     assert c.by_place.get("Uusimaa", 0) == uusimaa
+    champions = sum(1 for f in members if value_band_of(f, today) == "champions")
+    assert c.by_value_band.get("Champions", 0) == champions
     for channel in Channel:
         purpose = CHANNEL_PURPOSE[channel].value
-        assert sum(c.consent[channel].values()) == len(members)
-        granted = sum(1 for f in members if f.status.get(purpose) == "granted")
-        assert c.consent[channel][ConsentStatus.GRANTED] == granted
-    labels = [f"{p.relationship}" for p in (f.person for f in members)]
-    assert sum(c.by_lifecycle.values()) == len(labels)
+        for status in ConsentStatus:
+            assert c.consent[channel][status] == sum(
+                1 for f in members if f.status.get(purpose, "never_asked") == status
+            ), (channel, status)
 
 
 def test_members_are_paged_and_sorted_in_sql(seeded):

@@ -63,6 +63,9 @@ def test_build_save_and_download_a_segments_export(segments_app, backend, page, 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Segments").click()
     wait_idle(page)
     page.get_by_role("heading", name="Segments").wait_for()
+    shoot(page, backend, "members")
+    page.get_by_role("tab", name="Composition").click()
+    wait_idle(page)
     shoot(page, backend, "composition")
 
     page.get_by_role("tab", name="Builder").click()
