@@ -90,6 +90,32 @@ def summary_of(database: str, definition: str, day: str) -> segments.Summary:
 
 
 @widgets.cached
+def members_page(
+    database: str,
+    definition: str,
+    sort: str,
+    descending: bool,
+    search: str,
+    page: int,
+    day: str,
+    size: int,
+) -> segments.MemberPage:
+    with widgets.session() as s:
+        return segments.members(
+            s,
+            actor,
+            json.loads(definition),
+            sort=sort,
+            descending=descending,
+            search=search,
+            limit=settings.PAGE_SIZE,
+            offset=page * settings.PAGE_SIZE,
+            today=dt.date.fromisoformat(day),
+            size=size,
+        )
+
+
+@widgets.cached
 def composition_of(database: str, definition: str, day: str) -> segments.Composition:
     with widgets.session() as s:
         return segments.composition(s, actor, json.loads(definition), dt.date.fromisoformat(day))
@@ -298,17 +324,16 @@ with tabs["Members"]:
                 }
                 st.session_state[PAGE_KEY] = 0
         page_index = st.session_state.get(PAGE_KEY, 0)
-        with widgets.session() as s:
-            page = segments.members(
-                s,
-                actor,
-                choice.definition.as_list(),
-                sort=query["sort"],
-                descending=query["descending"],
-                search=query["search"],
-                limit=settings.PAGE_SIZE,
-                offset=page_index * settings.PAGE_SIZE,
-            )
+        page = members_page(
+            database,
+            definition_key,
+            query["sort"],
+            query["descending"],
+            query["search"],
+            page_index,
+            day,
+            summary.members,
+        )
         pages = max(1, -(-page.total // settings.PAGE_SIZE))
         frame = pd.DataFrame(
             [

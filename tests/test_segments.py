@@ -490,6 +490,10 @@ def test_members_are_paged_and_sorted_in_sql(seeded):
         assert row.consent[channel] == statuses.get(
             CHANNEL_PURPOSE[channel].value, ConsentStatus.NEVER_ASKED
         )
+    # The caller's known size stands for the total unless a search narrows the members.
+    assert segments.members(session, actor, definition, size=len(members)).total == len(members)
+    narrowed = segments.members(session, actor, definition, search="zzzz", size=len(members))
+    assert narrowed.total == 0
     with pytest.raises(ValidationError):
         segments.members(session, actor, definition, sort="salary")
 
