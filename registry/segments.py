@@ -565,39 +565,62 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _family_counts(session: Session, today: dt.date) -> Groups:
-    """Persons, and targetable persons per channel purpose, per value of each family.
+# Each channel as one bit of a person's "may contact and can reach" mask.
+_CHANNEL_BITS: dict[Channel, int] = {c: 1 << i for i, c in enumerate(Channel)}
 
-    Two statements: the persons grouped by each family; the persons joined to their grants
-    (where reachable) grouped by each family and purpose ("<family>:granted", purpose last).
+
+def _grant_masks() -> Any:
+    """One row per person with any grant: the granted channels as bits, to outer-join."""
+    grants = consent.current_statuses(*(p.value for p in CHANNEL_PURPOSE.values())).subquery(
+        "grants"
+    )
+    bit = case(
+        *((grants.c.purpose == CHANNEL_PURPOSE[c].value, b) for c, b in _CHANNEL_BITS.items()),
+        else_=0,
+    )
+    return (
+        select(grants.c.person_id, func.sum(bit).label("mask"))
+        .where(grants.c.status == ConsentStatus.GRANTED.value)
+        .group_by(grants.c.person_id)
+        .subquery("masks")
+    )
+
+
+def _family_counts(session: Session, today: dt.date) -> Groups:
+    """Persons per value of each family and per set of targetable channels, in one pass.
+
+    Each person carries the channels they may be contacted on and reached by as a bitmask
+    (their grants aggregated per person, so the join is one row per person), so one grouping
+    counts both the members and, per channel, the targetable.
     """
     refusals = refusals_table()
-    facts = _from_persons(
-        Person.relationship.label("relationship"),
-        customer_status(today).label("customer_status"),
-        value_band(today).label("value_band"),
-        *_place_columns(),
-        Organisation.industry.label("industry"),
-        Person.position.label("position"),
-        *(case((engaged(k, today), 1), else_=0).label(k) for k in ENGAGEMENT),
-        case((refusals.c.person_id.is_(None), 0), else_=1).label("refused"),
-    ).outerjoin(refusals, refusals.c.person_id == Person.id)
-    counts = _grouped_counts(session, facts, _FAMILIES)
-    granted, grants = _granted(facts)
-    # Reachability weighs each grant rather than filtering it: as a join filter it makes the
-    # planner expect a few rows and probe indexes a million times.
-    granted = granted.add_columns(
-        grants.c.purpose.label("purpose"),
-        _reachable_by_purpose(grants.c.purpose).label("weight"),
+    masks = _grant_masks()
+    granted = func.coalesce(masks.c.mask, 0)
+    channels = sum(
+        (
+            case((and_(granted.op("&")(bit) != 0, reachable(c)), bit), else_=0)
+            for c, bit in _CHANNEL_BITS.items()
+        ),
+        start=literal(0),
     )
-    counts.update(
-        _grouped_counts(
-            session,
-            granted,
-            {f"{name}:granted": (*keys, "purpose") for name, keys in _FAMILIES.items()},
+    facts = (
+        _from_persons(
+            Person.relationship.label("relationship"),
+            customer_status(today).label("customer_status"),
+            value_band(today).label("value_band"),
+            *_place_columns(),
+            Organisation.industry.label("industry"),
+            Person.position.label("position"),
+            *(case((engaged(k, today), 1), else_=0).label(k) for k in ENGAGEMENT),
+            case((refusals.c.person_id.is_(None), 0), else_=1).label("refused"),
+            channels.label("channels"),
         )
+        .outerjoin(refusals, refusals.c.person_id == Person.id)
+        .outerjoin(masks, masks.c.person_id == Person.id)
     )
-    return counts
+    return _grouped_counts(
+        session, facts, {name: (*keys, "channels") for name, keys in _FAMILIES.items()}
+    )
 
 
 def _builtin_match(choice: SegmentChoice) -> tuple[str, Callable[[tuple], bool]]:
@@ -637,7 +660,7 @@ def _builtin_match(choice: SegmentChoice) -> tuple[str, Callable[[tuple], bool]]
 def builtin_overview(
     session: Session, actor: Actor, today: dt.date | None = None
 ) -> list[BuiltinRow]:
-    """Every built-in segment's size and targetable size per channel, in two statements."""
+    """Every built-in segment's size and targetable size per channel, in one statement."""
     require(actor, Permission.VIEW_SEGMENTS)
     today = today or deadlines.today()
     choices = builtin_segments(session, actor)
@@ -646,11 +669,13 @@ def builtin_overview(
     rows = []
     for choice in choices:
         family, wanted = _builtin_match(choice)
-        members = sum(n for keys, n in counts[family] if wanted(keys))
-        targetable = dict.fromkeys(Channel, 0)
-        for keys, n in counts[f"{family}:granted"]:
+        members, targetable = 0, dict.fromkeys(Channel, 0)
+        for keys, n in counts[family]:
             if wanted(keys[:-1]):
-                targetable[CHANNEL_OF_PURPOSE[keys[-1]]] += n
+                members += n
+                mask = int(keys[-1] or 0)
+                for channel, bit in _CHANNEL_BITS.items():
+                    targetable[channel] += n if mask & bit else 0
         rows.append(BuiltinRow(choice, members, targetable))
     return rows
 

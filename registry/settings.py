@@ -84,8 +84,10 @@ SEGMENT_MAX_NUMBER = 1_000_000_000  # no order total or day count is larger
 SEGMENT_MAX_SEARCH_WORDS = 5
 # Per-transaction PostgreSQL memory for the segment scans' hash joins and aggregates.
 SEGMENT_WORK_MEM = "128MB"
-# ...and for the statements that group them by several sets of values at once (GROUPING SETS).
-SEGMENT_GROUPING_MEM = "512MB"
+# ...and the cap for the statements that group them by several sets of values at once
+# (GROUPING SETS): the planner guesses millions of groups and would sort a million rows to
+# disk; the real hash tables hold a few thousand groups, a few megabytes.
+SEGMENT_GROUPING_MEM = "1GB"
 SEGMENT_RECENT_EXPORTS = 5  # the exporter's own latest exports listed under the download
 
 # Disclosures (issue 8): a disclosure recorded by hand names at most this many person ids.
