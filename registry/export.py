@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from registry import audit, consent, deadlines, settings, validation
@@ -35,7 +35,7 @@ from registry.auth import Actor, Permission, require
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, Definition, parse_definition, reachable
-from registry.models import DisclosedPerson, Disclosure, Organisation, Person, Recipient, utcnow
+from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.segments import SegmentChoice, analytic, matching_query, refusals_table
 from registry.transfers import transfer_problem
 from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, DataCategory
@@ -238,21 +238,29 @@ def _cell(name: str, value: Any) -> str:
     return text
 
 
-def _csv_lines(session: Session, disclosure_id: int, channel: Channel) -> Iterator[list[str]]:
-    """The disclosed persons' rows for the channel, in batches from the database."""
-    columns = COLUMNS[channel]
-    query = (
-        select(*(column for _, column in columns))
-        .select_from(DisclosedPerson)
-        .join(Person, Person.id == DisclosedPerson.person_id)
-        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-        .where(DisclosedPerson.disclosure_id == disclosure_id)
-        .order_by(Person.id)
-        .execution_options(yield_per=settings.EXPORT_BATCH_ROWS)
+def _list_statement(definition: Definition, channel: Channel, today: dt.date) -> Any:
+    """One statement, one snapshot: each exported person's id and list columns, then one row
+    per other reason with how many it left out. Only the list crosses the wire."""
+    query, reason = _classified(definition, channel, today)
+    columns = [(name, column.label(name)) for name, column in COLUMNS[channel]]
+    classified = query.with_only_columns(
+        Person.id.label("person_id"), reason.label("reason"), *(c for _, c in columns)
+    ).cte("classified")
+    listed = [classified.c[name] for name, _ in columns]
+    exported = select(
+        classified.c.person_id, classified.c.reason, literal(1).label("n"), *listed
+    ).where(classified.c.reason == _EXPORTED)
+    left_out = (
+        select(
+            cast(null(), classified.c.person_id.type),
+            classified.c.reason,
+            func.count(),
+            *(cast(null(), c.type) for c in listed),
+        )
+        .where(classified.c.reason != _EXPORTED)
+        .group_by(classified.c.reason)
     )
-    yield [name for name, _ in columns]
-    for row in session.execute(query):
-        yield [_cell(name, value) for (name, _), value in zip(columns, row, strict=True)]
+    return union_all(exported, left_out)
 
 
 def export_target_list(
@@ -286,20 +294,20 @@ def export_target_list(
         raise ValidationError(errors)
     assert isinstance(checked_purpose, str)
     analytic(session)
-    # One pass over the matching persons: each one's reason is counted as its id streams by,
-    # so the counts and the list come from the same statement and always add up.
+    # One statement: the list is written and its ids recorded as they stream by, and the
+    # left-out counts come from the same snapshot, so they always add up.
+    names = [name for name, _ in COLUMNS[channel]]
+    writer = csv.writer(out)
+    writer.writerow(names)
     reasons: Counter[str] = Counter()
-    query, reason = _classified(segment.definition, channel, today)
+    statement = _list_statement(segment.definition, channel, today)
 
     def exported_ids() -> Iterator[int]:
-        rows = session.execute(
-            query.with_only_columns(Person.id, reason).execution_options(
-                yield_per=settings.EXPORT_BATCH_ROWS
-            )
-        )
-        for person_id, why in rows:
-            reasons[why] += 1
+        rows = session.execute(statement.execution_options(yield_per=settings.EXPORT_BATCH_ROWS))
+        for person_id, why, n, *values in rows:
+            reasons[why] += n
             if why == _EXPORTED:
+                writer.writerow([_cell(k, v) for k, v in zip(names, values, strict=True)])
                 yield person_id
 
     disclosure = add_disclosure(
@@ -318,11 +326,6 @@ def export_target_list(
         f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
         f"{segment.definition.sentence()} {counted.sentence()}"
     )[: settings.MAX_LONG_TEXT]
-    rows = -1  # the header
-    writer = csv.writer(out)
-    for line in _csv_lines(session, disclosure.id, channel):
-        writer.writerow(line)
-        rows += 1
     audit.record(
         session,
         actor,
@@ -333,7 +336,7 @@ def export_target_list(
         f"{counted.sentence()}",
     )
     session.commit()
-    return ExportResult(disclosure.id, counted, rows, recipient.name)
+    return ExportResult(disclosure.id, counted, reasons[_EXPORTED], recipient.name)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ per person: a count of "granted" rows joined to the members, grouped by purpose.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,14 +270,6 @@ def saved_segments(session: Session, actor: Actor) -> list[SegmentChoice]:
     return [
         _saved_choice(s) for s in session.scalars(select(Segment).order_by(Segment.name)).unique()
     ]
-
-
-def saved_segment(session: Session, actor: Actor, segment_id: int) -> SegmentChoice:
-    require(actor, Permission.VIEW_SEGMENTS)
-    segment = session.get(Segment, segment_id)
-    if segment is None:
-        raise NotFound(f"No saved segment with id {segment_id}.")
-    return _saved_choice(segment)
 
 
 def find_segment(session: Session, actor: Actor, name: str) -> SegmentChoice:
@@ -899,20 +891,3 @@ def members(
             )
         )
     return MemberPage(page, total)
-
-
-def member_ids(
-    session: Session, actor: Actor, segment_id: int, today: dt.date | None = None
-) -> Iterator[int]:
-    """The person ids of a saved segment's current members, streamed in batches.
-
-    For recording a disclosure of a segment, so compliance may use it too.
-    """
-    if not actor.may(Permission.RECORD_DISCLOSURE):
-        require(actor, Permission.VIEW_SEGMENTS)
-    segment = session.get(Segment, segment_id)
-    if segment is None:
-        raise NotFound(f"No saved segment with id {segment_id}.")
-    parsed = parse_definition(segment.definition)
-    query = members_query(parsed, today or deadlines.today(), Person.id).order_by(Person.id)
-    return iter(session.scalars(query.execution_options(yield_per=settings.EXPORT_BATCH_ROWS)))

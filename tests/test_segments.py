@@ -520,7 +520,7 @@ def test_a_saved_segment_keeps_its_definition_owner_and_audit_event(session, act
     assert segment.name == "Finnish app users" and segment.owner_id == actor.user_id
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "segment_saved")).one()
     assert event.record_id == str(segment.id) and "Finland" in event.detail
-    choice = segments.saved_segment(session, actor, segment.id)
+    choice = segments.find_segment(session, actor, segment.name)
     assert choice.owner == "Test marketing" and choice.definition.as_list() == SEED_DEFINITIONS[0]
 
 

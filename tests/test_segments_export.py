@@ -258,10 +258,10 @@ def test_an_export_records_its_disclosure_audit_event_and_streams_the_csv(
     )
     assert result.preview == shown and result.recipient == to.name
     rows = exported_rows(out)
-    assert [r["email"] for r in rows] == [aino.email, eino.email]
+    assert sorted(r["email"] for r in rows) == [aino.email, eino.email]
     assert list(rows[0]) == ["first_name", "last_name", "email", "organisation"]
     # A name a spreadsheet would run as a formula is written as text.
-    assert rows[1]["first_name"] == "'=cmd|'/c calc'!A1"
+    assert {r["first_name"] for r in rows} == {"Aino", "'=cmd|'/c calc'!A1"}
     disclosure = session.get(Disclosure, result.disclosure_id)
     assert (disclosure.recipient_id, disclosure.purpose, disclosure.person_count) == (
         to.id,
@@ -299,9 +299,6 @@ def test_a_saved_segment_export_names_the_segment(session, actors, newsletter_wo
         session, marketing, choice, Channel.NEWSLETTER, recipient(session).id, "News", io.StringIO()
     )
     assert session.get(Disclosure, result.disclosure_id).segment_id == saved.id
-    assert sorted(segments.member_ids(session, actors[Role.COMPLIANCE], saved.id)) == sorted(
-        session.scalars(select(Person.id))
-    )
 
 
 @pytest.mark.parametrize(
@@ -400,7 +397,7 @@ def test_the_command_line_exports_a_saved_segment_to_a_file(
     out = lists / "opt-ins.csv"
     argv = ["export", "--segment", "Opt-ins", "--channel", "newsletter", "--recipient", to.name]
     assert main([*argv, "--out", str(out), "--user", "marketing-user"]) == 0
-    assert [r["email"] for r in csv.DictReader(out.open())] == [
+    assert sorted(r["email"] for r in csv.DictReader(out.open())) == [
         "aino@example.fi",
         "eino@example.fi",
     ]
