@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -309,16 +310,50 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(COUNT_SCRIPT_RUNS)
     p = context.new_page()
     p.set_default_timeout(30_000)
     yield p
     context.close()
 
 
+# Counts the script runs that finish in the page, so that wait_idle can tell the rerun an
+# action started from the idle state left by the run before it (on a loaded machine a rerun
+# may start well after the click, and the old page would be read as the new one).
+COUNT_SCRIPT_RUNS = """
+window.__stRuns = {epoch: Math.random(), finished: 0};
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.attributeName === 'data-test-script-state' && r.oldValue === 'running') {
+      window.__stRuns.finished++;
+    }
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+RERUN_START_GRACE_MS = 3_000
+
+
+def _runs_finished(page) -> list | None:  # type: ignore[no-untyped-def]
+    return page.evaluate(
+        "() => window.__stRuns ? [window.__stRuns.epoch, window.__stRuns.finished] : null"
+    )
+
+
 def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished running the script after an action."""
-    page.wait_for_timeout(200)  # let the rerun start before waiting for its end
+    """Wait until Streamlit has finished the script run that the last action started."""
+    before, now = getattr(page, "_runs_seen", None), _runs_finished(page)
+    if before is not None and now is not None and before[0] == now[0]:
+        try:
+            page.wait_for_function(
+                "n => window.__stRuns.finished > n", arg=before[1], timeout=RERUN_START_GRACE_MS
+            )
+        except PlaywrightTimeout:
+            pass  # the action started no run
+    else:
+        page.wait_for_timeout(200)  # a new document, or a page without the counter
     page.wait_for_selector(IDLE_SELECTOR, timeout=30_000)
+    page._runs_seen = _runs_finished(page)
 
 
 def sign_in(page, app: LiveApp, username: str, password: str, path: str = "") -> None:  # type: ignore[no-untyped-def]
