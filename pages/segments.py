@@ -359,7 +359,11 @@ with tabs["Members"]:
                 width="stretch",
                 height=35 * (len(frame) + 1) + 3,
                 column_config={
-                    CHANNEL_LABELS[c]: st.column_config.TextColumn(width="small") for c in Channel
+                    "Name": st.column_config.TextColumn(width="medium"),
+                    **{
+                        CHANNEL_LABELS[c]: st.column_config.TextColumn(width="small")
+                        for c in Channel
+                    },
                 },
             )
         previous, where, following = st.columns([1, 3, 1])
@@ -777,6 +781,7 @@ with tabs["All segments"]:
             width="stretch",
             height=35 * (len(rows) + 1) + 3,
             column_config={
+                "Group": st.column_config.TextColumn(width="medium"),
                 "Segment": st.column_config.TextColumn(width="large"),
                 **{
                     label: st.column_config.NumberColumn(format="localized")
