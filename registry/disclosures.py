@@ -89,14 +89,22 @@ def add_disclosure(
     )
     session.add(disclosure)
     session.flush()
-    count = 0
-    for batch in batched(dict.fromkeys(person_ids), settings.EXPORT_BATCH_ROWS):
-        session.execute(
-            insert(DisclosedPerson),
-            [{"disclosure_id": disclosure.id, "person_id": pid} for pid in batch],
-        )
-        count += len(batch)
-    disclosure.person_count = count
+    unique_ids = dict.fromkeys(person_ids)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY, in the session's own transaction: a 100,000-person export spent half its
+        # time in batched INSERTs.
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy("COPY disclosed_person (disclosure_id, person_id) FROM STDIN") as copy:
+                for pid in unique_ids:
+                    copy.write_row((disclosure.id, pid))
+    else:
+        for batch in batched(unique_ids, settings.EXPORT_BATCH_ROWS):
+            session.execute(
+                insert(DisclosedPerson),
+                [{"disclosure_id": disclosure.id, "person_id": pid} for pid in batch],
+            )
+    disclosure.person_count = len(unique_ids)
     return disclosure
 
 
