@@ -112,12 +112,14 @@ def metric_card(
     help: str | None = None,
     delta: str | None = None,
     delta_color: str = "normal",
+    chart_height: int = 140,
 ) -> None:
     """A bordered card with a number and, below it, a small chart."""
     with st.container(border=True):
-        st.metric(label, value, delta=delta, delta_color=delta_color, help=help)
+        # A text delta ("act now") is a flag, not a change: no arrow.
+        st.metric(label, value, delta=delta, delta_color=delta_color, help=help, delta_arrow="off")
         if figure is not None:
             figure.update_layout(
-                height=120, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False
+                height=chart_height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False
             )
             st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})

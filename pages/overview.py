@@ -5,12 +5,16 @@ import plotly.express as px
 import streamlit as st
 
 import widgets
-from registry import overview
+from registry import deadlines, overview
 from registry.auth import Permission
+from registry.consent import PURPOSE_LABELS
 
 actor = widgets.require_page(Permission.VIEW_OVERVIEW)
 st.title("Overview")
-st.caption("Click2Contract Oy's customer and marketing registry, as of today.")
+st.caption(
+    "Click2Contract Oy's customer and marketing registry on "
+    f"{deadlines.today():%-d %B %Y} (Helsinki). Counts only: no personal data on this page."
+)
 
 
 @widgets.cached
@@ -27,7 +31,7 @@ with row1[0]:
     widgets.metric_card(
         "Persons in the registry",
         f"{o.persons:,}",
-        px.bar(added, x="month", y="persons") if not added.empty else None,
+        px.bar(added, x="month", y="persons", labels={"month": ""}) if not added.empty else None,
         help="Data subjects; the chart shows persons added per month over the last year.",
     )
 with row1[1]:
@@ -35,14 +39,22 @@ with row1[1]:
     widgets.metric_card(
         "Open data-subject requests",
         o.open_requests,
-        px.bar(by_status, x="status", y="n") if not by_status.empty else None,
+        px.bar(by_status, x="status", y="n", labels={"n": "requests", "status": ""})
+        if not by_status.empty
+        else None,
     )
 with row1[2]:
     by_kind = pd.DataFrame(list(o.overdue_by_kind.items()), columns=["kind", "n"])
     widgets.metric_card(
         "Overdue requests",
         o.overdue_requests,
-        px.bar(by_kind, x="kind", y="n", color_discrete_sequence=["#d62728"])
+        px.bar(
+            by_kind,
+            x="kind",
+            y="n",
+            labels={"n": "requests", "kind": ""},
+            color_discrete_sequence=["#d62728"],
+        )
         if not by_kind.empty
         else None,
         help="Open requests past their Art. 12(3) due date.",
@@ -53,22 +65,34 @@ with row1[2]:
 row2 = st.columns(3)
 with row2[0]:
     coverage = pd.DataFrame(
-        [(p.value.replace("_", " "), share) for p, share in o.consent_coverage.items()],
+        [(PURPOSE_LABELS[p], share) for p, share in o.consent_coverage.items()],
         columns=["purpose", "share"],
     )
     best = max(o.consent_coverage.values(), default=0.0)
     widgets.metric_card(
         "Consent coverage (best purpose)",
         f"{best:.0%}",
-        px.bar(coverage, x="share", y="purpose", orientation="h", range_x=[0, 1]),
+        px.bar(
+            coverage,
+            x="share",
+            y="purpose",
+            orientation="h",
+            range_x=[0, 1],
+            labels={"purpose": "", "share": "share with a current grant"},
+        )
+        .update_xaxes(tickformat=".0%")
+        .update_yaxes(dtick=1),
         help="Share of persons whose current status for each purpose is a grant.",
+        chart_height=200,
     )
 with row2[1]:
     per_day = pd.DataFrame(o.disclosures_per_day, columns=["day", "n"])
     widgets.metric_card(
         "Disclosures in the last 30 days",
         o.disclosures_last_30_days,
-        px.area(per_day, x="day", y="n") if not per_day.empty else None,
+        px.area(per_day, x="day", y="n", labels={"n": "disclosures", "day": ""})
+        if not per_day.empty
+        else None,
     )
 with row2[2]:
     widgets.metric_card(
