@@ -146,6 +146,7 @@ class Person(Base):
         Index("ix_person_country_city", "country", "city"),
         Index("ix_person_relationship", "relationship"),
         Index("ix_person_phone", "phone"),
+        Index("ix_person_created_at", "created_at"),
     )
 
 

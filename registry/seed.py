@@ -1013,9 +1013,12 @@ class _Seeder:
             if self.postgresql:
                 self._reset_sequences(conn)
         if self.postgresql:
-            self.report(0.96, "Statistics")
-            with self.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+            self.report(0.96, "Statistics and visibility map")
+            # VACUUM as well as ANALYZE: freshly loaded pages are not yet marked all-visible,
+            # so index-only scans (the Overview's counts) would still read the heap.
+            # VACUUM cannot run inside a transaction block.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM (ANALYZE)"))
         self.report(1.0, f"Seeded {self.persons:,} persons")
         return dict(sorted(self.counts.items()))
 
