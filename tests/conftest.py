@@ -356,6 +356,27 @@ def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
     page._runs_seen = _runs_finished(page)
 
 
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def screenshot(page, backend: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """docs/screenshots/NAME.png of the whole page content, from the SQLite run only."""
+    if backend != "sqlite":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # let expanders and charts finish drawing
+    # Streamlit scrolls inside its main block, so grow the window to the content first.
+    size = page.viewport_size
+    height = page.evaluate(
+        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
+        '[data-testid="stAppViewContainer"]\')].map(e => e.scrollHeight), 0)'
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.set_viewport_size(size)
+
+
 def sign_in(page, app: LiveApp, username: str, password: str, path: str = "") -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{app.base_url}/{path}")
     wait_idle(page)

@@ -24,9 +24,8 @@ from registry import db, seed
 from registry.auth import ROLE_PERMISSIONS
 from registry.models import AppUser, AuditEvent
 from registry.vocabulary import Role
-from tests.conftest import ROOT, LiveApp, sign_in, start_app, wait_idle
+from tests.conftest import LiveApp, screenshot, sign_in, start_app, wait_idle
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 ACCOUNTS = {Role(role): (name, password) for name, _, role, password in seed.DEMO_ACCOUNTS}
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
 HOSTILE_NAME = "<script>alert(1)</script>"
@@ -82,19 +81,7 @@ def titles_seen(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def shoot(page, backend: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    if backend != "sqlite":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # Streamlit scrolls inside its main block, so grow the window to the content first.
-    size = page.viewport_size
-    height = page.evaluate(
-        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
-        '[data-testid="stAppViewContainer"]\')].map(e => e.scrollHeight), 0)'
-    )
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(300)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    page.set_viewport_size(size)
+    screenshot(page, backend, name)
 
 
 # --- navigation and URLs, on the shared seeded server ---

@@ -18,9 +18,8 @@ from sqlalchemy import func, select
 from registry import db, deadlines, seed
 from registry.models import AuditEvent, DataSubjectRequest, DisclosedPerson, Disclosure, Person
 from registry.requests import finnish_date
-from tests.conftest import ROOT, sign_in, start_app, wait_idle
+from tests.conftest import screenshot, sign_in, start_app, wait_idle
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 OFFICER, PASSWORD = next((a[0], a[3]) for a in seed.DEMO_ACCOUNTS if a[2] == "compliance")
 
 
@@ -40,11 +39,8 @@ def visible(locator):
     return locator.filter(visible=True).first
 
 
-def shoot(page, backend: str, state: str) -> None:
-    if backend == "sqlite":
-        page.wait_for_timeout(500)  # let expanders finish opening
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"requests-{state}.png", full_page=True)
+def shoot(page, backend: str, state: str) -> None:  # type: ignore[no-untyped-def]
+    screenshot(page, backend, f"requests-{state}")
 
 
 def test_log_verify_extend_report_complete_and_export(journey_app, page, backend):

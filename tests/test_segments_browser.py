@@ -13,9 +13,7 @@ from sqlalchemy import select
 
 from registry import db
 from registry.models import DisclosedPerson, Disclosure, Segment
-from tests.conftest import ROOT, LiveApp, sign_in, start_app, wait_idle
-
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.conftest import LiveApp, screenshot, sign_in, start_app, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +34,7 @@ def segments_app(
 
 
 def shoot(page, backend: str, state: str) -> None:  # type: ignore[no-untyped-def]
-    if backend != "sqlite":
-        return
-    # Streamlit scrolls inside its main block, so grow the window to the content first.
-    size = page.viewport_size
-    height = page.evaluate(
-        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
-        '[data-testid="stAppViewContainer"]\')].map(e => e.scrollHeight), 0)'
-    )
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(300)
-    page.screenshot(path=SCREENSHOTS / f"segments-{state}.png", full_page=True)
-    page.set_viewport_size(size)
+    screenshot(page, backend, f"segments-{state}")
 
 
 def choose(page, key: str, option: str, several: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +45,6 @@ def choose(page, key: str, option: str, several: bool = False) -> None:  # type:
 
 
 def test_build_save_and_download_a_segments_export(segments_app, backend, page, tmp_path):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     sign_in(page, segments_app, "marketing", "marketing-demo-2026")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Segments").click()
     wait_idle(page)

@@ -13,9 +13,7 @@ from navigation import PAGES
 from registry.auth import ROLE_PERMISSIONS
 from registry.seed import DEMO_ACCOUNTS
 from registry.vocabulary import Role
-from tests.conftest import ROOT, sign_in, wait_idle
-
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.conftest import screenshot, sign_in, wait_idle
 
 
 def slug(path: str) -> str:
@@ -37,6 +35,4 @@ def test_every_page_of_every_role_opens(account, live_app, page, backend):
         exceptions = page.get_by_test_id("stException")
         assert exceptions.count() == 0, f"{spec.path} as {role}: {exceptions.first.inner_text()}"
         assert page.get_by_text("Traceback").count() == 0
-        if backend == "sqlite":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=SCREENSHOTS / f"{role}-{slug(spec.path)}.png", full_page=True)
+        screenshot(page, backend, f"{role}-{slug(spec.path)}")
