@@ -53,6 +53,12 @@ def oidc_configured() -> bool:
 
 
 def sign_in_view() -> None:
+    # A sign-in form reads best narrow, whatever the wide layout of the data pages.
+    with st.container(width=560):
+        sign_in_form()
+
+
+def sign_in_form() -> None:
     st.title("Click2Contract registry")
     st.caption("Customer and marketing registry dashboard. Only designated persons may sign in.")
     if notice := st.session_state.pop("sign_in_notice", None):

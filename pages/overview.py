@@ -78,7 +78,7 @@ with row2[0]:
             y="purpose",
             orientation="h",
             range_x=[0, 1],
-            labels={"purpose": "", "share": "share with a current grant"},
+            labels={"purpose": "", "share": ""},
         )
         .update_xaxes(tickformat=".0%")
         .update_yaxes(dtick=1),
@@ -96,7 +96,7 @@ with row2[1]:
     )
 with row2[2]:
     widgets.metric_card(
-        "Third-country recipients without a valid basis",
+        "Transfers without a valid basis",
         len(o.transfer_problems),
         help="Recipients outside the EU/EEA whose transfer mechanism is not valid today.",
         delta="review" if o.transfer_problems else None,
