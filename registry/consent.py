@@ -180,16 +180,9 @@ def record_objection(
     occurred_at: dt.datetime | None = None,
 ) -> list[ConsentEvent]:
     """Art. 21(2): an objection to all direct marketing, including the profiling for it."""
-    return record_consent(
-        session,
-        actor,
-        person_id,
-        ALL_DIRECT_MARKETING,
-        ConsentStatus.OBJECTED,
-        source,
-        evidence,
-        occurred_at,
-    )
+    events = add_objection(session, actor, person_id, source, evidence, occurred_at)
+    session.commit()
+    return events
 
 
 def add_objection(
