@@ -9,9 +9,20 @@ import widgets
 from registry import deadlines, recipients, settings
 from registry.auth import Permission
 from registry.errors import ValidationError
-from registry.recipients import RecipientInput, RecipientRow
+from registry.recipients import (
+    RELATIONSHIP_LABELS,
+    SCOPE_CATEGORY_LABELS,
+    RecipientInput,
+    RecipientRow,
+)
 from registry.transfers import COUNTRIES, MECHANISM_LABELS, country_name
-from registry.vocabulary import RecipientKind, TransferMechanism
+from registry.vocabulary import (
+    ROLE_LABELS,
+    SCOPE_LABELS,
+    RecipientKind,
+    RecipientScope,
+    TransferMechanism,
+)
 
 actor = widgets.require_page(Permission.MANAGE_RECIPIENTS)
 # The cache scope: another database, or another role, is another answer.
@@ -26,6 +37,20 @@ KIND_LABELS = {k.value: k.value.capitalize() for k in RecipientKind}
 # Countries by name, so the picker reads like a list of countries rather than of codes.
 COUNTRY_CODES = sorted(COUNTRIES, key=lambda c: COUNTRIES[c][1])
 MECHANISMS = [m.value for m in TransferMechanism]
+ROLES = list(ROLE_LABELS)
+SCOPES = list(SCOPE_LABELS)
+
+
+def scope_text(r: RecipientRow) -> str:
+    """The scope in words: whose data the recipient holds."""
+    if r.scope != RecipientScope.CATEGORIES:
+        return SCOPE_LABELS.get(r.scope, r.scope)
+    named = [SCOPE_CATEGORY_LABELS.get(c, c) for c in r.scope_categories] + [
+        RELATIONSHIP_LABELS.get(x, x) for x in r.scope_relationships
+    ]
+    return "Persons with: " + ", ".join(named)
+
+
 TABLE_ROW_PX, TABLE_MAX_PX = 35, 700
 
 
@@ -79,6 +104,8 @@ else:
                     MECHANISM_LABELS.get(r.transfer_mechanism, r.transfer_mechanism) for r in rows
                 ],
                 "Kind": [KIND_LABELS.get(r.kind, r.kind) for r in rows],
+                "Role": [ROLE_LABELS.get(r.role, r.role) for r in rows],
+                "Whose data": [scope_text(r) for r in rows],
                 "Service": [r.service for r in rows],
                 "Agreement": [r.agreement_date for r in rows],
                 "Active": [r.active for r in rows],
@@ -93,6 +120,7 @@ else:
         column_config={
             "Name": st.column_config.TextColumn(pinned=True),
             "Status": st.column_config.TextColumn(width="large"),
+            "Whose data": st.column_config.TextColumn(width="medium"),
             "Agreement": st.column_config.DateColumn(format="D.M.YYYY"),
             "Last disclosed": st.column_config.DateColumn(format="D.M.YYYY"),
         },
@@ -149,10 +177,62 @@ def recipient_form(key: str, current: RecipientRow | None) -> RecipientInput | N
             )
             widgets.field_error(errors, "agreement_date")
             is_active = st.checkbox("Active", value=current.active if current else True)
+        role = st.selectbox(
+            "Role",
+            ROLES,
+            index=ROLES.index(current.role) if current else 0,
+            format_func=ROLE_LABELS.get,
+            help="A processor acts on our behalf under an Art. 28 agreement; an independent "
+            "controller decides for itself what it does with the data.",
+        )
+        widgets.field_error(errors, "role")
+        scope = st.selectbox(
+            "Whose data it holds",
+            SCOPES,
+            index=SCOPES.index(current.scope) if current else SCOPES.index("per_disclosure"),
+            format_func=SCOPE_LABELS.get,
+            help="Access reports name every recipient whose scope covers the person: "
+            "all persons (e.g. hosting), persons in the categories or relationships chosen "
+            "below, or only the persons in its recorded disclosures.",
+        )
+        widgets.field_error(errors, "scope")
+        cat_col, rel_col = st.columns(2)
+        with cat_col:
+            categories = st.multiselect(
+                "Data categories",
+                list(SCOPE_CATEGORY_LABELS),
+                default=list(current.scope_categories) if current else [],
+                format_func=SCOPE_CATEGORY_LABELS.get,
+                help="Only for the scope by categories or relationships: persons with "
+                "data of any of these categories.",
+            )
+            widgets.field_error(errors, "scope_categories")
+        with rel_col:
+            relationships = st.multiselect(
+                "Relationships",
+                list(RELATIONSHIP_LABELS),
+                default=list(current.scope_relationships) if current else [],
+                format_func=RELATIONSHIP_LABELS.get,
+                help="Only for the scope by categories or relationships: persons "
+                "connected to us in any of these ways.",
+            )
+            widgets.field_error(errors, "scope_relationships")
         submitted = st.form_submit_button("Save" if current else "Add recipient", type="primary")
     if not submitted:
         return None
-    return RecipientInput(name, kind, service, country, mechanism, agreement, is_active)
+    return RecipientInput(
+        name,
+        kind,
+        service,
+        country,
+        mechanism,
+        agreement,
+        is_active,
+        role,
+        scope,
+        tuple(categories),
+        tuple(relationships),
+    )
 
 
 def save(key: str, data: RecipientInput, recipient_id: int | None) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -350,6 +351,11 @@ class Amendment(Base):
     __table_args__ = (Index("ix_amendment_person_id", "person_id", "amended_at"),)
 
 
+def _default_role(context: Any) -> str:
+    # A recipient added without a role: dealers resell for themselves, the others serve us.
+    return "controller" if context.get_current_parameters().get("kind") == "dealer" else "processor"
+
+
 class Recipient(Base):
     """Dealers, subcontractors and processors that receive registry data."""
 
@@ -363,6 +369,19 @@ class Recipient(Base):
     transfer_mechanism: Mapped[str] = mapped_column(String(30))
     agreement_date: Mapped[dt.date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Processor (Art. 28) or independent controller; dealers act for themselves.
+    role: Mapped[str] = mapped_column(String(20), default=_default_role, server_default="processor")
+    # Whose data it holds (registry.recipients.recipients_covering): all persons, persons
+    # with data in some categories or with some relationships, or per disclosure.
+    scope: Mapped[str] = mapped_column(
+        String(20), default="per_disclosure", server_default="per_disclosure"
+    )
+    scope_categories: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    scope_relationships: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
 
 
 class RecipientNotification(Base):

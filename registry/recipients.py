@@ -4,6 +4,11 @@ A recipient's status is read from registry.transfers on the day asked: a third c
 without a valid mechanism, Privacy Shield or old clauses relied on, the DPF claimed outside
 the USA. The register is a few dozen rows, so it is read whole; the disclosure counts per
 recipient are grouped in SQL.
+
+Each recipient also has a role (processor under an Art. 28 agreement, or independent
+controller) and a scope: whose data it holds. `recipients_covering` reads the scope for one
+person, so that an access report names a hosting processor that holds everyone's data
+although no disclosure row names it (Art. 4(9), Art. 15(1)(c), CJEU C-154/21).
 """
 
 from __future__ import annotations
@@ -11,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, settings
 from registry.auth import Actor, Permission, require
 from registry.errors import NotFound, ValidationError
-from registry.models import Disclosure, Recipient
+from registry.models import Activity, ConsentEvent, Disclosure, Order, Person, Recipient
 from registry.transfers import (
     country_name,
     in_eea,
@@ -25,10 +30,40 @@ from registry.transfers import (
     mechanism_mismatch,
     transfer_problem,
 )
-from registry.vocabulary import RecipientKind, TransferMechanism
+from registry.vocabulary import (
+    ActivityKind,
+    DataCategory,
+    RecipientKind,
+    RecipientRole,
+    RecipientScope,
+    Relationship,
+    TransferMechanism,
+)
 
 # The earliest agreement date accepted: the Data Protection Directive (95/46/EC).
 EARLIEST_AGREEMENT = dt.date(1995, 10, 24)
+
+# What a scope by categories may name: the notice's four data categories, and the kinds of
+# activity within "transactions" where a recipient receives only one kind (website analytics
+# receives website visits, not newsletter opens).
+SCOPE_CATEGORY_LABELS: dict[str, str] = {
+    DataCategory.BASIC: "Basic information (every person)",
+    DataCategory.CUSTOMER_RELATIONSHIP: "Customer relationship (orders, permits, contacts)",
+    DataCategory.SERVICE_USER: "Service user data",
+    DataCategory.TRANSACTIONS: "Transaction and behaviour data (any activity)",
+    ActivityKind.WEBSITE_VISIT: "Website visits",
+    ActivityKind.NEWSLETTER_OPEN: "Newsletter opens",
+    ActivityKind.NEWSLETTER_CLICK: "Newsletter clicks",
+    ActivityKind.EVENT_PARTICIPATION: "Event participation",
+    ActivityKind.CUSTOMER_SERVICE_CONTACT: "Customer service contacts",
+    ActivityKind.APP_USE: "App use",
+}
+RELATIONSHIP_LABELS: dict[str, str] = {
+    Relationship.CUSTOMER_CONTACT: "Customer contacts",
+    Relationship.SERVICE_USER: "Service users",
+    Relationship.OTHER_CONNECTION: "Other connections",
+    Relationship.MARKETING_OPT_IN: "Marketing opt-ins",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +77,10 @@ class RecipientInput:
     transfer_mechanism: str
     agreement_date: dt.date | None = None
     active: bool = True
+    role: str | None = None  # None: by kind (dealers are controllers, the others processors)
+    scope: str = RecipientScope.PER_DISCLOSURE
+    scope_categories: tuple[str, ...] = ()
+    scope_relationships: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +100,10 @@ class RecipientRow:
     problem: str | None  # None: fine
     disclosures: int
     last_disclosed_at: dt.datetime | None
+    role: str = RecipientRole.PROCESSOR
+    scope: str = RecipientScope.PER_DISCLOSURE
+    scope_categories: tuple[str, ...] = ()
+    scope_relationships: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -122,6 +165,10 @@ def register(
                 problem=status_of(r, on),
                 disclosures=n or 0,
                 last_disclosed_at=last,
+                role=r.role,
+                scope=r.scope,
+                scope_categories=tuple(r.scope_categories or ()),
+                scope_relationships=tuple(r.scope_relationships or ()),
             )
         )
     return rows
@@ -166,6 +213,34 @@ def validate(
             errors["agreement_date"] = "The agreement date cannot be in the future."
         elif data.agreement_date < EARLIEST_AGREEMENT:
             errors["agreement_date"] = "The agreement date is before data protection law existed."
+    role = data.role or (
+        RecipientRole.CONTROLLER if data.kind == RecipientKind.DEALER else RecipientRole.PROCESSOR
+    )
+    if role not in set(RecipientRole):
+        errors["role"] = "Choose processor (Art. 28 agreement) or independent controller."
+    categories = tuple(dict.fromkeys(data.scope_categories))
+    relationships = tuple(dict.fromkeys(data.scope_relationships))
+    if data.scope not in set(RecipientScope):
+        errors["scope"] = "Choose all persons, some categories or relationships, or per disclosure."
+    elif data.scope == RecipientScope.CATEGORIES:
+        if unknown := [c for c in categories if c not in SCOPE_CATEGORY_LABELS]:
+            errors["scope_categories"] = f"Unknown data category: {', '.join(unknown)}."
+        if unknown := [r for r in relationships if r not in RELATIONSHIP_LABELS]:
+            errors["scope_relationships"] = f"Unknown relationship: {', '.join(unknown)}."
+        if not categories and not relationships:
+            errors["scope_categories"] = (
+                "Choose at least one data category or relationship whose persons it holds."
+            )
+    else:
+        # A scope that is not by category must not carry categories it would ignore.
+        if categories:
+            errors["scope_categories"] = (
+                "Data categories apply only to the scope by categories or relationships."
+            )
+        if relationships:
+            errors["scope_relationships"] = (
+                "Relationships apply only to the scope by categories or relationships."
+            )
     if errors:
         raise ValidationError(errors)
     return RecipientInput(
@@ -176,13 +251,25 @@ def validate(
         data.transfer_mechanism,
         data.agreement_date,
         data.active,
+        str(role),
+        data.scope,
+        categories,
+        relationships,
     )
+
+
+def _values(clean: RecipientInput) -> dict[str, object]:
+    """The validated input as column values (JSON columns hold lists)."""
+    values = asdict(clean)
+    values["scope_categories"] = list(clean.scope_categories)
+    values["scope_relationships"] = list(clean.scope_relationships)
+    return values
 
 
 def add_recipient(session: Session, actor: Actor, data: RecipientInput) -> Recipient:
     require(actor, Permission.MANAGE_RECIPIENTS)
     clean = validate(session, data)
-    recipient = Recipient(**asdict(clean))
+    recipient = Recipient(**_values(clean))
     session.add(recipient)
     session.flush()
     problem = status_of(recipient, deadlines.today())
@@ -209,7 +296,7 @@ def update_recipient(
         raise NotFound(f"Recipient {recipient_id} is not in the register.")
     clean = validate(session, data, recipient_id)
     changes = []
-    for field, new in asdict(clean).items():
+    for field, new in _values(clean).items():
         old = getattr(recipient, field)
         if old != new:
             changes.append(f"{field}: {old} -> {new}")
@@ -227,3 +314,66 @@ def get(session: Session, actor: Actor, recipient_id: int) -> Recipient:
     if recipient is None:
         raise NotFound(f"Recipient {recipient_id} is not in the register.")
     return recipient
+
+
+# --- whose data a recipient holds (Art. 15(1)(c)) ---
+
+
+def _category_condition(code: str) -> ColumnElement[bool]:
+    """Persons with data of the category `code`, as a condition on Person."""
+    if code == DataCategory.BASIC:
+        return true()  # every person has a name and contact details
+    if code == DataCategory.CUSTOMER_RELATIONSHIP:
+        return or_(
+            Person.relationship == Relationship.CUSTOMER_CONTACT,
+            exists().where(Order.person_id == Person.id),
+            exists().where(ConsentEvent.person_id == Person.id),
+        )
+    if code == DataCategory.SERVICE_USER:
+        return or_(Person.relationship == Relationship.SERVICE_USER, Person.username.is_not(None))
+    if code == DataCategory.TRANSACTIONS:
+        return exists().where(Activity.person_id == Person.id)
+    if code in set(ActivityKind):
+        return exists().where(Activity.person_id == Person.id, Activity.kind == code)
+    return false()  # an unknown code covers nobody; validation refuses it on the way in
+
+
+def covered_persons_condition(recipient: Recipient) -> ColumnElement[bool]:
+    """The persons whose data `recipient` holds by its scope, as a condition on Person.
+
+    Per-disclosure recipients cover nobody by scope: their disclosure rows name the persons.
+    A scope by categories covers a person in ANY of its categories or relationships: the
+    reading that names a recipient rather than leave one out.
+    """
+    if recipient.scope == RecipientScope.ALL_PERSONS:
+        return true()
+    if recipient.scope != RecipientScope.CATEGORIES:
+        return false()
+    conditions = [_category_condition(c) for c in recipient.scope_categories or ()]
+    if relationships := list(recipient.scope_relationships or ()):
+        conditions.append(Person.relationship.in_(relationships))
+    return or_(*conditions) if conditions else false()
+
+
+def recipients_covering(
+    session: Session, person_id: int, *, active_only: bool = False
+) -> list[Recipient]:
+    """Every recipient whose scope covers the person, by name.
+
+    Inactive recipients are included unless `active_only`: one that held everyone's data
+    may still hold the person's (the report says it is no longer used).
+    """
+    query = select(Recipient).where(Recipient.scope != RecipientScope.PER_DISCLOSURE)
+    if active_only:
+        query = query.where(Recipient.active)
+    covering = []
+    for recipient in session.scalars(query.order_by(Recipient.name)):
+        if recipient.scope == RecipientScope.ALL_PERSONS:
+            covering.append(recipient)
+            continue
+        holds = select(Person.id).where(
+            Person.id == person_id, covered_persons_condition(recipient)
+        )
+        if session.scalar(holds) is not None:
+            covering.append(recipient)
+    return covering

@@ -55,6 +55,8 @@ from registry.vocabulary import (
     OrganisationKind,
     Purpose,
     RecipientKind,
+    RecipientRole,
+    RecipientScope,
     Relationship,
     RequestChannel,
     RequestKind,
@@ -456,6 +458,13 @@ _RECIPIENTS: tuple[tuple[str, str, str, str, str, dt.date, bool], ...] = tuple(
         for line in _RECIPIENT_TABLE.strip().splitlines()
     )
 )
+# Whose data each recipient holds (registry.recipients.recipients_covering); those not named
+# here receive only what their disclosure rows say. Dealers are independent controllers.
+_RECIPIENT_SCOPES: dict[str, tuple[RecipientScope, list[str]]] = {
+    "CloudHost Inc.": (RecipientScope.ALL_PERSONS, []),
+    "Polder Hosting B.V.": (RecipientScope.ALL_PERSONS, []),
+    "Rhein Analytics GmbH": (RecipientScope.CATEGORIES, [ActivityKind.WEBSITE_VISIT.value]),
+}
 _NEWSLETTER_PROVIDER = "Emerald Mailworks Ltd"
 _CRM = "PipeCRM Inc."
 _SURVEYS = "SurveyPeak LLC"
@@ -1139,6 +1148,12 @@ class _Seeder:
                 "transfer_mechanism": TransferMechanism(mechanism).value,
                 "agreement_date": agreed,
                 "active": active,
+                "role": (
+                    RecipientRole.CONTROLLER if kind == "dealer" else RecipientRole.PROCESSOR
+                ).value,
+                "scope": _RECIPIENT_SCOPES.get(name, (RecipientScope.PER_DISCLOSURE, []))[0].value,
+                "scope_categories": _RECIPIENT_SCOPES.get(name, (None, []))[1],
+                "scope_relationships": [],
             }
             for i, (name, kind, service, country, mechanism, agreed, active) in enumerate(
                 _RECIPIENTS

@@ -128,6 +128,33 @@ class RecipientKind(StrEnum):
     PROCESSOR = "processor"
 
 
+class RecipientRole(StrEnum):
+    """On whose behalf a recipient processes what it receives."""
+
+    PROCESSOR = "processor"  # on the controller's behalf, under an Art. 28 agreement
+    CONTROLLER = "controller"  # for its own purposes, as an independent controller
+
+
+class RecipientScope(StrEnum):
+    """Whose data a recipient holds: what an access report reads to name it (Art. 15(1)(c))."""
+
+    ALL_PERSONS = "all_persons"  # e.g. hosting: everyone's data sits with it
+    CATEGORIES = "categories"  # persons with data in some categories, or some relationships
+    PER_DISCLOSURE = "per_disclosure"  # only the persons in its disclosure rows
+
+
+ROLE_LABELS: dict[str, str] = {
+    RecipientRole.PROCESSOR: "Processor (Art. 28 agreement)",
+    RecipientRole.CONTROLLER: "Independent controller",
+}
+
+SCOPE_LABELS: dict[str, str] = {
+    RecipientScope.ALL_PERSONS: "All persons",
+    RecipientScope.CATEGORIES: "Persons in some data categories or relationships",
+    RecipientScope.PER_DISCLOSURE: "Per disclosure",
+}
+
+
 class TransferMechanism(StrEnum):
     """The basis relied on for a transfer outside the EU/EEA (Chapter V GDPR)."""
 

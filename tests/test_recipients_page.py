@@ -74,3 +74,36 @@ def test_edit_changes_the_mechanism_and_clears_the_problem(database_url, session
     assert at.dataframe[0].value["Status"][0] == "Fine"
     session.expire_all()
     assert session.scalars(select(Recipient.transfer_mechanism)).one() == "dpf"
+
+
+def test_role_and_scope_are_shown_and_edited_with_errors(database_url, session, actors, app_test):
+    session.add(
+        Recipient(
+            name="Rhein Analytics GmbH",
+            kind="processor",
+            service="Website analytics",
+            country="DE",
+            transfer_mechanism="not_needed",
+        )
+    )
+    session.commit()
+    at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
+    table = at.dataframe[0].value
+    assert list(table["Role"]) == ["Processor (Art. 28 agreement)"]
+    assert list(table["Whose data"]) == ["Per disclosure"]
+    [s for s in at.selectbox if s.label == "Whose data it holds"][-1].set_value("categories")
+    [b for b in at.button if b.label == "Save"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Choose at least one data category or relationship whose persons it holds."
+    ]
+    [m for m in at.multiselect if m.label == "Data categories"][-1].set_value(["website_visit"])
+    [b for b in at.button if b.label == "Save"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert list(at.dataframe[0].value["Whose data"]) == ["Persons with: Website visits"]
+    session.expire_all()
+    saved = session.scalars(select(Recipient)).one()
+    assert (saved.scope, saved.scope_categories) == ("categories", ["website_visit"])
