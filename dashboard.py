@@ -9,12 +9,12 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-import widgets
 from navigation import pages_for
 from registry import auth, db, settings
 from registry.auth import Actor
 from registry.errors import SignInRefused
 from registry.models import utcnow
+from views import widgets
 
 
 def prepare_database(config: db.DatabaseConfig) -> None:

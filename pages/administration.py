@@ -12,13 +12,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-import widgets
 from navigation import PAGES
 from registry import settings, users
 from registry.auth import ROLE_PERMISSIONS, Permission
 from registry.errors import ValidationError
 from registry.models import utcnow
 from registry.vocabulary import Role
+from views import widgets
 
 actor = widgets.require_page(Permission.MANAGE_USERS)
 

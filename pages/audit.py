@@ -13,10 +13,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-import widgets
 from registry import audit, auth, db, deadlines, settings
 from registry.auth import Permission
 from registry.errors import PermissionDenied
+from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_AUDIT)
 

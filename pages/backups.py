@@ -10,11 +10,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-import widgets
 from registry import backup, settings
 from registry.auth import Permission
 from registry.backup import BackupOperation, BackupResult
 from registry.errors import RegistryError
+from views import widgets
 
 OPERATION_LABELS = {BackupOperation.BACKUP: "Backup", BackupOperation.RESTORE: "Restore"}
 RESULT_LABELS = {BackupResult.SUCCEEDED: "Succeeded", BackupResult.FAILED: "Failed"}

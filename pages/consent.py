@@ -11,11 +11,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-import widgets
 from registry import consent, deadlines, persons, settings
 from registry.auth import Permission
 from registry.errors import NotFound, ValidationError
 from registry.vocabulary import ConsentStatus, Purpose
+from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_CONSENT)
 

@@ -6,7 +6,6 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-import widgets
 from registry import deadlines, disclosures, persons, recipients, settings
 from registry.auth import Permission
 from registry.disclosures import (
@@ -21,6 +20,7 @@ from registry.disclosures import (
 from registry.errors import ValidationError
 from registry.recipients import RecipientRow
 from registry.transfers import MECHANISM_LABELS, country_name, in_eea, iso3
+from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_DISCLOSURES)
 # The cache scope: another database, or another role, is another answer.

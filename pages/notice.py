@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-import widgets
 from registry import deadlines, declaration_check, notice
 from registry.auth import Permission
 from registry.declaration_check import DeclarationCheck, Finding
 from registry.transfers import MECHANISM_LABELS, country_name, transfer_problem
+from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_NOTICE)
 # The cache scope: another database, or another role, is another answer.

@@ -4,10 +4,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-import widgets
 from registry import deadlines, overview
 from registry.auth import Permission
 from registry.consent import PURPOSE_LABELS
+from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_OVERVIEW)
 st.title("Overview")

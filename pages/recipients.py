@@ -5,7 +5,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-import widgets
 from registry import deadlines, recipients, settings
 from registry.auth import Permission
 from registry.errors import ValidationError
@@ -23,6 +22,7 @@ from registry.vocabulary import (
     RecipientScope,
     TransferMechanism,
 )
+from views import widgets
 
 actor = widgets.require_page(Permission.MANAGE_RECIPIENTS)
 # The cache scope: another database, or another role, is another answer.

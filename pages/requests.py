@@ -15,7 +15,6 @@ import plotly.express as px
 import streamlit as st
 import streamlit.components.v1 as components
 
-import widgets
 from registry import access, deadlines, persons, requests, settings
 from registry.auth import Permission
 from registry.errors import ConflictError, NotFound, ValidationError
@@ -29,6 +28,7 @@ from registry.requests import (
     finnish_date,
 )
 from registry.vocabulary import RequestChannel, RequestKind, RequestStatus
+from views import widgets
 
 actor = widgets.require_page(Permission.HANDLE_REQUESTS)
 ss = st.session_state

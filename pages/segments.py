@@ -14,12 +14,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-import widgets
 from registry import consent, deadlines, export, filters, regions, segments, settings
 from registry.auth import Permission
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, FIELDS
 from registry.vocabulary import Channel, ConsentStatus
+from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_SEGMENTS)
 

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-import widgets
 from registry import amendments, db
 from registry.disclosures import add_disclosure
 from registry.models import (
@@ -23,6 +22,7 @@ from registry.models import (
 )
 from registry.vocabulary import Role
 from tests.conftest import TEST_PASSWORD, make_user
+from views import widgets
 
 PAGE = "pages/persons.py"
 SAVE = "FormSubmitter:persons_amend_form-Save amendment"
