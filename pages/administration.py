@@ -58,7 +58,7 @@ def status(account: users.Account, now: dt.datetime) -> str:
 def done(message: str) -> None:
     """After a write: new numbers everywhere, the message on the next run."""
     widgets.data_changed()
-    st.session_state[NOTICE_KEY] = message
+    widgets.flash(NOTICE_KEY, message)
     st.rerun()
 
 
@@ -74,8 +74,7 @@ st.caption(
     "may process the registry's data; the last active administrator cannot be removed. "
     "Passwords are stored as argon2id hashes and never shown."
 )
-if notice := st.session_state.pop(NOTICE_KEY, None):
-    st.success(notice, icon=":material/check_circle:")
+widgets.show_flash(NOTICE_KEY)
 
 with widgets.session() as s:
     accounts = users.list_users(s, actor)

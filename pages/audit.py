@@ -16,12 +16,12 @@ import streamlit as st
 from registry import audit, auth, db, deadlines, settings
 from registry.auth import Permission
 from registry.errors import PermissionDenied
+from registry.models import AuditEvent
 from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_AUDIT)
 
 PAGE_NUMBER_KEY = "audit_page_number"
-SEEN_FILTER_KEY = "audit_seen_filter"  # a new filter starts again from page 1
 
 ACTION_LABELS = {
     "sign_in": "Signed in",
@@ -42,10 +42,7 @@ def label(mapping: dict[str, str], value: str | None) -> str:
     return mapping.get(value, value.replace("_", " ").capitalize())
 
 
-@widgets.cached
-def choices(column: str, role: str) -> list[str]:
-    with widgets.session() as s:
-        return audit.distinct_values(s, actor, column)
+choices = widgets.cached_read(Permission.VIEW_AUDIT)(audit.distinct_values)
 
 
 st.title("Audit trail")
@@ -60,7 +57,7 @@ with st.form("audit_filters"):
     cols = st.columns(3)
     user = cols[0].selectbox(
         "User",
-        choices("actor_name", actor.role),
+        choices("actor_name"),
         index=None,
         placeholder="Anyone",
         accept_new_options=True,
@@ -69,7 +66,7 @@ with st.form("audit_filters"):
     )
     action = cols[1].selectbox(
         "Action",
-        choices("action", actor.role),
+        choices("action"),
         index=None,
         format_func=lambda a: label(ACTION_LABELS, a),
         placeholder="Any action",
@@ -77,7 +74,7 @@ with st.form("audit_filters"):
     )
     record_type = cols[2].selectbox(
         "Record type",
-        choices("record_type", actor.role),
+        choices("record_type"),
         index=None,
         format_func=lambda t: label(RECORD_TYPE_LABELS, t),
         placeholder="Any record",
@@ -169,16 +166,6 @@ chart.update_xaxes(dtick=86_400_000 if per_day["day"].nunique() <= 31 else None)
 chart.update_yaxes(dtick=1 if per_day.groupby("day")["actions"].sum().max() <= 10 else None)
 st.plotly_chart(chart, width="stretch")
 
-pages = max(1, -(-total // settings.PAGE_SIZE))
-if st.session_state.get(SEEN_FILTER_KEY) != audit_filter:
-    st.session_state[SEEN_FILTER_KEY] = audit_filter
-    st.session_state[PAGE_NUMBER_KEY] = 1
-st.session_state[PAGE_NUMBER_KEY] = min(st.session_state.get(PAGE_NUMBER_KEY, 1), pages)
-
-top = st.columns([1, 3, 2], vertical_alignment="bottom")
-page_number = top[0].number_input("Page", min_value=1, max_value=pages, key=PAGE_NUMBER_KEY)
-top[1].caption(f"Page {page_number} of {pages}, newest first, {settings.PAGE_SIZE} per page.")
-
 engine = widgets.engine()
 
 
@@ -193,14 +180,13 @@ def export_file() -> bytes:
 
 
 capped = total > settings.AUDIT_EXPORT_MAX_ROWS
-top[2].download_button(
+st.download_button(
     f"Export {min(total, settings.AUDIT_EXPORT_MAX_ROWS):,} events as CSV",
     data=export_file,
     file_name=f"audit-trail-{today.isoformat()}.csv",
     mime="text/csv",
     on_click="ignore",
     icon=":material/download:",
-    width="stretch",
     help="The export is itself recorded in the audit trail."
     + (
         f" At most {settings.AUDIT_EXPORT_MAX_ROWS:,} events (the oldest); narrow the filter."
@@ -209,14 +195,15 @@ top[2].download_button(
     ),
 )
 
-with widgets.session() as s:
-    rows = audit.events(
-        s,
-        actor,
-        audit_filter,
-        limit=settings.PAGE_SIZE,
-        offset=(page_number - 1) * settings.PAGE_SIZE,
-    )
+
+def read_events(limit: int, offset: int) -> tuple[list[AuditEvent], int]:
+    with widgets.session() as s:
+        return audit.events(s, actor, audit_filter, limit=limit, offset=offset), total
+
+
+# A new filter starts again from page 1.
+page = widgets.paged(PAGE_NUMBER_KEY, read_events, restart_on=audit_filter)
+widgets.pager(PAGE_NUMBER_KEY, page, "events, newest first")
 st.dataframe(
     pd.DataFrame(
         [
@@ -228,7 +215,7 @@ st.dataframe(
                 "Record id": e.record_id or "",
                 "Detail": e.detail,
             }
-            for e in rows
+            for e in page.rows
         ],
         columns=["When", "User", "Action", "Record", "Record id", "Detail"],
     ),

@@ -79,11 +79,17 @@ with st.container(border=True):
                 )
         widgets.data_changed()  # failed attempts are recorded too
 
-page_number = st.session_state.get(PAGE_KEY, 0)
-with widgets.session() as s:
-    view = backup.overview(
-        s, actor, limit=settings.PAGE_SIZE, offset=page_number * settings.PAGE_SIZE
-    )
+read: dict[int, backup.BackupsOverview] = {}  # by offset: the figures come with the rows
+
+
+def read_backups(limit: int, offset: int) -> tuple[list[backup.BackupEntry], int]:
+    with widgets.session() as s:
+        read[offset] = backup.overview(s, actor, limit=limit, offset=offset)
+    return read[offset].entries, read[offset].total
+
+
+page = widgets.paged(PAGE_KEY, read_backups)
+view = read[page.offset]
 
 with health:
     max_hours = int(settings.BACKUP_MAX_AGE.total_seconds() // 3600)
@@ -176,18 +182,7 @@ else:
             "Note": st.column_config.TextColumn(width="large"),
         },
     )
-    first = page_number * settings.PAGE_SIZE
-    if view.total > settings.PAGE_SIZE:
-        newer, where, older = st.columns([1, 3, 1])
-        if newer.button("Newer", disabled=page_number == 0, key="backups_newer"):
-            st.session_state[PAGE_KEY] = page_number - 1
-            st.rerun()
-        where.caption(f"Rows {first + 1}–{first + len(view.entries)} of {view.total}")
-        if older.button(
-            "Older", disabled=first + len(view.entries) >= view.total, key="backups_older"
-        ):
-            st.session_state[PAGE_KEY] = page_number + 1
-            st.rerun()
+    widgets.pager(PAGE_KEY, page, "backups and restores, newest first")
 
 st.subheader("Download a backup")
 downloadable = [e for e in view.entries if e.download_problem is None]

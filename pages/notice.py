@@ -1,16 +1,15 @@
 """Registry notice: the declaration (data/registry.toml) as the notice reads, and its check."""
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from registry import deadlines, declaration_check, notice
-from registry.auth import Permission
+from registry.auth import Actor, Permission
 from registry.declaration_check import DeclarationCheck, Finding
 from registry.transfers import MECHANISM_LABELS, country_name, transfer_problem
 from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_NOTICE)
-# The cache scope: another database, or another role, is another answer.
-SCOPE = (widgets.database().url, actor.role)
 st.title("Registry notice")
 
 d = notice.declaration()
@@ -100,11 +99,10 @@ with notice_tab:
     )
 
 
-@widgets.cached
-def live_check(scope: tuple[str, str]) -> DeclarationCheck:
+@widgets.cached_read(Permission.VIEW_NOTICE)
+def live_check(s: Session, actor: Actor) -> DeclarationCheck:
     # Aggregates over recipients and distinct values only: the same for every role.
-    with widgets.session() as s:
-        return declaration_check.check(s, actor, d)
+    return declaration_check.check(s, actor, d)
 
 
 def findings(title: str, items: list[Finding], none: str) -> None:
@@ -116,7 +114,7 @@ def findings(title: str, items: list[Finding], none: str) -> None:
 
 
 with check_tab:
-    result = live_check(SCOPE)
+    result = live_check()
     cards = st.columns(2)
     with cards[0]:
         widgets.metric_card(

@@ -16,14 +16,8 @@ st.caption(
     f"{deadlines.today():%-d %B %Y} (Helsinki). Counts only: no personal data on this page."
 )
 
-
-@widgets.cached
-def figures(role: str) -> overview.Overview:
-    with widgets.session() as s:
-        return overview.overview(s, actor)
-
-
-o = figures(actor.role)  # aggregates only: the same for everyone of a role, cached per role
+# Aggregates only: the same for everyone of a role.
+o = widgets.cached_read(Permission.VIEW_OVERVIEW)(overview.overview)()
 
 row1 = st.columns(3)
 with row1[0]:

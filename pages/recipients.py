@@ -25,8 +25,6 @@ from registry.vocabulary import (
 from views import widgets
 
 actor = widgets.require_page(Permission.MANAGE_RECIPIENTS)
-# The cache scope: another database, or another role, is another answer.
-SCOPE = (widgets.database().url, actor.role)
 st.title("Recipients")
 st.caption(
     "Dealers, subcontractors and processors that receive registry data, with the basis each "
@@ -52,15 +50,10 @@ def scope_text(r: RecipientRow) -> str:
 
 
 TABLE_ROW_PX, TABLE_MAX_PX = 35, 700
+FLASH = "recipients_saved"
 
 
-@widgets.cached
-def register(scope: tuple[str, str]) -> list[RecipientRow]:
-    with widgets.session() as s:
-        return recipients.register(s, actor)
-
-
-rows = register(SCOPE)
+rows = widgets.cached_read(Permission.MANAGE_RECIPIENTS)(recipients.register)()
 active = [r for r in rows if r.active]
 problems = [r for r in active if r.problem]
 
@@ -246,7 +239,7 @@ def save(key: str, data: RecipientInput, recipient_id: int | None) -> None:
             st.session_state[f"{key}_errors"] = e.field_errors
         else:
             st.session_state[f"{key}_errors"] = {}
-            st.session_state["recipients_saved"] = saved.name
+            widgets.flash(FLASH, f"Saved {saved.name}.")
             if recipient_id is None:
                 # A new form key gives the next recipient empty fields.
                 st.session_state["recipients_add_round"] = add_round + 1
@@ -254,8 +247,7 @@ def save(key: str, data: RecipientInput, recipient_id: int | None) -> None:
     st.rerun()
 
 
-if saved_name := st.session_state.pop("recipients_saved", None):
-    st.success(f"Saved {saved_name}.", icon=":material/check_circle:")
+widgets.show_flash(FLASH)
 
 add_round = st.session_state.get("recipients_add_round", 0)
 add_tab, edit_tab = st.tabs(["Add a recipient", "Edit a recipient"])

@@ -1,21 +1,28 @@
-"""Streamlit pieces shared by the pages: the database session, the signed-in user, errors.
+"""Streamlit pieces shared by the pages: the database session, the signed-in user, errors,
+and the widgets several pages draw: cached reads, the pager, the person finder, the flash.
 
-Pages import this module; the domain (registry/) never does.
+Pages and views import this module; the domain (registry/) never does.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import db, settings
-from registry.auth import Actor, Permission
+from registry import db, persons, settings
+from registry.auth import Actor, Permission, require_any
+from registry.vocabulary import Role
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 
 # Session-state keys of the sign-in, shared by dashboard.py and the tests.
 USER_ID_KEY = "auth_user_id"
@@ -97,12 +104,221 @@ def data_changed() -> None:
 
 
 def cached(func: Any) -> Any:
-    """The one cache policy for read-only queries: bounded and short-lived."""
+    """Superseded by cached_read; kept only until the last long page is split (this branch)."""
     return st.cache_data(
         ttl=settings.CACHE_TTL_SECONDS,
         max_entries=settings.CACHE_MAX_ENTRIES,
         show_spinner=False,
     )(func)
+
+
+def cached_read(
+    *permissions: Permission,
+) -> Callable[[Callable[Concatenate[Session, Actor, P], R]], Callable[P, R]]:
+    """The one cache policy for read-only queries: bounded and short-lived, keyed by the
+    database and the signed-in role besides the arguments, and guarded on every call.
+
+    The decorated read takes a session and the actor, then its own arguments; callers pass
+    only those arguments. Another database or another role is always another cache entry,
+    and the role must hold one of `permissions` on every call, a cache hit included (the
+    domain function checks again on a miss). The actor itself is not in the key: a cached
+    read must not depend on who asks beyond their role.
+    """
+    if not permissions:
+        raise TypeError("cached_read needs the permission the read asks for")
+
+    def decorate(read: Callable[Concatenate[Session, Actor, P], R]) -> Callable[P, R]:
+        def keyed(database_url: str, role: Role, _actor: Actor, *args: Any, **kwargs: Any) -> R:
+            with _sessions(database_url)() as s:
+                return read(s, _actor, *args, **kwargs)
+
+        # Streamlit tells caches apart by module and qualified name (the source of `keyed` is
+        # the same for every read): take the read's own, and its file, as page scripts all
+        # run as __main__.
+        keyed.__module__ = read.__module__
+        keyed.__qualname__ = f"{read.__qualname__}@{read.__code__.co_filename}"
+        cached = st.cache_data(
+            ttl=settings.CACHE_TTL_SECONDS,
+            max_entries=settings.CACHE_MAX_ENTRIES,
+            show_spinner=False,
+        )(keyed)
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            current = actor()
+            require_any(current, *permissions)
+            return cached(database().url, current.role, current, *args, **kwargs)
+
+        call.__module__, call.__qualname__ = read.__module__, read.__qualname__
+        call.__name__, call.__doc__ = read.__name__, read.__doc__
+        return call
+
+    return decorate
+
+
+# --- flash: a message that survives the rerun after a write --------------------------------
+
+
+def flash(key: str, message: str) -> None:
+    """Say `message` on the page's next run (a write is followed by st.rerun)."""
+    st.session_state[key] = message
+
+
+def show_flash(key: str) -> None:
+    """The message a write left under `key`, shown once."""
+    if message := st.session_state.pop(key, None):
+        st.success(message, icon=":material/check_circle:")
+
+
+# --- the pager ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of rows, numbered from 1, and the total it is a page of."""
+
+    rows: Sequence[T]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def paged(
+    key: str,
+    read: Callable[[int, int], tuple[Sequence[T], int]],
+    *,
+    size: int = settings.PAGE_SIZE,
+    restart_on: Hashable = None,
+) -> Page[T]:
+    """The page kept under `key`, read with read(limit, offset) -> (rows, total).
+
+    A new `restart_on` (the filter the rows are read with) starts again from page 1; a page
+    past the end (rows gone since it was chosen) falls back to the last one.
+    """
+    state = st.session_state
+    if restart_on is not None and state.get(f"{key}_seen") != restart_on:
+        state[f"{key}_seen"] = restart_on
+        state[key] = 1
+    number = max(1, int(state.get(key) or 1))
+    rows, total = read(size, (number - 1) * size)
+    page = Page(rows, total, number, size)
+    if number > page.pages:
+        state[key] = page.pages  # before the pager's widget is drawn: Streamlit allows it
+        rows, total = read(size, (page.pages - 1) * size)
+        page = Page(rows, total, page.pages, size)
+    return page
+
+
+def pager(key: str, page: Page[Any], noun: str) -> None:
+    """The one page control: a page number (typed or stepped) and where the rows stand."""
+    number, where = st.columns([1, 4], vertical_alignment="bottom")
+    if page.pages > 1:
+        number.number_input("Page", min_value=1, max_value=page.pages, step=1, key=key)
+    shown = (
+        f" · {page.offset + 1:,}–{page.offset + len(page.rows):,} of {page.total:,} {noun}"
+        if page.rows
+        else f" · {page.total:,} {noun}"
+    )
+    where.caption(f"Page {page.number:,} of {page.pages:,}{shown}")
+
+
+# --- the person finder -------------------------------------------------------------------
+
+# registry.persons.search asks for one of these: consent, persons and requests work all
+# find persons.
+_MAY_SEARCH = (Permission.VIEW_CONSENT, Permission.VIEW_PERSON, Permission.HANDLE_REQUESTS)
+NO_MATCH = "No person's name, email, phone number or username starts with that."
+
+
+@cached_read(*_MAY_SEARCH)
+def _search(session: Session, actor: Actor, text: str) -> list[persons.PersonMatch]:
+    # One more than is shown: whether the list was cut is then known, not guessed.
+    return persons.search(session, actor, text, limit=settings.SEARCH_RESULTS + 1)
+
+
+def found_persons(text: str) -> tuple[list[persons.PersonMatch], bool]:
+    """The persons the finder lists for `text`, and whether there were more than shown."""
+    if not text.strip():
+        return [], False
+    matches = _search(text)
+    return matches[: settings.SEARCH_RESULTS], len(matches) > settings.SEARCH_RESULTS
+
+
+def _keep(key: str) -> None:
+    st.session_state[f"{key}_kept"] = st.session_state[key]
+
+
+def person_finder(
+    search_key: str,
+    pick_key: str,
+    *,
+    label: str = "Find a person",
+    pick_label: str | None = None,
+    placeholder: str = "Name, email, phone number or username",
+    help: str | None = None,
+    unmatched: str | None = None,
+    chosen: int | None = None,
+    choose_first: bool = False,
+    on_change: Callable[[], None] | None = None,
+) -> int | None:
+    """The one way to find a person: a search box, then a pick among the matches.
+
+    Matches are persons whose name, email, phone number or username starts with the text
+    (registry.persons.search), at most settings.SEARCH_RESULTS of them, saying so when more
+    match. `unmatched` adds a "nobody" option, chosen by default; otherwise `chosen` is
+    preselected when it matches, else the first match if `choose_first`, else nothing.
+    Returns the picked person's id (None for nobody); `on_change` runs when the pick changes.
+    The text is kept when the finder is not drawn (a tab visit), so it is there on return.
+    """
+    text = st.text_input(
+        label,
+        value=st.session_state.get(f"{search_key}_kept", ""),
+        key=search_key,
+        placeholder=placeholder,
+        help=help,
+        max_chars=settings.MAX_SHORT_TEXT,
+        on_change=_keep,
+        args=(search_key,),
+    )
+    matches, cut = found_persons(text)
+    if text.strip() and not matches:
+        st.info(NO_MATCH, icon=":material/person_search:")
+    if not matches and unmatched is None:
+        return None
+    options: dict[int | None, str] = {None: unmatched} if unmatched is not None else {}
+    options.update({m.id: f"#{m.id} · {m.label}" for m in matches})
+    ids = list(options)
+    if chosen in ids:
+        index: int | None = ids.index(chosen)
+    elif unmatched is not None or choose_first:
+        index = 0
+    else:
+        index = None
+    picked = st.selectbox(
+        pick_label or f"{len(matches)} matching persons",
+        ids,
+        index=index,
+        format_func=options.__getitem__,
+        key=pick_key,
+        on_change=on_change,
+        placeholder="Choose a person",
+    )
+    if cut:
+        st.caption(f"Showing the first {settings.SEARCH_RESULTS}: refine your search.")
+    return picked
+
+
+def facts(rows: list[tuple[str, object]]) -> None:
+    """Label: value lines; registry values are escaped so they show as typed."""
+    lines = [f"**{name}:** {plain(value) if value else '—'}" for name, value in rows]
+    st.markdown("  \n".join(lines))
 
 
 def metric_card(
