@@ -1,0 +1,104 @@
+"""What the Requests views share: session-state keys, labels, and the cached reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from registry import requests, settings
+from registry.auth import Actor, Permission
+from registry.requests import finnish_date
+from views import widgets
+
+ss = st.session_state
+
+SELECTED = "requests_selected_id"  # the request whose detail view is open
+VIEWED = "requests_viewed_id"  # the request whose opening was last audited
+FILTER = "requests_queue_filter"
+PAGE = "requests_queue_page"
+REPORT = "requests_report"  # {"id", "json", "html", "holds_data", "records"} of this session
+LOG_ERRORS = "requests_log_errors"
+STEP_ERRORS = "requests_step_errors"
+FLASH = "requests_flash"
+LOG_PERSON = "requests_log_person"
+MATCH_PERSON = "requests_match_person"
+
+
+def label(mapping: dict, value: str) -> str:  # type: ignore[type-arg]
+    return mapping.get(value, value.replace("_", " ").capitalize())
+
+
+def helsinki(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(settings.REGISTRY_TZ)
+    return f"{finnish_date(local.date())} {local:%H.%M}"
+
+
+def done(message: str) -> None:
+    """A write succeeded: drop cached numbers, say so after the rerun."""
+    widgets.data_changed()
+    widgets.flash(FLASH, message)
+    ss[STEP_ERRORS] = {}
+    st.rerun()
+
+
+def selected() -> int | None:
+    """The request whose detail is open: a link (?request=ID) opens it, else the session's."""
+    if (linked := st.query_params.get("request")) and linked.isdigit():
+        if ss.get(SELECTED) != int(linked):
+            open_request(int(linked))
+    chosen = ss.get(SELECTED)
+    return None if chosen is None else int(chosen)
+
+
+def open_request(request_id: int | None) -> None:
+    ss[SELECTED] = request_id
+    ss.pop(REPORT, None)
+    ss[STEP_ERRORS] = {}
+    if request_id is None:
+        st.query_params.pop("request", None)
+        # Forget the row selected in the queue, or coming back would open it again.
+        for key in [k for k in ss if str(k).startswith("requests_queue_table_")]:
+            del ss[key]
+    else:
+        st.query_params["request"] = str(request_id)
+
+
+# --- cached reads -----------------------------------------------------------------------
+
+
+@widgets.cached_read(Permission.HANDLE_REQUESTS)
+def queue_page(
+    s: Session,
+    actor: Actor,
+    queue_filter: requests.QueueFilter,
+    limit: int,
+    offset: int,
+    day: dt.date,
+) -> tuple[list[requests.QueueRow], int]:
+    rows = requests.queue(s, actor, queue_filter, day, limit=limit, offset=offset)
+    return rows, requests.count(s, actor, queue_filter)
+
+
+figures = widgets.cached_read(Permission.HANDLE_REQUESTS)(requests.figures)
+
+
+@widgets.cached_read(Permission.HANDLE_REQUESTS)
+def assignees(s: Session, actor: Actor) -> dict[int, str]:
+    return dict(requests.assignees(s, actor))
+
+
+def person_finder(key: str, help_text: str, on_change=None) -> int | None:  # type: ignore[no-untyped-def]
+    """The person a request is about; None leaves it unmatched."""
+    return widgets.person_finder(
+        f"{key}_search",
+        key,
+        label="Find the person in the registry",
+        pick_label="Matched person",
+        help=help_text,
+        unmatched="Leave unmatched",
+        on_change=on_change,
+    )

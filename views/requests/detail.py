@@ -1,0 +1,133 @@
+"""One request: its facts and badges, the link to amend a person, the workflow, the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from registry import requests
+from registry.auth import Actor
+from registry.errors import NotFound
+from registry.requests import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, RequestView, finnish_date
+from registry.vocabulary import RequestKind, RequestStatus
+from views import widgets
+from views.requests.common import VIEWED, helsinki, label, open_request, ss
+from views.requests.steps import workflow
+
+URGENCY_BADGE = {"overdue": "red", "due_soon": "orange", "on_time": "green", "closed": "gray"}
+STATUS_BADGE = {
+    RequestStatus.RECEIVED: "blue",
+    RequestStatus.VERIFIED: "violet",
+    RequestStatus.EXTENDED: "orange",
+    RequestStatus.COMPLETED: "green",
+    RequestStatus.REJECTED: "gray",
+}
+
+
+def header(view: RequestView) -> None:
+    st.subheader(f"Request #{view.id} · {label(KIND_LABELS, view.kind)}")
+    badges = st.columns([1, 1, 4])
+    with badges[0]:
+        st.badge(label(STATUS_LABELS, view.status), color=STATUS_BADGE[view.status])
+    with badges[1]:
+        st.badge(view.days_left, color=URGENCY_BADGE[view.urgency], icon=":material/schedule:")
+    channel = label(CHANNEL_LABELS, view.channel).lower()
+    person = (
+        f"{view.person_name} ({view.person_email or 'no email'})"
+        if view.person_name
+        else "unmatched"
+    )
+    left, right = st.columns(2)
+    with left:
+        widgets.facts(
+            [
+                ("Requester", view.requester_name),
+                ("Contact", view.requester_contact),
+                ("Received", f"{finnish_date(view.received_on)} by {channel}"),
+                ("Matched person", person),
+                ("Assignee", view.assignee_name),
+            ]
+        )
+    with right:
+        rows: list[tuple[str, object]] = [("Due", finnish_date(view.due_on))]
+        if view.extended_at:
+            rows += [
+                ("Extended", f"{helsinki(view.extended_at)}: {view.extension_reason}"),
+                ("Person to be told of the extension by", finnish_date(view.original_due_on)),
+            ]
+        if view.identity_verified_at:
+            note = f" ({view.identity_note})" if view.identity_note else ""
+            verified = helsinki(view.identity_verified_at)
+            rows.append(("Identity verified", f"{view.identity_method}{note}, {verified}"))
+        if view.report_generated_at:
+            rows.append(("Access report generated", helsinki(view.report_generated_at)))
+        if view.closed_at:
+            rows.append(("Closed", f"{helsinki(view.closed_at)}: {view.outcome}"))
+        widgets.facts(rows)
+    if view.details:
+        with st.container(border=True):
+            st.caption("What the request says")
+            st.text(view.details)
+
+
+def rectification_link(view: RequestView) -> None:
+    if view.kind != RequestKind.RECTIFICATION:
+        return
+    if view.person_id is None:
+        st.info("Match the request to a person to amend their data.", icon=":material/link:")
+        return
+    if st.button(
+        f"Open {view.person_name}'s amendment form",
+        icon=":material/edit:",
+        help="The Persons page opens with this person and this request linked.",
+    ):
+        ss["persons_selected_id"] = view.person_id
+        ss["persons_request_id"] = view.id
+        st.switch_page(
+            "pages/persons.py", query_params={"person": view.person_id, "request": view.id}
+        )
+
+
+def history(view: RequestView) -> None:
+    st.markdown("#### History")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When": [helsinki(h.at) for h in view.history],
+                "Step": [h.action_label for h in view.history],
+                "Status": [
+                    f"{label(STATUS_LABELS, h.from_status)} → {label(STATUS_LABELS, h.to_status)}"
+                    if h.from_status and h.from_status != h.to_status
+                    else label(STATUS_LABELS, h.to_status)
+                    for h in view.history
+                ],
+                "By": [h.actor_name for h in view.history],
+                "Note": [h.note for h in view.history],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def show(actor: Actor, request_id: int, today: dt.date) -> None:
+    """The detail view of one request, opened from the queue or by a link."""
+    if st.button("Back to the queue", icon=":material/arrow_back:"):
+        open_request(None)
+        st.rerun()
+    try:
+        with widgets.session() as s:
+            if ss.get(VIEWED) != request_id:
+                requests.record_view(s, actor, request_id)
+                ss[VIEWED] = request_id
+            view = requests.detail(s, actor, request_id, today)
+    except NotFound as e:
+        st.warning(str(e))
+        open_request(None)
+        return
+    header(view)
+    rectification_link(view)
+    workflow(actor, view, today)
+    history(view)

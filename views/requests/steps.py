@@ -1,0 +1,263 @@
+"""The workflow steps of one request: verify, report (Art. 15), complete, extend, assign,
+match, reject. Each is one domain call; field errors show beside the step's fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+import streamlit.components.v1 as components
+from sqlalchemy.orm import Session
+
+from registry import access, deadlines, requests, settings
+from registry.auth import Actor
+from registry.errors import ConflictError, NotFound, ValidationError
+from registry.requests import Action, RequestView, finnish_date
+from registry.vocabulary import RequestKind
+from views import widgets
+from views.requests.common import (
+    MATCH_PERSON,
+    REPORT,
+    STEP_ERRORS,
+    assignees,
+    done,
+    helsinki,
+    person_finder,
+    ss,
+)
+
+
+def step(action: Action, call: Callable[[Session], object], success: str) -> None:
+    """Run one workflow step; field errors go next to the step's fields."""
+    try:
+        with widgets.session() as s:
+            call(s)
+    except ValidationError as e:
+        ss[STEP_ERRORS] = {action: e.field_errors}
+        st.rerun()
+    except (ConflictError, NotFound) as e:
+        ss[STEP_ERRORS] = {action: {"conflict": str(e)}}
+        st.rerun()
+    done(success)
+
+
+def step_errors(action: Action) -> dict[str, str]:
+    return ss.get(STEP_ERRORS, {}).get(action, {})
+
+
+def conflict(action: Action) -> None:
+    if message := step_errors(action).get("conflict"):
+        st.error(message, icon=":material/block:")
+
+
+def verify_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    errors = step_errors(Action.VERIFY)
+    conflict(Action.VERIFY)
+    with st.form("requests_verify_form"):
+        method = st.selectbox("How the identity was verified", requests.IDENTITY_METHODS)
+        widgets.field_error(errors, "method")
+        note = st.text_area("Note", max_chars=settings.MAX_LONG_TEXT, height=80)
+        widgets.field_error(errors, "note")
+        if st.form_submit_button("Mark the identity verified", type="primary"):
+            step(
+                Action.VERIFY,
+                lambda s: requests.verify_identity(s, actor, view.id, method, note),
+                "Identity verified.",
+            )
+
+
+def assign_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    errors = step_errors(Action.ASSIGN)
+    conflict(Action.ASSIGN)
+    names = assignees()
+    with st.form("requests_assign_form"):
+        ids = list(names)
+        who = st.selectbox(
+            "Assign to",
+            ids,
+            index=ids.index(view.assignee_id) if view.assignee_id in ids else None,
+            format_func=names.__getitem__,
+        )
+        widgets.field_error(errors, "assignee_id")
+        if st.form_submit_button("Assign"):
+            step(
+                Action.ASSIGN,
+                lambda s: requests.assign(s, actor, view.id, who if who is not None else -1),
+                f"Assigned to {names.get(who, 'nobody')}.",
+            )
+
+
+def extend_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    errors = step_errors(Action.EXTEND)
+    conflict(Action.EXTEND)
+    new_due = deadlines.due_date(view.received_on, extended=True)
+    st.markdown(
+        f"New due date **{finnish_date(new_due)}** (receipt + 3 months). Tell the person of "
+        f"the extension and its reasons by **{finnish_date(view.original_due_on)}**, the "
+        "original due date (Art. 12(3))."
+    )
+    with st.form("requests_extend_form"):
+        reason = st.text_area(
+            "Reason for the extension",
+            max_chars=settings.MAX_LONG_TEXT,
+            height=80,
+            help="Complexity or the number of requests; the person is told this reason.",
+        )
+        widgets.field_error(errors, "reason")
+        if st.form_submit_button("Extend"):
+            step(
+                Action.EXTEND,
+                lambda s: requests.extend(s, actor, view.id, reason, today=today),
+                f"Extended: now due {finnish_date(new_due)}.",
+            )
+
+
+def report_section(actor: Actor, view: RequestView, today: dt.date) -> None:
+    conflict(Action.REPORT)
+    if st.button(
+        "Generate the access report" if not view.report_generated_at else "Generate it again",
+        type="primary" if not view.report_generated_at else "secondary",
+        icon=":material/description:",
+        help="Reads every record on the matched person and the registry declaration. "
+        "Recorded in the audit trail and the request's history.",
+    ):
+        try:
+            with widgets.session() as s:
+                report = access.generate(s, actor, view.id)
+        except (ConflictError, NotFound) as e:
+            ss[STEP_ERRORS] = {Action.REPORT: {"conflict": str(e)}}
+            st.rerun()
+        ss[REPORT] = {
+            "id": view.id,
+            "json": access.to_json(report),
+            "html": access.to_html(report),
+            "holds_data": report.holds_data,
+            "records": report.record_count,
+        }
+        done("Access report generated: download it below.")
+    made = ss.get(REPORT)
+    if not made or made["id"] != view.id:
+        if view.report_generated_at:
+            st.caption(
+                f"Generated on {helsinki(view.report_generated_at)}. Generate it again to "
+                "download it in this session."
+            )
+        return
+    if made["holds_data"]:
+        st.caption(f"{made['records']} records on {view.person_name}.")
+    else:
+        st.caption("The registry holds no personal data on the requester: the report says so.")
+    name = access.reference(view.id)
+    left, right = st.columns(2)
+    with left:
+        st.download_button(
+            "Download the letter (HTML)",
+            made["html"],
+            file_name=f"{name}-access-report.html",
+            mime="text/html",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+    with right:
+        st.download_button(
+            "Download the data (JSON)",
+            made["json"],
+            file_name=f"{name}-access-report.json",
+            mime="application/json",
+            icon=":material/data_object:",
+            on_click="ignore",
+        )
+    with st.expander("Preview the letter"):
+        components.html(made["html"], height=700, scrolling=True)
+
+
+def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    errors = step_errors(Action.COMPLETE)
+    conflict(Action.COMPLETE)
+    if view.kind == RequestKind.ACCESS and not view.report_generated_at:
+        st.caption("An access request is completed after its report has been generated.")
+    if view.kind == RequestKind.OBJECTION:
+        st.caption(
+            "Completing records an objection to all direct marketing and the profiling for it "
+            "on the matched person, at once."
+        )
+    with st.form("requests_complete_form"):
+        outcome = st.text_area(
+            "Outcome", max_chars=settings.MAX_LONG_TEXT, height=80, help="What was done or sent."
+        )
+        widgets.field_error(errors, "outcome")
+        if st.form_submit_button("Complete the request", type="primary"):
+            step(
+                Action.COMPLETE,
+                lambda s: requests.complete(s, actor, view.id, outcome),
+                f"Request #{view.id} completed.",
+            )
+
+
+def reject_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    errors = step_errors(Action.REJECT)
+    conflict(Action.REJECT)
+    with st.form("requests_reject_form"):
+        reason = st.text_area(
+            "Reason for the rejection",
+            max_chars=settings.MAX_LONG_TEXT,
+            height=80,
+            help="For example: the requester's identity could not be established (Art. 12(6)).",
+        )
+        widgets.field_error(errors, "reason")
+        if st.form_submit_button("Reject the request"):
+            step(
+                Action.REJECT,
+                lambda s: requests.reject(s, actor, view.id, reason),
+                f"Request #{view.id} rejected.",
+            )
+
+
+def match_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    errors = step_errors(Action.MATCH)
+    conflict(Action.MATCH)
+    person_id = person_finder(MATCH_PERSON, "The person the request is about.")
+    widgets.field_error(errors, "person_id")
+    if st.button("Match", disabled=person_id is None):
+        step(
+            Action.MATCH,
+            lambda s: requests.match_person(s, actor, view.id, person_id),
+            "Request matched.",
+        )
+
+
+StepView = Callable[[Actor, RequestView, dt.date], None]
+STEP_VIEWS: dict[Action, tuple[str, StepView]] = {
+    Action.VERIFY: ("Verify the requester's identity", verify_form),
+    Action.REPORT: ("Access report (Art. 15)", report_section),
+    Action.COMPLETE: ("Complete", complete_form),
+    Action.EXTEND: ("Extend the deadline", extend_form),
+    Action.ASSIGN: ("Assign", assign_form),
+    Action.MATCH: ("Match to a person", match_form),
+    Action.REJECT: ("Reject", reject_form),
+}
+
+
+def next_step(view: RequestView) -> Action | None:
+    """The step most likely wanted now: its section opens expanded."""
+    if Action.VERIFY in view.actions:
+        return Action.VERIFY
+    if Action.REPORT in view.actions and not view.report_generated_at:
+        return Action.REPORT
+    return Action.COMPLETE if Action.COMPLETE in view.actions else None
+
+
+def workflow(actor: Actor, view: RequestView, today: dt.date) -> None:
+    if not view.actions:
+        st.info("The request is closed: no further steps.", icon=":material/lock:")
+        return
+    st.markdown("#### Workflow")
+    wanted = next_step(view)
+    pending = set(ss.get(STEP_ERRORS, {}))
+    if ss.get(REPORT, {}).get("id") == view.id:
+        pending.add(Action.REPORT)  # keep the fresh report's downloads in view
+    for action, (title, draw) in STEP_VIEWS.items():
+        if action in view.actions:
+            with st.expander(title, expanded=action == wanted or action in pending):
+                draw(actor, view, today)
