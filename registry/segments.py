@@ -351,11 +351,21 @@ def save_segment(
     return segment
 
 
+def may_change(actor: Actor, choice: SegmentChoice) -> bool:
+    """Whether the actor may edit or delete the segment: a saved one, and their own."""
+    return choice.segment_id is not None and _owns(actor, choice.owner_id)
+
+
+def _owns(actor: Actor, owner_id: int | None) -> bool:
+    # Only a segment's owner may change or delete it.
+    return actor.user_id is not None and owner_id == actor.user_id
+
+
 def _own(session: Session, actor: Actor, segment_id: int) -> Segment:
     segment = session.get(Segment, segment_id)
     if segment is None:
         raise NotFound(f"No saved segment with id {segment_id}.")
-    if segment.owner_id != actor.user_id:
+    if not _owns(actor, segment.owner_id):
         raise ValidationError(
             {
                 "segment": f"{segment.name!r} belongs to {segment.owner.display_name}; "

@@ -593,6 +593,20 @@ def test_only_the_owner_changes_or_deletes_a_segment(session, actors):
     assert "changed name, description, filters" in event.detail
 
 
+def test_may_change_names_the_owner_of_a_saved_segment_only(session, actors):
+    owner = actors[Role.MARKETING]
+    from tests.conftest import make_user
+
+    colleague = Actor.of(make_user(session, Role.MARKETING, "colleague"))
+    saved = segments.save_segment(session, owner, "Mine", "", SEED_DEFINITIONS[0])
+    choice = next(c for c in segments.saved_segments(session, owner) if c.segment_id == saved.id)
+    assert segments.may_change(owner, choice)
+    assert not segments.may_change(colleague, choice)
+    assert not segments.may_change(Actor.command_line(), choice)
+    builtin = segments.builtin_segments(session, owner)[0]
+    assert builtin.segment_id is None and not segments.may_change(owner, builtin)
+
+
 def test_deleting_a_segment_keeps_the_disclosures_made_from_it(session, actors):
     owner = actors[Role.MARKETING]
     segment = segments.save_segment(session, owner, "Gone soon", "", SEED_DEFINITIONS[0])

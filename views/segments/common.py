@@ -1,0 +1,131 @@
+"""What the Segments views share: session-state keys, colours, the selected segment and
+the cached reads (keyed by everything that changes them; a write here clears them all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from registry import consent, deadlines, export, filters, segments
+from registry.auth import Actor, Permission
+from registry.filters import CHANNEL_LABELS
+from registry.vocabulary import Channel, ConsentStatus
+from views import widgets
+
+SELECTED_KEY = "segments_selected"
+SELECT_NEXT_KEY = "segments_select_next"  # a segment to select on the next run
+TAB_KEY = "segments_tab"
+BUILDER_KEY = "segments_builder_filters"  # the definition the builder holds
+EDITING_KEY = "segments_builder_editing"  # the saved segment being edited, or None
+BUILDER_FORM_KEY = "segments_builder_form"  # bumped to redraw the builder with new values
+BUILDER_ERRORS = "segments_builder_errors"
+SAVE_ERRORS = "segments_save_errors"
+FLASH_KEY = "segments_flash"
+PAGE_KEY = "segments_members_page"
+MEMBERS_QUERY_KEY = "segments_members_query"
+EXPORT_KEY = "segments_export_request"
+EXPORT_ERRORS = "segments_export_errors"
+# Members first: the cheapest view of a million persons opens the page; charts are a click away.
+TABS = ("Members", "Composition", "Builder", "Export", "All segments")
+
+STATUS_COLOURS = {
+    consent.STATUS_LABELS[ConsentStatus.GRANTED]: "#2e7d32",
+    consent.STATUS_LABELS[ConsentStatus.WITHDRAWN]: "#ef6c00",
+    consent.STATUS_LABELS[ConsentStatus.OBJECTED]: "#c62828",
+    consent.STATUS_LABELS[ConsentStatus.NEVER_ASKED]: "#b0b7c3",
+}
+CUSTOMER_COLOURS = {
+    filters.CUSTOMER_STATUSES["current"]: "#1f5fbf",
+    filters.CUSTOMER_STATUSES["past"]: "#8fb3e8",
+    filters.CUSTOMER_STATUSES["none"]: "#b0b7c3",
+}
+CHANNEL_ORDER = [CHANNEL_LABELS[c] for c in Channel]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The segment chosen above the tabs, and what every tab reads with it."""
+
+    choice: segments.SegmentChoice
+    choices: dict[str, segments.SegmentChoice]  # every segment the page offers, by key
+    summary: segments.Summary
+    day: str  # the Helsinki day, ISO: counts are as of today
+
+    @property
+    def key(self) -> str:
+        return self.choice.key
+
+    @property
+    def definition(self) -> str:
+        """The definition as a cache key."""
+        return self.choice.definition.key()
+
+
+def today_iso() -> str:
+    return deadlines.today().isoformat()
+
+
+# --- cached reads -----------------------------------------------------------------------
+
+
+@widgets.cached_read(Permission.VIEW_SEGMENTS)
+def builtin_choices(s: Session, actor: Actor, day: str) -> list[segments.SegmentChoice]:
+    return segments.builtin_segments(s, actor)
+
+
+def saved_choices(actor: Actor) -> list[segments.SegmentChoice]:
+    # Not cached: a small table, and a colleague's new segment should show at once.
+    with widgets.session() as s:
+        return segments.saved_segments(s, actor)
+
+
+@widgets.cached_read(Permission.VIEW_SEGMENTS)
+def summary_of(s: Session, actor: Actor, definition: str, day: str) -> segments.Summary:
+    return segments.summary(s, actor, json.loads(definition), dt.date.fromisoformat(day))
+
+
+@widgets.cached_read(Permission.VIEW_SEGMENTS)
+def members_page(
+    s: Session,
+    actor: Actor,
+    definition: str,
+    sort: str,
+    descending: bool,
+    search: str,
+    limit: int,
+    offset: int,
+    day: str,
+    size: int,
+) -> segments.MemberPage:
+    return segments.members(
+        s,
+        actor,
+        json.loads(definition),
+        sort=sort,
+        descending=descending,
+        search=search,
+        limit=limit,
+        offset=offset,
+        today=dt.date.fromisoformat(day),
+        size=size,
+    )
+
+
+@widgets.cached_read(Permission.VIEW_SEGMENTS)
+def composition_of(s: Session, actor: Actor, definition: str, day: str) -> segments.Composition:
+    return segments.composition(s, actor, json.loads(definition), dt.date.fromisoformat(day))
+
+
+@widgets.cached_read(Permission.VIEW_SEGMENTS)
+def overview_of(s: Session, actor: Actor, day: str) -> list[segments.BuiltinRow]:
+    return segments.builtin_overview(s, actor, dt.date.fromisoformat(day))
+
+
+@widgets.cached_read(Permission.EXPORT_TARGET_LIST)
+def preview_of(
+    s: Session, actor: Actor, definition: str, channel: str, day: str
+) -> export.ExportPreview:
+    return export.preview(s, actor, json.loads(definition), channel, dt.date.fromisoformat(day))

@@ -1,0 +1,97 @@
+"""The Members tab: who is in the chosen segment, a page at a time, with consent per channel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from registry import regions, segments, settings
+from registry.auth import Actor
+from registry.filters import CHANNEL_LABELS
+from registry.vocabulary import Channel, ConsentStatus
+from views import widgets
+from views.segments.common import MEMBERS_QUERY_KEY, PAGE_KEY, Selection, members_page
+
+SHORT_STATUS = {
+    ConsentStatus.GRANTED: "✓ granted",
+    ConsentStatus.WITHDRAWN: "withdrawn",
+    ConsentStatus.OBJECTED: "objected",
+    ConsentStatus.NEVER_ASKED: "–",
+}
+
+
+def members_tab(actor: Actor, selection: Selection) -> None:
+    query = st.session_state.setdefault(
+        MEMBERS_QUERY_KEY, {"search": "", "sort": "name", "descending": False}
+    )
+    with st.form("segments_members_form"):
+        search_col, sort_col, order_col = st.columns([3, 2, 1])
+        search = search_col.text_input(
+            "Find by name, organisation or city",
+            value=query["search"],
+            max_chars=settings.MAX_SHORT_TEXT,
+        )
+        sort = sort_col.selectbox(
+            "Sort by",
+            list(segments.MEMBER_SORTS),
+            index=list(segments.MEMBER_SORTS).index(query["sort"]),
+            format_func=lambda k: segments.MEMBER_SORTS[k][0],
+        )
+        descending = order_col.toggle("Descending", value=query["descending"])
+        if st.form_submit_button("Show"):
+            st.session_state[MEMBERS_QUERY_KEY] = query = {
+                "search": search,
+                "sort": sort,
+                "descending": descending,
+            }
+
+    def read(limit: int, offset: int) -> tuple[list[segments.Member], int]:
+        found = members_page(
+            selection.definition,
+            query["sort"],
+            query["descending"],
+            query["search"],
+            limit,
+            offset,
+            selection.day,
+            selection.summary.members,
+        )
+        return found.members, found.total
+
+    # Another segment, search or order starts again from page 1.
+    page = widgets.paged(
+        PAGE_KEY,
+        read,
+        restart_on=(selection.definition, query["search"], query["sort"], query["descending"]),
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "Name": m.name,
+                "Organisation": m.organisation,
+                "Position": m.position,
+                "City": m.city,
+                "Country": regions.country_label(m.country),
+                **{CHANNEL_LABELS[ch]: SHORT_STATUS[status] for ch, status in m.consent.items()},
+            }
+            for m in page.rows
+        ]
+    )
+    if frame.empty:
+        st.info("No members match.")
+    else:
+        st.dataframe(
+            frame.fillna(""),
+            hide_index=True,
+            width="stretch",
+            height=35 * (len(frame) + 1) + 3,
+            column_config={
+                "Name": st.column_config.TextColumn(width="medium"),
+                **{CHANNEL_LABELS[c]: st.column_config.TextColumn(width="small") for c in Channel},
+            },
+        )
+    widgets.pager(PAGE_KEY, page, "members")
+    st.caption(
+        "Consent per channel is the person's current status: the latest event wins. "
+        "Only what marketing needs is shown; contact details leave only in an export."
+    )
