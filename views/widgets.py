@@ -203,7 +203,7 @@ def paged(
     past the end (rows gone since it was chosen) falls back to the last one.
     """
     state = st.session_state
-    if restart_on is not None and state.get(f"{key}_seen") != restart_on:
+    if state.get(f"{key}_seen") != restart_on:
         state[f"{key}_seen"] = restart_on
         state[key] = 1
     number = max(1, int(state.get(key) or 1))
@@ -261,7 +261,6 @@ def person_finder(
     *,
     label: str = "Find a person",
     pick_label: str | None = None,
-    placeholder: str = "Name, email, phone number or username",
     help: str | None = None,
     unmatched: str | None = None,
     chosen: int | None = None,
@@ -281,7 +280,7 @@ def person_finder(
         label,
         value=st.session_state.get(f"{search_key}_kept", ""),
         key=search_key,
-        placeholder=placeholder,
+        placeholder="Name, email, phone number or username",
         help=help,
         max_chars=settings.MAX_SHORT_TEXT,
         on_change=_keep,
