@@ -266,14 +266,14 @@ def person_finder(
     chosen: int | None = None,
     choose_first: bool = False,
     on_change: Callable[[], None] | None = None,
-) -> int | None:
+) -> persons.PersonMatch | None:
     """The one way to find a person: a search box, then a pick among the matches.
 
     Matches are persons whose name, email, phone number or username starts with the text
     (registry.persons.search), at most settings.SEARCH_RESULTS of them, saying so when more
     match. `unmatched` adds a "nobody" option, chosen by default; otherwise `chosen` is
     preselected when it matches, else the first match if `choose_first`, else nothing.
-    Returns the picked person's id (None for nobody); `on_change` runs when the pick changes.
+    Returns the picked person (None for nobody); `on_change` runs when the pick changes.
     The text is kept when the finder is not drawn (a tab visit), so it is there on return.
     """
     text = st.text_input(
@@ -311,7 +311,7 @@ def person_finder(
     )
     if cut:
         st.caption(f"Showing the first {settings.SEARCH_RESULTS}: refine your search.")
-    return picked
+    return next((m for m in matches if m.id == picked), None)
 
 
 def facts(rows: list[tuple[str, object]]) -> None:

@@ -93,7 +93,7 @@ def assignees(s: Session, actor: Actor) -> dict[int, str]:
 
 def person_finder(key: str, help_text: str, on_change=None) -> int | None:  # type: ignore[no-untyped-def]
     """The person a request is about; None leaves it unmatched."""
-    return widgets.person_finder(
+    found = widgets.person_finder(
         f"{key}_search",
         key,
         label="Find the person in the registry",
@@ -102,3 +102,4 @@ def person_finder(key: str, help_text: str, on_change=None) -> int | None:  # ty
         unmatched="Leave unmatched",
         on_change=on_change,
     )
+    return None if found is None else found.id

@@ -1,0 +1,43 @@
+"""What the Disclosures views share: formats and the cached reads (everything that changes
+the answer is an argument or in the key; writes clear them all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from registry import disclosures, recipients, settings
+from registry.auth import Actor, Permission
+from registry.disclosures import CATEGORY_LABELS, DisclosureFilter, LogRow
+from views import widgets
+
+
+def helsinki(at: dt.datetime) -> str:
+    return at.astimezone(settings.REGISTRY_TZ).strftime("%d.%m.%Y %H:%M")
+
+
+def categories_text(keys: list[str]) -> str:
+    return ", ".join(CATEGORY_LABELS.get(k, k) for k in keys)
+
+
+kpis = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosures.kpis)
+filter_options = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosures.filter_options)
+per_month = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosures.per_month_by_recipient)
+persons_by_country = widgets.cached_read(Permission.VIEW_DISCLOSURES)(
+    disclosures.persons_by_country
+)
+segment_choices = widgets.cached_read(Permission.RECORD_DISCLOSURE)(disclosures.segment_choices)
+
+
+@widgets.cached_read(Permission.VIEW_DISCLOSURES)
+def log_page(
+    s: Session, actor: Actor, f: DisclosureFilter, limit: int, offset: int
+) -> tuple[list[LogRow], int]:
+    rows = disclosures.log(s, actor, f, limit=limit, offset=offset)
+    return rows, disclosures.count(s, actor, f)
+
+
+@widgets.cached_read(Permission.MANAGE_RECIPIENTS)
+def active_recipients(s: Session, actor: Actor) -> list[recipients.RecipientRow]:
+    return recipients.register(s, actor, active_only=True)

@@ -1,0 +1,48 @@
+"""The Per person tab: every disclosure of one person's data, with the safeguard of each
+third-country transfer (Art. 15(2))."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from registry import disclosures
+from registry.auth import Actor
+from registry.transfers import MECHANISM_LABELS, country_name
+from views import widgets
+from views.disclosures.common import categories_text, helsinki
+
+
+def per_person_tab(actor: Actor) -> None:
+    st.markdown("All disclosures of one person's data, for an access report or an amendment.")
+    person = widgets.person_finder(
+        "disclosures_person_q", "disclosures_person_id", pick_label="Person", choose_first=True
+    )
+    if person is None:
+        return
+    with widgets.session() as s:
+        found = disclosures.of_person(s, actor, person.id)
+    if not found:
+        st.info(f"{person.name}'s data has not been disclosed.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Disclosed (Helsinki)": [helsinki(x.disclosed_at) for x in found],
+                "Recipient": [x.recipient_name for x in found],
+                "Country": [country_name(x.country) for x in found],
+                "EU/EEA": ["Outside" if x.third_country else "Inside" for x in found],
+                "Purpose": [x.purpose for x in found],
+                "Data categories": [categories_text(x.data_categories) for x in found],
+                # Art. 15(2): the safeguard of each third-country transfer.
+                "Safeguard": [
+                    MECHANISM_LABELS.get(x.transfer_mechanism, x.transfer_mechanism)
+                    if x.third_country
+                    else ""
+                    for x in found
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
