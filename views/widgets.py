@@ -7,7 +7,7 @@ Pages and views import this module; the domain (registry/) never does.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
@@ -103,15 +103,6 @@ def data_changed() -> None:
     st.cache_data.clear()
 
 
-def cached(func: Any) -> Any:
-    """Superseded by cached_read; kept only until the last long page is split (this branch)."""
-    return st.cache_data(
-        ttl=settings.CACHE_TTL_SECONDS,
-        max_entries=settings.CACHE_MAX_ENTRIES,
-        show_spinner=False,
-    )(func)
-
-
 def cached_read(
     *permissions: Permission,
 ) -> Callable[[Callable[Concatenate[Session, Actor, P], R]], Callable[P, R]]:
@@ -195,7 +186,7 @@ def paged(
     read: Callable[[int, int], tuple[Sequence[T], int]],
     *,
     size: int = settings.PAGE_SIZE,
-    restart_on: Hashable = None,
+    restart_on: object = None,
 ) -> Page[T]:
     """The page kept under `key`, read with read(limit, offset) -> (rows, total).
 
