@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -317,7 +317,7 @@ def metric_card(
     figure: Any = None,
     help: str | None = None,
     delta: str | None = None,
-    delta_color: str = "normal",
+    delta_color: Literal["normal", "inverse", "off"] = "normal",
     chart_height: int = 140,
 ) -> None:
     """A bordered card with a number and, below it, a small chart."""
