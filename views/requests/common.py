@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -91,7 +92,9 @@ def assignees(s: Session, actor: Actor) -> dict[int, str]:
     return dict(requests.assignees(s, actor))
 
 
-def person_finder(key: str, help_text: str, on_change=None) -> int | None:  # type: ignore[no-untyped-def]
+def person_finder(
+    key: str, help_text: str, on_change: Callable[[], None] | None = None
+) -> int | None:
     """The person a request is about; None leaves it unmatched."""
     found = widgets.person_finder(
         f"{key}_search",
