@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import db, settings
-from registry.auth import Actor, Permission
+from registry.permissions import Actor, Permission
 
 # Session-state keys of the sign-in, shared by dashboard.py and the tests.
 USER_ID_KEY = "auth_user_id"

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from registry import db, disclosures  # noqa: E402
-from registry.auth import Actor  # noqa: E402
 from registry.disclosures import DisclosureFilter  # noqa: E402
 from registry.models import AppUser  # noqa: E402
+from registry.permissions import Actor  # noqa: E402
 
 PERSONS_PER_DISCLOSURE = 200
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

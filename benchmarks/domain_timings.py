@@ -15,7 +15,6 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from registry import access, db, deadlines, export, segments
-from registry.auth import Actor
 from registry.models import (
     Activity,
     AppUser,
@@ -24,6 +23,7 @@ from registry.models import (
     Disclosure,
     utcnow,
 )
+from registry.permissions import Actor
 from registry.vocabulary import Channel, RequestChannel, RequestKind, RequestStatus
 
 

@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import delete, func, select  # noqa: E402
 
 from registry import db, deadlines, export, filters, segments  # noqa: E402
-from registry.auth import Actor  # noqa: E402
 from registry.models import AppUser, DisclosedPerson, Disclosure, Person  # noqa: E402
+from registry.permissions import Actor  # noqa: E402
 from registry.vocabulary import Channel  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/registry_bench_segments"

@@ -15,9 +15,9 @@ import streamlit as st
 import widgets
 from navigation import PAGES
 from registry import settings, users
-from registry.auth import ROLE_PERMISSIONS, Permission
 from registry.errors import ValidationError
 from registry.models import utcnow
+from registry.permissions import ROLE_PERMISSIONS, Permission
 from registry.vocabulary import Role
 
 actor = widgets.require_page(Permission.MANAGE_USERS)

@@ -15,8 +15,8 @@ import streamlit as st
 
 import widgets
 from registry import audit, auth, db, deadlines, settings
-from registry.auth import Permission
 from registry.errors import PermissionDenied
+from registry.permissions import Permission
 
 actor = widgets.require_page(Permission.VIEW_AUDIT)
 

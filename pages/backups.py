@@ -12,9 +12,9 @@ import streamlit as st
 
 import widgets
 from registry import backup, settings
-from registry.auth import Permission
 from registry.backup import BackupOperation, BackupResult
 from registry.errors import RegistryError
+from registry.permissions import Permission
 
 OPERATION_LABELS = {BackupOperation.BACKUP: "Backup", BackupOperation.RESTORE: "Restore"}
 RESULT_LABELS = {BackupResult.SUCCEEDED: "Succeeded", BackupResult.FAILED: "Failed"}

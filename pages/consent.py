@@ -13,8 +13,8 @@ import streamlit as st
 
 import widgets
 from registry import consent, deadlines, persons, settings
-from registry.auth import Permission
 from registry.errors import NotFound, ValidationError
+from registry.permissions import Permission
 from registry.vocabulary import ConsentStatus, Purpose
 
 actor = widgets.require_page(Permission.VIEW_CONSENT)

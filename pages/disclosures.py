@@ -8,7 +8,6 @@ import streamlit as st
 
 import widgets
 from registry import deadlines, disclosures, persons, recipients, settings
-from registry.auth import Permission
 from registry.disclosures import (
     CATEGORY_LABELS,
     LEGAL_BASES,
@@ -19,6 +18,7 @@ from registry.disclosures import (
     LogRow,
 )
 from registry.errors import ValidationError
+from registry.permissions import Permission
 from registry.recipients import RecipientRow
 from registry.transfers import MECHANISM_LABELS, country_name, in_eea, iso3
 

@@ -4,8 +4,8 @@ import streamlit as st
 
 import widgets
 from registry import deadlines, declaration_check, notice
-from registry.auth import Permission
 from registry.declaration_check import DeclarationCheck, Finding
+from registry.permissions import Permission
 from registry.transfers import MECHANISM_LABELS, country_name, transfer_problem
 
 actor = widgets.require_page(Permission.VIEW_NOTICE)

@@ -6,8 +6,8 @@ import streamlit as st
 
 import widgets
 from registry import deadlines, overview
-from registry.auth import Permission
 from registry.consent import PURPOSE_LABELS
+from registry.permissions import Permission
 
 actor = widgets.require_page(Permission.VIEW_OVERVIEW)
 st.title("Overview")

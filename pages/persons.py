@@ -17,8 +17,8 @@ from streamlit.delta_generator import DeltaGenerator
 import widgets
 from registry import amendments, persons, settings, transfers, validation
 from registry.amendments import FIELD_LABELS, FORM_ERROR, AmendmentConflict, PersonDetail
-from registry.auth import Permission
 from registry.errors import NotFound, ValidationError
+from registry.permissions import Permission
 
 actor = widgets.require_page(Permission.VIEW_PERSON)
 may_amend = actor.may(Permission.AMEND_PERSON)

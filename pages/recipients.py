@@ -7,8 +7,8 @@ import streamlit as st
 
 import widgets
 from registry import deadlines, recipients, settings
-from registry.auth import Permission
 from registry.errors import ValidationError
+from registry.permissions import Permission
 from registry.recipients import (
     RELATIONSHIP_LABELS,
     SCOPE_CATEGORY_LABELS,

@@ -17,8 +17,8 @@ import streamlit.components.v1 as components
 
 import widgets
 from registry import access, deadlines, persons, requests, settings
-from registry.auth import Permission
 from registry.errors import ConflictError, NotFound, ValidationError
+from registry.permissions import Permission
 from registry.requests import (
     CHANNEL_LABELS,
     KIND_LABELS,

@@ -16,9 +16,9 @@ import streamlit as st
 
 import widgets
 from registry import consent, deadlines, export, filters, regions, segments, settings
-from registry.auth import Permission
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, FIELDS
+from registry.permissions import Permission
 from registry.vocabulary import Channel, ConsentStatus
 
 actor = widgets.require_page(Permission.VIEW_SEGMENTS)

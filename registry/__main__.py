@@ -11,8 +11,8 @@ import getpass
 import sys
 
 from registry import db, settings
-from registry.auth import Actor
 from registry.errors import RegistryError, ValidationError
+from registry.permissions import Actor
 from registry.vocabulary import Channel, Role
 
 

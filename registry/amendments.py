@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry import audit, consent, disclosures, settings, validation
-from registry.auth import Actor, Permission, require
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import (
     Activity,
@@ -32,6 +31,7 @@ from registry.models import (
     RecipientNotification,
     utcnow,
 )
+from registry.permissions import Actor, Permission, require
 from registry.vocabulary import ConsentStatus, Purpose, RequestKind
 
 # The editable fields in form order, with the words the page and the history use.

@@ -20,9 +20,9 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
-from registry.auth import Actor, Permission, require
 from registry.errors import NotFound, ValidationError
 from registry.models import AppUser, ConsentEvent, ConsentState, Person, utcnow
+from registry.permissions import Actor, Permission, require
 from registry.persons import PersonMatch
 from registry.sqlfunctions import month_of
 from registry.vocabulary import (

@@ -16,7 +16,6 @@ from sqlalchemy import Select, String, cast, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, settings
-from registry.auth import Actor, Permission, require, require_any
 from registry.errors import NotFound, ValidationError
 from registry.models import (
     AppUser,
@@ -28,6 +27,7 @@ from registry.models import (
     Segment,
     utcnow,
 )
+from registry.permissions import Actor, Permission, require, require_any
 from registry.recipients import status_of
 from registry.sqlfunctions import month_of
 from registry.transfers import EEA, in_eea

@@ -8,8 +8,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry import settings
-from registry.auth import Actor, Permission, require_any
 from registry.models import Person
+from registry.permissions import Actor, Permission, require_any
 
 # Anyone whose work needs to find a person: consent, requests, amendments.
 _MAY_SEARCH = (Permission.VIEW_CONSENT, Permission.VIEW_PERSON, Permission.HANDLE_REQUESTS)

@@ -25,9 +25,9 @@ from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from registry import audit, consent, deadlines, settings
-from registry.auth import ROLE_PERMISSIONS, Actor, Permission, require
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import AppUser, DataSubjectRequest, Person, RequestTransition, utcnow
+from registry.permissions import ROLE_PERMISSIONS, Actor, Permission, require
 from registry.vocabulary import (
     OPEN_REQUEST_STATUSES,
     ConsentSource,

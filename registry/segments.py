@@ -40,7 +40,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry import audit, consent, deadlines, regions, settings, validation
-from registry.auth import Actor, Permission, require
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import (
     CUSTOMER_STATUSES,
@@ -54,6 +53,7 @@ from registry.filters import (
     value_band,
 )
 from registry.models import Organisation, Person, PersonMetrics, Segment, utcnow
+from registry.permissions import Actor, Permission, require
 from registry.sqlfunctions import month_of
 from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, Purpose, Relationship
 

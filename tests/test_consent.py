@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import consent, settings
-from registry.auth import Actor
 from registry.errors import NotFound, PermissionDenied, ValidationError
 from registry.models import AuditEvent, ConsentEvent, ConsentState, Person
+from registry.permissions import Actor
 from registry.vocabulary import (
     CONSENT_PRECEDENCE,
     ConsentSource,

@@ -310,7 +310,7 @@ def test_the_page_refuses_roles_without_the_right(database_url, session, actors,
 @pytest.fixture(scope="module")
 def persons_app(backend, database_factory, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The journey amends a person, which tests on the shared seeded database may count."""
-    from registry.auth import Actor
+    from registry.permissions import Actor
     from tests.conftest import start_app
 
     url = database_factory(backend)

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import deadlines, filters, regions, segments, settings
-from registry.auth import Actor
 from registry.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from registry.models import (
     AuditEvent,
@@ -28,6 +27,7 @@ from registry.models import (
     Recipient,
     Segment,
 )
+from registry.permissions import Actor
 from registry.vocabulary import (
     CHANNEL_PURPOSE,
     CONSENT_PRECEDENCE,

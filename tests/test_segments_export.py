@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import consent, export, segments
-from registry.auth import Actor
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient
+from registry.permissions import Actor
 from registry.vocabulary import (
     CHANNEL_PURPOSE,
     CONSENT_PRECEDENCE,
