@@ -12,7 +12,7 @@ import plotly.express as px
 import streamlit as st
 
 import widgets
-from registry import consent, deadlines, persons, settings
+from registry import consent, consent_review, deadlines, persons, settings
 from registry.errors import NotFound, ValidationError
 from registry.permissions import Permission
 from registry.vocabulary import ConsentStatus, Purpose
@@ -98,31 +98,31 @@ def status_counts() -> dict[Purpose, dict[ConsentStatus, int]]:
 @widgets.cached
 def by_source(purpose: str) -> dict[str, dict[ConsentStatus, int]]:
     with widgets.session() as s:
-        return consent.status_by_source(s, actor, purpose)
+        return consent_review.status_by_source(s, actor, purpose)
 
 
 @widgets.cached
 def by_relationship(purpose: str) -> dict[str, dict[ConsentStatus, int]]:
     with widgets.session() as s:
-        return consent.status_by_relationship(s, actor, purpose)
+        return consent_review.status_by_relationship(s, actor, purpose)
 
 
 @widgets.cached
-def changes(purpose: str | None, today: dt.date) -> list[consent.MonthlyChanges]:
+def changes(purpose: str | None, today: dt.date) -> list[consent_review.MonthlyChanges]:
     with widgets.session() as s:
-        return consent.changes_per_month(s, actor, purpose, today=today)
+        return consent_review.changes_per_month(s, actor, purpose, today=today)
 
 
 @widgets.cached
 def missing_counts() -> dict[Purpose, int]:
     with widgets.session() as s:
-        return consent.missing_evidence_counts(s, actor)
+        return consent_review.missing_evidence_counts(s, actor)
 
 
 @widgets.cached
-def missing_page(purpose: str | None, page: int) -> consent.MissingEvidencePage:
+def missing_page(purpose: str | None, page: int) -> consent_review.MissingEvidencePage:
     with widgets.session() as s:
-        return consent.persons_missing_evidence(
+        return consent_review.persons_missing_evidence(
             s, actor, purpose, limit=settings.PAGE_SIZE, offset=(page - 1) * settings.PAGE_SIZE
         )
 
@@ -452,7 +452,7 @@ def evidence_view() -> None:
     )
 
 
-def opened_person() -> consent.PersonConsent | None:
+def opened_person() -> persons.PersonConsent | None:
     """The chosen person's consent; a new choice is a view of one person's data, audited once."""
     person_id = st.session_state.get(PERSON_KEY)
     if person_id is None:
@@ -461,8 +461,8 @@ def opened_person() -> consent.PersonConsent | None:
     try:
         with widgets.session() as s:
             if st.session_state.get(OPENED_KEY) == person_id:
-                return consent.person_consent(s, actor, person_id)
-            detail = consent.open_person(s, actor, person_id)
+                return persons.person_consent(s, actor, person_id)
+            detail = persons.open_person(s, actor, person_id)
     except NotFound as e:
         st.error(str(e))
         st.session_state.pop(PERSON_KEY, None)
@@ -568,7 +568,7 @@ def record_form(who: persons.PersonMatch) -> None:
     st.rerun()  # errors are drawn next to their fields, or the new event in the history
 
 
-def history_table(detail: consent.PersonConsent) -> None:
+def history_table(detail: persons.PersonConsent) -> None:
     st.markdown("##### Consent history, newest first")
     if not detail.history:
         st.info("No consent events: the person has never been asked for any purpose.")

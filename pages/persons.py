@@ -16,9 +16,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 import widgets
 from registry import amendments, persons, settings, transfers, validation
-from registry.amendments import FIELD_LABELS, FORM_ERROR, AmendmentConflict, PersonDetail
+from registry.amendments import FIELD_LABELS, FORM_ERROR, AmendmentConflict
 from registry.errors import NotFound, ValidationError
 from registry.permissions import Permission
+from registry.persons import PersonDetail
 
 actor = widgets.require_page(Permission.VIEW_PERSON)
 may_amend = actor.may(Permission.AMEND_PERSON)
@@ -150,7 +151,7 @@ if selected is None:
 first_view = ss.get(VIEWED) != selected
 with widgets.session() as s:
     try:
-        detail: PersonDetail = amendments.person_detail(s, actor, selected, record_view=first_view)
+        detail: PersonDetail = persons.person_detail(s, actor, selected, record_view=first_view)
     except NotFound:
         st.warning(f"There is no person #{selected} in the registry.")
         ss.pop(SELECTED, None)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from registry import amendments, consent, db, validation
+from registry import amendments, consent, db, persons, validation
 from registry.amendments import AmendmentConflict, FollowUp, OpenedForm
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, PermissionDenied, ValidationError
@@ -91,7 +91,7 @@ def disclose(session, actor, recipient, person, at, categories=("basic",)):  # t
 
 
 def opened_form(session: Session, actor, person_id: int) -> OpenedForm:  # type: ignore[no-untyped-def]
-    return amendments.person_detail(session, actor, person_id, record_view=False).form
+    return persons.person_detail(session, actor, person_id, record_view=False).form
 
 
 def fresh(engine, person_id: int) -> Person:  # type: ignore[no-untyped-def]
@@ -465,7 +465,7 @@ def test_person_detail_groups_the_data_and_audits_a_view(session, engine, office
     consent.record_consent(
         session, officer, anna.id, [Purpose.NEWSLETTER], "granted", "web_form", "ticked the box"
     )
-    detail = amendments.person_detail(session, officer, anna.id, record_view=False)
+    detail = persons.person_detail(session, officer, anna.id, record_view=False)
     assert detail.organisation is not None and detail.organisation.name == "Asiakas Oy"
     assert (detail.orders.count, detail.orders.total_eur, detail.orders.in_recovery) == (
         2,
@@ -482,12 +482,12 @@ def test_person_detail_groups_the_data_and_audits_a_view(session, engine, office
     views = select(AuditEvent).where(AuditEvent.action == "view_person")
     with db.make_sessionmaker(engine)() as s:
         assert s.scalars(views).all() == []
-    amendments.person_detail(session, officer, anna.id)
+    persons.person_detail(session, officer, anna.id)
     with db.make_sessionmaker(engine)() as s:
         [view] = s.scalars(views).all()
         assert view.record_id == str(anna.id)
     with pytest.raises(NotFound):
-        amendments.person_detail(session, officer, 99_999)
+        persons.person_detail(session, officer, 99_999)
 
 
 @pytest.mark.parametrize("role", [Role.MARKETING, Role.ADMINISTRATOR])
@@ -501,7 +501,7 @@ def test_roles_without_the_right_are_refused_by_the_domain(session, engine, acto
     calls = [
         lambda: amendments.amend_person(session, actor, opened, {"city": "Oulu"}, "x"),
         lambda: amendments.mark_notified(session, actor, result.change_id, dealer.id),
-        lambda: amendments.person_detail(session, actor, anna.id),
+        lambda: persons.person_detail(session, actor, anna.id),
         lambda: amendments.history(session, actor, anna.id),
         lambda: amendments.follow_ups(session, actor, anna.id),
         lambda: amendments.employers(session, actor),
