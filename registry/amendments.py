@@ -357,7 +357,9 @@ def rebase(
 
 
 @dataclass(frozen=True)
-class AmendmentRecord:
+class AmendmentHistoryRow:
+    """One amended field as the person page's history lists it."""
+
     id: int
     amended_at: dt.datetime
     amended_by: str
@@ -371,7 +373,7 @@ class AmendmentRecord:
 
 @dataclass(frozen=True)
 class HistoryPage:
-    rows: list[AmendmentRecord]
+    rows: list[AmendmentHistoryRow]
     total: int
 
 
@@ -398,7 +400,7 @@ def history(
     ).all()
     return HistoryPage(
         [
-            AmendmentRecord(
+            AmendmentHistoryRow(
                 a.id,
                 a.amended_at,
                 display_name or username,

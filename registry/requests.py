@@ -472,7 +472,9 @@ def reject(session: Session, actor: Actor, request_id: int, reason: str) -> None
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class RequestHistoryEntry:
+    """One step of a request's workflow (logged, assigned, verified, ...) as its view lists it."""
+
     at: dt.datetime
     action: str
     action_label: str
@@ -512,7 +514,7 @@ class RequestView:
     outcome: str | None
     closed_at: dt.datetime | None
     actions: tuple[Action, ...]
-    history: tuple[HistoryEntry, ...] = ()
+    history: tuple[RequestHistoryEntry, ...] = ()
 
 
 def detail(
@@ -559,7 +561,7 @@ def detail(
         closed_at=r.closed_at,
         actions=tuple(allowed_actions(r.status, r.kind)),
         history=tuple(
-            HistoryEntry(
+            RequestHistoryEntry(
                 t.at,
                 t.action,
                 ACTION_LABELS.get(t.action, t.action.replace("_", " ").capitalize()),
