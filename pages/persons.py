@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import widgets
-from registry import amendments, persons, settings, transfers, validation
+from registry import amendments, notifications, persons, settings, transfers, validation
 from registry.amendments import FIELD_LABELS, FORM_ERROR, AmendmentConflict
 from registry.errors import NotFound, ValidationError
 from registry.permissions import Permission
@@ -476,7 +476,7 @@ def amend_tab(d: PersonDetail) -> None:
 def notify(change_id: int, recipient_id: int, name: str) -> None:
     with widgets.session() as s:
         try:
-            amendments.mark_notified(s, actor, change_id, recipient_id)
+            notifications.mark_notified(s, actor, change_id, recipient_id)
         except ValidationError as e:
             ss[NOTICE] = "; ".join(e.field_errors.values())
             return
@@ -491,7 +491,7 @@ def history_tab(d: PersonDetail) -> None:
         page = amendments.history(
             s, actor, d.id, limit=settings.PAGE_SIZE, offset=(page_number - 1) * settings.PAGE_SIZE
         )
-        follow_ups = amendments.follow_ups(s, actor, d.id)
+        follow_ups = notifications.follow_ups(s, actor, d.id)
     if not page.total:
         st.info("This person's data has not been amended.")
         return
