@@ -31,9 +31,10 @@ from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from registry import audit, consent, deadlines, settings, validation
+from registry.derived_values import reachable
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, ValidationError
-from registry.filters import CHANNEL_LABELS, Definition, parse_definition, reachable
+from registry.filters import CHANNEL_LABELS, Definition, parse_definition
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
 from registry.segments import SegmentChoice, analytic, matching_query, refusals_table

@@ -40,17 +40,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry import audit, consent, deadlines, regions, settings, validation
+from registry.derived_values import customer_status, engaged, reachable, value_band
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import (
     CUSTOMER_STATUSES,
     ENGAGEMENT,
     VALUE_BANDS,
     Definition,
-    customer_status,
-    engaged,
     parse_definition,
-    reachable,
-    value_band,
 )
 from registry.models import Organisation, Person, PersonMetrics, Segment, utcnow
 from registry.permissions import Actor, Permission, require
