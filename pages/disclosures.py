@@ -7,16 +7,9 @@ import plotly.express as px
 import streamlit as st
 
 import widgets
-from registry import deadlines, disclosures, persons, recipients, settings
-from registry.disclosures import (
-    CATEGORY_LABELS,
-    LEGAL_BASES,
-    DisclosureFilter,
-    DisclosureInput,
-    FilterOptions,
-    Kpis,
-    LogRow,
-)
+from registry import deadlines, disclosure_log, disclosures, persons, recipients, settings
+from registry.disclosure_log import DisclosureFilter, FilterOptions, Kpis, LogRow
+from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES, DisclosureInput
 from registry.errors import ValidationError
 from registry.permissions import Permission
 from registry.recipients import RecipientRow
@@ -49,13 +42,13 @@ def categories_text(keys: list[str]) -> str:
 @widgets.cached
 def cached_kpis(scope: tuple[str, str], today: dt.date) -> Kpis:
     with widgets.session() as s:
-        return disclosures.kpis(s, actor, today)
+        return disclosure_log.kpis(s, actor, today)
 
 
 @widgets.cached
 def cached_options(scope: tuple[str, str]) -> FilterOptions:
     with widgets.session() as s:
-        return disclosures.filter_options(s, actor)
+        return disclosure_log.filter_options(s, actor)
 
 
 @widgets.cached
@@ -63,20 +56,20 @@ def cached_log(
     scope: tuple[str, str], f: DisclosureFilter, offset: int
 ) -> tuple[list[LogRow], int]:
     with widgets.session() as s:
-        rows = disclosures.log(s, actor, f, limit=settings.PAGE_SIZE, offset=offset)
-        return rows, disclosures.count(s, actor, f)
+        rows = disclosure_log.log(s, actor, f, limit=settings.PAGE_SIZE, offset=offset)
+        return rows, disclosure_log.count(s, actor, f)
 
 
 @widgets.cached
 def cached_months(scope: tuple[str, str], f: DisclosureFilter) -> list[tuple[str, str, int, int]]:
     with widgets.session() as s:
-        return disclosures.per_month_by_recipient(s, actor, f)
+        return disclosure_log.per_month_by_recipient(s, actor, f)
 
 
 @widgets.cached
 def cached_countries(scope: tuple[str, str], f: DisclosureFilter) -> list[tuple[str, int]]:
     with widgets.session() as s:
-        return disclosures.persons_by_country(s, actor, f)
+        return disclosure_log.persons_by_country(s, actor, f)
 
 
 @widgets.cached
@@ -288,7 +281,7 @@ with log_tab:
             # The look at whose data went out is audited once per disclosure opened.
             first_look = st.session_state.get("disclosures_viewed_id") != chosen.id
             with widgets.session() as s:
-                people = disclosures.persons_of(
+                people = disclosure_log.persons_of(
                     s,
                     actor,
                     chosen.id,
