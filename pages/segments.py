@@ -15,10 +15,11 @@ import plotly.express as px
 import streamlit as st
 
 import widgets
-from registry import consent, deadlines, export, filters, regions, segments, settings
+from registry import consent, deadlines, export, filters, regions, settings
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, FIELDS
 from registry.permissions import Permission
+from registry.segments import catalogue, composition, counting, member_list, saving
 from registry.vocabulary import Channel, ConsentStatus
 
 actor = widgets.require_page(Permission.VIEW_SEGMENTS)
@@ -72,21 +73,21 @@ def today_iso() -> str:
 
 
 @widgets.cached
-def builtin_choices(database: str, day: str) -> list[segments.SegmentChoice]:
+def builtin_choices(database: str, day: str) -> list[catalogue.SegmentChoice]:
     with widgets.session() as s:
-        return segments.builtin_segments(s, actor)
+        return catalogue.builtin_segments(s, actor)
 
 
-def saved_choices() -> list[segments.SegmentChoice]:
+def saved_choices() -> list[catalogue.SegmentChoice]:
     # Not cached: a small table, and a colleague's new segment should show at once.
     with widgets.session() as s:
-        return segments.saved_segments(s, actor)
+        return catalogue.saved_segments(s, actor)
 
 
 @widgets.cached
-def summary_of(database: str, definition: str, day: str) -> segments.Summary:
+def summary_of(database: str, definition: str, day: str) -> counting.Summary:
     with widgets.session() as s:
-        return segments.summary(s, actor, json.loads(definition), dt.date.fromisoformat(day))
+        return counting.summary(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached
@@ -99,9 +100,9 @@ def members_page(
     page: int,
     day: str,
     size: int,
-) -> segments.MemberPage:
+) -> member_list.MemberPage:
     with widgets.session() as s:
-        return segments.members(
+        return member_list.members(
             s,
             actor,
             json.loads(definition),
@@ -116,15 +117,15 @@ def members_page(
 
 
 @widgets.cached
-def composition_of(database: str, definition: str, day: str) -> segments.Composition:
+def composition_of(database: str, definition: str, day: str) -> composition.Composition:
     with widgets.session() as s:
-        return segments.composition(s, actor, json.loads(definition), dt.date.fromisoformat(day))
+        return composition.composition(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached
-def overview_of(database: str, day: str) -> list[segments.BuiltinRow]:
+def overview_of(database: str, day: str) -> list[counting.BuiltinRow]:
     with widgets.session() as s:
-        return segments.builtin_overview(s, actor, dt.date.fromisoformat(day))
+        return counting.builtin_overview(s, actor, dt.date.fromisoformat(day))
 
 
 @widgets.cached
@@ -311,9 +312,9 @@ with tabs["Members"]:
             )
             sort = sort_col.selectbox(
                 "Sort by",
-                list(segments.MEMBER_SORTS),
-                index=list(segments.MEMBER_SORTS).index(query["sort"]),
-                format_func=lambda k: segments.MEMBER_SORTS[k][0],
+                list(member_list.MEMBER_SORTS),
+                index=list(member_list.MEMBER_SORTS).index(query["sort"]),
+                format_func=lambda k: member_list.MEMBER_SORTS[k][0],
             )
             descending = order_col.toggle("Descending", value=query["descending"])
             if st.form_submit_button("Show"):
@@ -578,9 +579,9 @@ with tabs["Builder"]:
             try:
                 with widgets.session() as s:
                     if editing_choice is None:
-                        segment = segments.save_segment(s, actor, name, description, raw)
+                        segment = saving.save_segment(s, actor, name, description, raw)
                     else:
-                        segment = segments.update_segment(
+                        segment = saving.update_segment(
                             s,
                             actor,
                             editing_choice.segment_id,
@@ -607,7 +608,7 @@ with tabs["Builder"]:
                 st.rerun()
             try:
                 with widgets.session() as s:
-                    segments.delete_segment(s, actor, editing_choice.segment_id)
+                    saving.delete_segment(s, actor, editing_choice.segment_id)
             except ValidationError as e:
                 st.session_state[SAVE_ERRORS] = e.field_errors
                 st.rerun()
@@ -624,7 +625,7 @@ with tabs["Builder"]:
 # --- export -----------------------------------------------------------------------------
 
 
-def export_file(request: dict[str, Any], target: segments.SegmentChoice) -> bytes:
+def export_file(request: dict[str, Any], target: catalogue.SegmentChoice) -> bytes:
     """Runs when the download is clicked: the export is recorded as it is written. The domain
     streams the rows to a temporary file; Streamlit serves the finished file's bytes."""
     with tempfile.TemporaryFile() as spool:

@@ -15,7 +15,7 @@ from itertools import islice
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, filters, segments, settings
+from registry import audit, deadlines, filters, settings
 from registry.errors import ValidationError
 from registry.models import (
     DisclosedPerson,
@@ -27,6 +27,7 @@ from registry.models import (
 )
 from registry.permissions import Actor, Permission, require, require_any
 from registry.recipients import status_of
+from registry.segments import membership
 from registry.transfers import in_eea
 from registry.vocabulary import DataCategory
 
@@ -182,7 +183,7 @@ def _segment_members(session: Session, segment_id: int) -> tuple[list[int], str 
         definition = filters.parse_definition(segment.definition)
     except ValidationError:
         return [], f"The definition of the segment {segment.name} cannot be read."
-    query = segments.members_query(definition, deadlines.today(), Person.id)
+    query = membership.members_query(definition, deadlines.today(), Person.id)
     ids = list(session.scalars(query.order_by(Person.id)))
     if not ids:
         return [], f"The segment {segment.name} has no members today."

@@ -37,7 +37,8 @@ from registry.errors import NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, Definition, parse_definition
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
-from registry.segments import SegmentChoice, analytic, matching_query, refusals_table
+from registry.segments.catalogue import SegmentChoice
+from registry.segments.membership import analytic, matching_query, refusals_table
 from registry.transfers import transfer_problem
 from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, DataCategory
 
