@@ -16,18 +16,13 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 import widgets
-from registry import access, deadlines, persons, requests, settings
+from registry import access, deadlines, persons, settings
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.permissions import Permission
-from registry.requests import (
-    CHANNEL_LABELS,
-    KIND_LABELS,
-    STATUS_LABELS,
-    Action,
-    QueueFilter,
-    RequestView,
-    finnish_date,
-)
+from registry.requests import intake, queue, request_view, rules, transitions
+from registry.requests.queue import QueueFilter
+from registry.requests.request_view import RequestView
+from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, Action, finnish_date
 from registry.vocabulary import RequestChannel, RequestKind, RequestStatus
 
 actor = widgets.require_page(Permission.HANDLE_REQUESTS)
@@ -107,9 +102,9 @@ def open_request(request_id: int | None) -> None:
 @widgets.cached
 def queue_page(
     queue_filter: QueueFilter, page: int, day: dt.date
-) -> tuple[list[requests.QueueRow], int]:
+) -> tuple[list[queue.QueueRow], int]:
     with widgets.session() as s:
-        rows = requests.queue(
+        rows = queue.queue(
             s,
             actor,
             queue_filter,
@@ -117,19 +112,19 @@ def queue_page(
             limit=settings.PAGE_SIZE,
             offset=(page - 1) * settings.PAGE_SIZE,
         )
-        return rows, requests.count(s, actor, queue_filter)
+        return rows, queue.count(s, actor, queue_filter)
 
 
 @widgets.cached
-def figures(day: dt.date) -> requests.QueueFigures:
+def figures(day: dt.date) -> queue.QueueFigures:
     with widgets.session() as s:
-        return requests.figures(s, actor, day)
+        return queue.figures(s, actor, day)
 
 
 @widgets.cached
 def assignees() -> dict[int, str]:
     with widgets.session() as s:
-        return dict(requests.assignees(s, actor))
+        return dict(transitions.assignees(s, actor))
 
 
 @widgets.cached
@@ -201,7 +196,7 @@ def age_chart() -> None:
         return
     frame = pd.DataFrame(f.open_by_age, columns=["age", "kind", "requests"])
     frame["kind"] = [label(KIND_LABELS, k) for k in frame["kind"]]
-    bands = [b for _, b in requests.age_bands()]
+    bands = [b for _, b in queue.age_bands()]
     figure = px.bar(
         frame,
         x="age",
@@ -221,7 +216,7 @@ def age_chart() -> None:
 def filter_form() -> QueueFilter:
     current: QueueFilter = ss.setdefault(FILTER, QueueFilter())
     names = assignees()
-    assignee_options: dict[int | None, str] = {None: "Anyone", requests.UNASSIGNED: "Nobody"}
+    assignee_options: dict[int | None, str] = {None: "Anyone", queue.UNASSIGNED: "Nobody"}
     assignee_options.update(names)
     with st.form("requests_filter_form", border=True):
         statuses = st.multiselect(
@@ -332,7 +327,7 @@ def export_button(queue_filter: QueueFilter) -> None:
     def export() -> str:
         # Runs only when the button is clicked: the export, and its audit event, happen then.
         with widgets.session() as s:
-            return requests.export_csv(s, actor, queue_filter, today)
+            return queue.export_csv(s, actor, queue_filter, today)
 
     st.download_button(
         "Download the filtered queue (CSV)",
@@ -404,7 +399,7 @@ def log_view() -> None:
             received_on = st.date_input(
                 "Received on",
                 value=today,
-                min_value=requests.GDPR_APPLIES_FROM,
+                min_value=rules.GDPR_APPLIES_FROM,
                 max_value=today,
                 format="DD.MM.YYYY",
                 key="requests_log_received",
@@ -432,7 +427,7 @@ def log_view() -> None:
     if submitted:
         try:
             with widgets.session() as s:
-                request = requests.log_request(
+                request = intake.log_request(
                     s,
                     actor,
                     kind=kind,
@@ -548,14 +543,14 @@ def verify_form(view: RequestView) -> None:
     errors = step_errors(Action.VERIFY)
     conflict(Action.VERIFY)
     with st.form("requests_verify_form"):
-        method = st.selectbox("How the identity was verified", requests.IDENTITY_METHODS)
+        method = st.selectbox("How the identity was verified", rules.IDENTITY_METHODS)
         widgets.field_error(errors, "method")
         note = st.text_area("Note", max_chars=settings.MAX_LONG_TEXT, height=80)
         widgets.field_error(errors, "note")
         if st.form_submit_button("Mark the identity verified", type="primary"):
             step(
                 Action.VERIFY,
-                lambda s: requests.verify_identity(s, actor, view.id, method, note),
+                lambda s: transitions.verify_identity(s, actor, view.id, method, note),
                 "Identity verified.",
             )
 
@@ -576,7 +571,7 @@ def assign_form(view: RequestView) -> None:
         if st.form_submit_button("Assign"):
             step(
                 Action.ASSIGN,
-                lambda s: requests.assign(s, actor, view.id, who if who is not None else -1),
+                lambda s: transitions.assign(s, actor, view.id, who if who is not None else -1),
                 f"Assigned to {names.get(who, 'nobody')}.",
             )
 
@@ -601,7 +596,7 @@ def extend_form(view: RequestView) -> None:
         if st.form_submit_button("Extend"):
             step(
                 Action.EXTEND,
-                lambda s: requests.extend(s, actor, view.id, reason, today=today),
+                lambda s: transitions.extend(s, actor, view.id, reason, today=today),
                 f"Extended: now due {finnish_date(new_due)}.",
             )
 
@@ -683,7 +678,7 @@ def complete_form(view: RequestView) -> None:
         if st.form_submit_button("Complete the request", type="primary"):
             step(
                 Action.COMPLETE,
-                lambda s: requests.complete(s, actor, view.id, outcome),
+                lambda s: transitions.complete(s, actor, view.id, outcome),
                 f"Request #{view.id} completed.",
             )
 
@@ -702,7 +697,7 @@ def reject_form(view: RequestView) -> None:
         if st.form_submit_button("Reject the request"):
             step(
                 Action.REJECT,
-                lambda s: requests.reject(s, actor, view.id, reason),
+                lambda s: transitions.reject(s, actor, view.id, reason),
                 f"Request #{view.id} rejected.",
             )
 
@@ -715,7 +710,7 @@ def match_form(view: RequestView) -> None:
     if st.button("Match", disabled=person_id is None):
         step(
             Action.MATCH,
-            lambda s: requests.match_person(s, actor, view.id, person_id),
+            lambda s: transitions.match_person(s, actor, view.id, person_id),
             "Request matched.",
         )
 
@@ -784,9 +779,9 @@ def detail_view(request_id: int) -> None:
     try:
         with widgets.session() as s:
             if ss.get(VIEWED) != request_id:
-                requests.record_view(s, actor, request_id)
+                request_view.record_view(s, actor, request_id)
                 ss[VIEWED] = request_id
-            view = requests.detail(s, actor, request_id, today)
+            view = request_view.detail(s, actor, request_id, today)
     except NotFound as e:
         st.warning(str(e))
         open_request(None)
