@@ -69,7 +69,9 @@ def record_transition(
     from_status: str | None,
     note: str = "",
 ) -> None:
-    """The transition row and its audit event, in the caller's transaction."""
+    """The transition row and its audit event, in the caller's transaction (logging a
+    request writes its first one too)."""
+    require(actor, Permission.HANDLE_REQUESTS)
     session.add(
         RequestTransition(
             request_id=request.id,
