@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import amendments, consent, disclosures, requests, settings
-from registry.auth import Actor, Permission, require
 from registry.models import (
     Activity,
     Amendment,
@@ -39,6 +38,7 @@ from registry.models import (
     utcnow,
 )
 from registry.notice import Declaration, Party, declaration
+from registry.permissions import Actor, Permission, require
 from registry.vocabulary import (
     ActivityKind,
     ConsentStatus,

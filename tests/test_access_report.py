@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from registry import access, consent, disclosures, requests
+from registry import access, consent, disclosures
 from registry.errors import ConflictError
 from registry.models import (
     Activity,
@@ -24,6 +24,7 @@ from registry.models import (
     utcnow,
 )
 from registry.notice import declaration
+from registry.requests import intake, request_view, rules, transitions
 from registry.vocabulary import Role
 
 RECEIVED = dt.date(2026, 3, 5)
@@ -213,7 +214,7 @@ def rich(session, actors):
     consent.record_consent(
         session, actor, other.id, ["newsletter"], "granted", "web_form", "other's box"
     )
-    earlier = requests.log_request(
+    earlier = intake.log_request(
         session,
         actor,
         kind="rectification",
@@ -224,7 +225,7 @@ def rich(session, actors):
         person_id=pid,
         today=RECEIVED,
     )
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -235,7 +236,7 @@ def rich(session, actors):
         person_id=pid,
         today=RECEIVED,
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[0])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[0])
     return actor, person, other, r, earlier
 
 
@@ -370,13 +371,13 @@ def test_generating_is_audited_and_recorded_on_the_request(session, rich):
         "compliance-user",
     )
     assert event.detail.startswith(f"person {person.id}: ")
-    view = requests.detail(session, actor, r.id)
+    view = request_view.detail(session, actor, r.id)
     assert view.history[-1].action_label == "Access report generated"
 
 
 def test_no_report_before_the_requester_is_verified(session, actors):
     actor = actors[Role.COMPLIANCE]
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -394,7 +395,7 @@ def test_no_report_before_the_requester_is_verified(session, actors):
 
 def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
     actor = actors[Role.COMPLIANCE]
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -404,7 +405,7 @@ def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
         requester_contact="nobody@example.fi",
         today=RECEIVED,
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[2])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[2])
     report = access.generate(session, actor, r.id)
     assert not report.holds_data and report.art15 is None
     assert "holds no personal data on you" in report.statement
@@ -415,7 +416,7 @@ def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
     data = json.loads(access.to_json(report))
     assert data["holds_data"] is False and data["orders"] == [] and data["person"] == []
     # The no-data answer completes the request like any other report.
-    requests.complete(session, actor, r.id, "No data held: told by email")
+    transitions.complete(session, actor, r.id, "No data held: told by email")
 
 
 def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors):
@@ -429,7 +430,7 @@ def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors
     )
     session.add(p)
     session.commit()
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -440,7 +441,7 @@ def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors
         person_id=p.id,
         today=RECEIVED,
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[1])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[1])
     report = access.generate(session, actor, r.id)
     assert report.holds_data
     assert {i.label: i.value for i in report.person}["Password"] == "none stored"

@@ -8,8 +8,9 @@ import pytest
 import streamlit as st
 from sqlalchemy import func, select
 
-from registry import deadlines, requests
+from registry import deadlines
 from registry.models import AuditEvent, DataSubjectRequest, Person
+from registry.requests import intake, rules, transitions
 from registry.vocabulary import RequestKind, RequestStatus, Role
 
 PAGE = "pages/requests.py"
@@ -41,7 +42,7 @@ def queue(session, actors):
     session.commit()
 
     def log(kind, days_ago, name, person_id=None):
-        return requests.log_request(
+        return intake.log_request(
             session,
             actor,
             kind=kind,
@@ -57,7 +58,7 @@ def queue(session, actors):
     rect = log("rectification", 3, "Aino Mäkinen", aino.id)
     later = log("objection", 10, "Lauri Later")
     done = log("erasure", 60, "Daniel Done")
-    requests.reject(session, actor, done.id, "Identity could not be established")
+    transitions.reject(session, actor, done.id, "Identity could not be established")
     return actor, aino, {"overdue": overdue, "rect": rect, "later": later, "done": done}
 
 
@@ -195,7 +196,7 @@ def test_detail_view_walks_the_workflow(database_url, session, queue, app_test):
     original_due = deadlines.due_date(r.received_on)
     extended_due = deadlines.due_date(r.received_on, extended=True)
     markdown = " ".join(m.value for m in at.markdown)
-    assert f"by **{requests.finnish_date(original_due)}**" in markdown
+    assert f"by **{rules.finnish_date(original_due)}**" in markdown
     next(t for t in at.text_area if t.label == "Reason for the extension").set_value(
         "Many requests at once"
     )

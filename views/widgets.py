@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import db, persons, settings
-from registry.auth import Actor, Permission, require_any
+from registry.permissions import Actor, Permission, require_any
 from registry.vocabulary import Role
 
 P = ParamSpec("P")

@@ -10,10 +10,12 @@ import streamlit as st
 import streamlit.components.v1 as components
 from sqlalchemy.orm import Session
 
-from registry import access, deadlines, requests, settings
-from registry.auth import Actor
+from registry import access, deadlines, settings
 from registry.errors import ConflictError, NotFound, ValidationError
-from registry.requests import Action, RequestView, finnish_date
+from registry.permissions import Actor
+from registry.requests import rules, transitions
+from registry.requests.request_view import RequestView
+from registry.requests.rules import Action, finnish_date
 from registry.vocabulary import RequestKind
 from views import widgets
 from views.requests.common import (
@@ -55,14 +57,14 @@ def verify_form(actor: Actor, view: RequestView, today: dt.date) -> None:
     errors = step_errors(Action.VERIFY)
     conflict(Action.VERIFY)
     with st.form("requests_verify_form"):
-        method = st.selectbox("How the identity was verified", requests.IDENTITY_METHODS)
+        method = st.selectbox("How the identity was verified", rules.IDENTITY_METHODS)
         widgets.field_error(errors, "method")
         note = st.text_area("Note", max_chars=settings.MAX_LONG_TEXT, height=80)
         widgets.field_error(errors, "note")
         if st.form_submit_button("Mark the identity verified", type="primary"):
             step(
                 Action.VERIFY,
-                lambda s: requests.verify_identity(s, actor, view.id, method, note),
+                lambda s: transitions.verify_identity(s, actor, view.id, method, note),
                 "Identity verified.",
             )
 
@@ -83,7 +85,7 @@ def assign_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Assign"):
             step(
                 Action.ASSIGN,
-                lambda s: requests.assign(s, actor, view.id, who if who is not None else -1),
+                lambda s: transitions.assign(s, actor, view.id, who if who is not None else -1),
                 f"Assigned to {names.get(who, 'nobody')}.",
             )
 
@@ -108,7 +110,7 @@ def extend_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Extend"):
             step(
                 Action.EXTEND,
-                lambda s: requests.extend(s, actor, view.id, reason, today=today),
+                lambda s: transitions.extend(s, actor, view.id, reason, today=today),
                 f"Extended: now due {finnish_date(new_due)}.",
             )
 
@@ -190,7 +192,7 @@ def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Complete the request", type="primary"):
             step(
                 Action.COMPLETE,
-                lambda s: requests.complete(s, actor, view.id, outcome),
+                lambda s: transitions.complete(s, actor, view.id, outcome),
                 f"Request #{view.id} completed.",
             )
 
@@ -209,7 +211,7 @@ def reject_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Reject the request"):
             step(
                 Action.REJECT,
-                lambda s: requests.reject(s, actor, view.id, reason),
+                lambda s: transitions.reject(s, actor, view.id, reason),
                 f"Request #{view.id} rejected.",
             )
 
@@ -222,7 +224,7 @@ def match_form(actor: Actor, view: RequestView, today: dt.date) -> None:
     if st.button("Match", disabled=person_id is None):
         step(
             Action.MATCH,
-            lambda s: requests.match_person(s, actor, view.id, person_id),
+            lambda s: transitions.match_person(s, actor, view.id, person_id),
             "Request matched.",
         )
 
