@@ -30,13 +30,13 @@ def cmd_migrate(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
-    from registry import seed
+    from demo import seeder
 
     engine = db.make_engine(config.url)
     if not db.schema_is_current(engine):
         print("The schema is not current: run `python -m registry migrate` first.", file=sys.stderr)
         return 2
-    counts = seed.seed(
+    counts = seeder.seed(
         engine,
         persons=args.persons,
         random_seed=args.random_seed,

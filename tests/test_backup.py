@@ -336,13 +336,13 @@ def test_round_trip_restores_every_row_of_every_table(
 
 
 def test_round_trip_of_a_seeded_registry(backend, database_factory, tmp_path):
-    from registry import seed
+    from demo import seeder
 
     source = db.make_engine(database_factory(backend))
     target = db.make_engine(database_factory(backend))
     job = Actor.command_line("nightly-cron")
     try:
-        seed.seed(source, persons=200, random_seed=11, demo_accounts=True)
+        seeder.seed(source, persons=200, random_seed=11, demo_accounts=True)
         before = all_rows(source)
         made = making.make_backup(source, job, tmp_path)
         restoring.restore_backup(job, made.path, target.url.render_as_string(hide_password=False))
