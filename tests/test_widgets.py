@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import auth
+from registry import permissions
 from registry.errors import PermissionDenied
 from registry.models import Person
 from registry.permissions import Actor, Permission
@@ -65,9 +65,9 @@ def test_a_cached_read_checks_the_permission_on_every_call(signed_in, actors, mo
     read(1)
     # The role loses the permission: the cached answer is there, and still refused.
     monkeypatch.setitem(
-        auth.ROLE_PERMISSIONS,
+        permissions.ROLE_PERMISSIONS,
         Role.COMPLIANCE,
-        auth.ROLE_PERMISSIONS[Role.COMPLIANCE] - {Permission.VIEW_AUDIT},
+        permissions.ROLE_PERMISSIONS[Role.COMPLIANCE] - {Permission.VIEW_AUDIT},
     )
     with pytest.raises(PermissionDenied, match="may not view the audit trail"):
         read(1)
