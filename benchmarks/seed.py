@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import URL, make_url  # noqa: E402
 
-from registry import db, seed  # noqa: E402
+from demo import seeder  # noqa: E402
+from registry import db  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             profiler.start()
         started = time.perf_counter()
         cpu_before = time.process_time()
-        counts = seed.seed(engine, args.persons, args.random_seed, progress=progress)
+        counts = seeder.seed(engine, args.persons, args.random_seed, progress=progress)
         elapsed = time.perf_counter() - started
         python_cpu = time.process_time() - cpu_before
         load_after = os.getloadavg()

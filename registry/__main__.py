@@ -30,13 +30,13 @@ def cmd_migrate(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
-    from registry import seed
+    from demo import seeder
 
     engine = db.make_engine(config.url)
     if not db.schema_is_current(engine):
         print("The schema is not current: run `python -m registry migrate` first.", file=sys.stderr)
         return 2
-    counts = seed.seed(
+    counts = seeder.seed(
         engine,
         persons=args.persons,
         random_seed=args.random_seed,
@@ -80,29 +80,29 @@ def _job_actor(args: argparse.Namespace) -> Actor:
 def cmd_backup(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     from pathlib import Path
 
-    from registry import backup
+    from registry.backup import files, making
 
     engine = db.make_engine(config.url)
     try:
-        made = backup.make_backup(
+        made = making.make_backup(
             engine, _job_actor(args), Path(args.out), progress=_print_progress
         )
     except RegistryError:
         print(file=sys.stderr)  # end the progress line before the message
         raise
     m = made.manifest
-    print(f"{made.path}\n  {backup.human_size(m.size_bytes)}, SHA-256 {m.sha256}")
-    print(f"  {backup.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables")
+    print(f"{made.path}\n  {files.human_size(m.size_bytes)}, SHA-256 {m.sha256}")
+    print(f"  {files.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     from pathlib import Path
 
-    from registry import backup
+    from registry.backup import restoring
 
     try:
-        done = backup.restore_backup(
+        done = restoring.restore_backup(
             _job_actor(args),
             Path(args.file),
             args.into,

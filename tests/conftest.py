@@ -178,11 +178,11 @@ def seeded_url(backend: str, database_factory: Callable[[str], str]) -> str:
 
     Tests that write to it must only add rows that no other test counts on.
     """
-    from registry import seed
+    from demo import seeder
 
     url = database_factory(backend)
     engine = db.make_engine(url)
-    seed.seed(engine, persons=SEEDED_PERSONS, random_seed=7, demo_accounts=True)
+    seeder.seed(engine, persons=SEEDED_PERSONS, random_seed=7, demo_accounts=True)
     engine.dispose()
     return url
 

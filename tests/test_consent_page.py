@@ -248,12 +248,13 @@ def test_viewing_a_history_is_audited_once_per_selection(
 @pytest.fixture(scope="module")
 def consent_app(backend, database_factory, tmp_path_factory):  # type: ignore[no-untyped-def]
     """A server of its own: the journey writes consent, which shared-database tests count."""
-    from registry import db, seed
+    from demo import seeder
+    from registry import db
     from tests.conftest import start_app
 
     url = database_factory(backend)
     engine = db.make_engine(url)
-    seed.seed(engine, persons=150, random_seed=5, demo_accounts=True)
+    seeder.seed(engine, persons=150, random_seed=5, demo_accounts=True)
     engine.dispose()
     app = start_app(url, tmp_path_factory.mktemp("consent-server") / "streamlit.log")
     yield app
@@ -284,8 +285,8 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
 def test_a_withdrawal_recorded_in_the_browser_changes_the_count(consent_app, page):
     from playwright.sync_api import expect
 
+    from demo.data.accounts import DEMO_ACCOUNTS
     from registry import db
-    from registry.seed import DEMO_ACCOUNTS
     from tests.conftest import sign_in, wait_idle
 
     engine = db.make_engine(consent_app.database_url)

@@ -15,19 +15,21 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from registry import db, deadlines, seed
+from demo import seeder
+from demo.data.accounts import DEMO_ACCOUNTS
+from registry import db, deadlines
 from registry.models import AuditEvent, DataSubjectRequest, DisclosedPerson, Disclosure, Person
 from registry.requests.rules import finnish_date
 from tests.conftest import screenshot, sign_in, start_app, wait_idle
 
-OFFICER, PASSWORD = next((a[0], a[3]) for a in seed.DEMO_ACCOUNTS if a[2] == "compliance")
+OFFICER, PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
 
 
 @pytest.fixture
 def journey_app(backend, database_factory, tmp_path):
     url = database_factory(backend)
     engine = db.make_engine(url)
-    seed.seed(engine, persons=300, random_seed=11, demo_accounts=True)
+    seeder.seed(engine, persons=300, random_seed=11, demo_accounts=True)
     app = start_app(url, tmp_path / "streamlit.log")
     yield app, engine, tmp_path
     app.process.terminate()

@@ -21,11 +21,11 @@ def segments_app(
     backend: str, database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveApp]:
     """A server on a seeded database of its own: this journey saves and exports."""
-    from registry import seed
+    from demo import seeder
 
     url = database_factory(backend)
     engine = db.make_engine(url)
-    seed.seed(engine, persons=200, random_seed=11, demo_accounts=True)
+    seeder.seed(engine, persons=200, random_seed=11, demo_accounts=True)
     engine.dispose()
     app = start_app(url, tmp_path_factory.mktemp("segments") / "streamlit.log")
     yield app
