@@ -77,8 +77,14 @@ def add_disclosure(
     Recorded by hand (compliance) or by a target-list export (marketing).
     """
     require_any(actor, Permission.RECORD_DISCLOSURE, Permission.EXPORT_TARGET_LIST)
+    recipient = session.get(Recipient, recipient_id)
+    if recipient is None:
+        raise NotFound(f"Recipient {recipient_id} is not in the register.")
     disclosure = Disclosure(
         recipient_id=recipient_id,
+        # Art. 15(2): the basis relied on now, kept even if the register changes later.
+        transfer_mechanism=recipient.transfer_mechanism,
+        agreement_date=recipient.agreement_date,
         disclosed_at=disclosed_at,
         purpose=purpose,
         data_categories=data_categories,
@@ -118,9 +124,11 @@ class PersonDisclosure:
     recipient_name: str
     country: str
     third_country: bool
-    transfer_mechanism: str
+    transfer_mechanism: str | None  # the basis relied on when made; None: not recorded
     purpose: str
     data_categories: list[str]
+    agreement_date: dt.date | None = None
+    basis_from_register: bool = False  # copied from the register by revision 0007
 
 
 def of_person(
@@ -145,9 +153,11 @@ def of_person(
             r.name,
             r.country,
             not in_eea(r.country),
-            r.transfer_mechanism,
+            d.transfer_mechanism,
             d.purpose,
             list(d.data_categories),
+            d.agreement_date,
+            d.basis_from_register,
         )
         for d, r in session.execute(query).unique()
     ]
@@ -213,6 +223,9 @@ class LogRow:
     recorded_by: str | None
     segment: str | None
     note: str
+    transfer_mechanism: str | None = None  # the basis relied on when made
+    agreement_date: dt.date | None = None
+    basis_from_register: bool = False
 
 
 def log(
@@ -246,6 +259,9 @@ def log(
             recorder,
             segment,
             d.note,
+            d.transfer_mechanism,
+            d.agreement_date,
+            d.basis_from_register,
         )
         for d, name, country, recorder, segment in session.execute(
             query.limit(limit).offset(max(0, offset))

@@ -465,6 +465,7 @@ _RECIPIENT_SCOPES: dict[str, tuple[RecipientScope, list[str]]] = {
     "Polder Hosting B.V.": (RecipientScope.ALL_PERSONS, []),
     "Rhein Analytics GmbH": (RecipientScope.CATEGORIES, [ActivityKind.WEBSITE_VISIT.value]),
 }
+_REPLY_LANGUAGES = {"FI": "fi", "SE": "sv", "AX": "sv"}
 _NEWSLETTER_PROVIDER = "Emerald Mailworks Ltd"
 _CRM = "PipeCRM Inc."
 _SURVEYS = "SurveyPeak LLC"
@@ -1138,6 +1139,7 @@ class _Seeder:
     def _recipients(self, conn: Connection) -> None:
         first = self.ids.take("recipient", len(_RECIPIENTS))
         self.recipient_ids = {r[0]: first + i for i, r in enumerate(_RECIPIENTS)}
+        self.recipient_basis = {r[0]: (r[4], r[5]) for r in _RECIPIENTS}
         rows = [
             {
                 "id": first + i,
@@ -1250,6 +1252,10 @@ class _Seeder:
                     "segment_id": None,
                     "recorded_by": self.compliance_id,
                     "person_count": 0,  # set once the persons are written
+                    # The basis relied on when made: the recipient's, as the register has it.
+                    "transfer_mechanism": self.recipient_basis[plan.recipient][0],
+                    "agreement_date": self.recipient_basis[plan.recipient][1],
+                    "basis_from_register": False,
                 }
             )
             self.disclosed[plan.id] = 0
@@ -1964,6 +1970,7 @@ class _Seeder:
                     Person.street_address,
                     Person.postal_code,
                     Person.city,
+                    Person.country,
                     Person.created_at,
                     Person.updated_at,
                 ).where(Person.id.in_(wanted))
@@ -2035,6 +2042,10 @@ class _Seeder:
                 "closed_at": None,
                 "created_by": actor,
                 "created_at": received_at,
+                # Letters in the language of the person's country (registry.report.language).
+                "reply_language": _REPLY_LANGUAGES.get(person.country if person else "FI", "en"),
+                "extension_told_on": None,
+                "extension_told_channel": None,
             }
             steps: list[tuple[str, str | None, str, str | None, dt.datetime]] = [
                 ("receive", None, "received", f"Received by {channel.value}", received_at)
@@ -2065,6 +2076,9 @@ class _Seeder:
                 reason = _EXTENSION_REASONS[rng.integers(len(_EXTENSION_REASONS))]
                 row |= {"extension_reason": reason, "extended_at": moment}
                 row["due_on"] = deadlines.due_date(received_on, extended=True)
+                if i % 5:  # one in five is flagged: the person was not told (yet)
+                    row["extension_told_on"] = moment.astimezone(settings.REGISTRY_TZ).date()
+                    row["extension_told_channel"] = channel.value
                 steps.append(("extend", "verified", "extended", reason, moment))
             if status in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
                 due = at_day(row["due_on"], 16)

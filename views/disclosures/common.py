@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from registry import disclosures, recipients, settings
 from registry.auth import Actor, Permission
 from registry.disclosures import CATEGORY_LABELS, DisclosureFilter, LogRow
+from registry.transfers import MECHANISM_LABELS
 from views import widgets
 
 
@@ -19,6 +20,17 @@ def helsinki(at: dt.datetime) -> str:
 
 def categories_text(keys: list[str]) -> str:
     return ", ".join(CATEGORY_LABELS.get(k, k) for k in keys)
+
+
+def basis_then(mechanism: str | None, agreed: dt.date | None, from_register: bool) -> str:
+    """The transfer basis a disclosure relied on when made, and its agreement date."""
+    if mechanism is None:
+        return "Not recorded"
+    text = MECHANISM_LABELS.get(mechanism, mechanism)
+    if agreed:
+        text += f", agreement {agreed:%d.%m.%Y}"
+    # Revision 0007 copied the register's value to rows made before the basis was kept.
+    return text + (" (from the register; not recorded at the time)" if from_register else "")
 
 
 kpis = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosures.kpis)
