@@ -78,9 +78,11 @@ class Action(StrEnum):
     VERIFY = "verify_identity"
     ASSIGN = "assign"
     EXTEND = "extend"
-    REPORT = "report"  # the Art. 15 report was generated (registry.access)
+    REPORT = "report"  # the Art. 15 report was generated and stored (registry.report)
     COMPLETE = "complete"
     REJECT = "reject"
+    TELL_EXTENSION = "tell_extension"  # Art. 12(3): the person was told of the extension
+    LANGUAGE = "set_reply_language"  # the language of the letters (registry.report)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.REPORT: Rule(frozenset({S.VERIFIED, S.EXTENDED}), None, "Access report generated"),
     Action.COMPLETE: Rule(frozenset({S.VERIFIED, S.EXTENDED}), S.COMPLETED, "Completed"),
     Action.REJECT: Rule(_OPEN, S.REJECTED, "Rejected"),
+    Action.TELL_EXTENSION: Rule(frozenset({S.EXTENDED}), None, "Person told of the extension"),
+    Action.LANGUAGE: Rule(_OPEN, None, "Reply language set"),
 }
 ACTION_LABELS: dict[Action, str] = {
     Action.LOG: "Logged",
@@ -122,6 +126,8 @@ _REFUSALS: dict[Action, tuple[str, str]] = {
     Action.REPORT: ("answered with a report", "only an open, identity-verified request can be"),
     Action.COMPLETE: ("completed", "only an open, identity-verified request can be"),
     Action.REJECT: ("rejected", "only an open request can be"),
+    Action.TELL_EXTENSION: ("marked as told of an extension", "only an extended request can be"),
+    Action.LANGUAGE: ("given a reply language", "only an open request can be"),
 }
 
 
@@ -188,8 +194,13 @@ def log_request(
     details: str = "",
     person_id: int | None = None,
     today: dt.date | None = None,
+    reply_language: str | None = None,
 ) -> DataSubjectRequest:
-    """Log a request received in writing; its due date follows from the receipt date."""
+    """Log a request received in writing; its due date follows from the receipt date.
+
+    The reply language defaults from the request (registry.report.language)."""
+    from registry.report.language import LANGUAGES, default_language
+
     require(actor, Permission.HANDLE_REQUESTS)
     today = today or deadlines.today()
     errors: dict[str, str] = {}
@@ -210,10 +221,16 @@ def log_request(
     details = details.strip()
     if len(details) > settings.MAX_LONG_TEXT:
         errors["details"] = f"Keep the text under {settings.MAX_LONG_TEXT} characters."
-    if person_id is not None and session.get(Person, person_id) is None:
+    person = session.get(Person, person_id) if person_id is not None else None
+    if person_id is not None and person is None:
         errors["person_id"] = "That person is no longer in the registry; search again."
+    if reply_language is not None and reply_language not in LANGUAGES:
+        errors["reply_language"] = "Choose Finnish, Swedish or English."
     if errors:
         raise ValidationError(errors)
+    language = reply_language or default_language(
+        details, person.country if person else None, contact
+    )
     request = DataSubjectRequest(
         kind=kind,
         channel=channel,
@@ -226,6 +243,7 @@ def log_request(
         due_on=deadlines.due_date(received_on),
         created_by=actor.user_id,
         created_at=utcnow(),
+        reply_language=language,
     )
     try:
         session.add(request)
@@ -299,7 +317,7 @@ def step(
     """Lock, check the table, apply `change` (which returns the note), record, commit.
 
     Any error rolls the whole step back, so a refused step leaves nothing and holds no lock.
-    registry.access runs the REPORT step through it too.
+    registry.report runs the REPORT step through it too.
     """
     require(actor, Permission.HANDLE_REQUESTS)
     try:
@@ -412,7 +430,10 @@ def extend(
         request.due_on = deadlines.due_date(request.received_on, extended=True)
         request.extension_reason = reason
         request.extended_at = utcnow()
-        return reason
+        # The letter that tells the person, made and kept in this same transaction.
+        from registry.report import notices
+
+        return reason + notices.store_extension_letter(session, actor, request)
 
     return step(session, actor, request_id, Action.EXTEND, change).due_on
 
@@ -454,16 +475,25 @@ def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> N
     step(session, actor, request_id, Action.COMPLETE, change)
 
 
-def reject(session: Session, actor: Actor, request_id: int, reason: str) -> None:
+def reject(
+    session: Session, actor: Actor, request_id: int, reason: str, today: dt.date | None = None
+) -> None:
+    """Art. 12(4): close the request with its reasons; the refusal letter is made and kept
+    in the same transaction. A rejection after the (possibly extended) due date is flagged."""
     require(actor, Permission.HANDLE_REQUESTS)
+    today = today or deadlines.today()
     reason = _required(
         reason, "reason", "Give the reason for the rejection: the person must be told it."
     )
 
     def change(request: DataSubjectRequest) -> str:
+        from registry.report import notices
+
         request.outcome = reason
         request.closed_at = utcnow()
-        return reason
+        late = today > request.due_on
+        note = reason + (f" (after the due date {finnish_date(request.due_on)})" if late else "")
+        return note + notices.store_refusal_letter(session, actor, request, late=late)
 
     step(session, actor, request_id, Action.REJECT, change)
 
@@ -513,6 +543,9 @@ class RequestView:
     closed_at: dt.datetime | None
     actions: tuple[Action, ...]
     history: tuple[HistoryEntry, ...] = ()
+    reply_language: str = "fi"
+    extension_told_on: dt.date | None = None
+    extension_told_channel: str | None = None
 
 
 def detail(
@@ -570,6 +603,9 @@ def detail(
             )
             for t, name in history
         ),
+        reply_language=r.reply_language,
+        extension_told_on=r.extension_told_on,
+        extension_told_channel=r.extension_told_channel,
     )
 
 
