@@ -50,21 +50,22 @@ def address_block(
     """(postal address lines, email to send to, abroad): never an email in the block.
 
     The person's postal address where the registry has one; else the contact given, if it
-    is a postal address; a letter sent by email says so outside the block.
+    is a postal address. A request made by electronic means is answered by them where
+    possible (Art. 12(3)): the letter names the email address outside the block.
     """
     controller_country = declaration().controller.country
-    email_to = contact.strip() if _is_email(contact) else None
-    if channel == RequestChannel.EMAIL and email_to is None and person and person.email:
-        email_to = person.email
+    email_to = None
+    if channel in (RequestChannel.EMAIL, RequestChannel.WEB_FORM):
+        email_to = contact.strip() if _is_email(contact) else (person.email if person else None)
     if person is not None and person.street_address and (person.postal_code or person.city):
         abroad = bool(controller_country) and person.country != controller_country
         lines = [name, person.street_address, f"{person.postal_code or ''} {person.city or ''}"]
         if abroad:
             lines.append(t.country(person.country).upper())
         return tuple(line.strip() for line in lines), email_to, abroad
-    if email_to is None and contact.strip():
+    if contact.strip() and not _is_email(contact):
         parts = [p.strip() for p in contact.split(",") if p.strip()]
-        return (name, *parts), None, False
+        return (name, *parts), email_to, False
     return (), email_to, False
 
 
