@@ -187,11 +187,11 @@ def deadline_flags(
             r.id, r.status, r.received_on, r.due_on, r.extended_at, r.extension_told_on, r.closed_at
         ).where(r.id.in_(ids))
     ).all()
-    return {
-        rid: found
-        for rid, *values in rows
-        if (found := flags_of(*values, today=today))  # type: ignore[misc]
+    found = {
+        rid: flags_of(status, received, due, extended, told, closed, today)
+        for rid, status, received, due, extended, told, closed in rows
     }
+    return {rid: flags for rid, flags in found.items() if flags}
 
 
 def untold_extensions(

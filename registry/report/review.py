@@ -37,7 +37,7 @@ FREE_TEXT_FIELDS: dict[tuple[str, str], str] = {
     ("data_subject_request", "outcome"): "A request's outcome note",
     ("amendment", "reason"): "Reason for a correction",
 }
-_MODELS = {
+_MODELS: dict[str, type[Activity | ConsentEvent | DataSubjectRequest | Amendment]] = {
     "activity": Activity,
     "consent_event": ConsentEvent,
     "data_subject_request": DataSubjectRequest,
@@ -157,7 +157,8 @@ def _owned_text(
         raise ValidationError({"field": "Only the free-text fields listed can be redacted."})
     model = _MODELS[record_type]
     row = session.get(model, int(record_id)) if record_id.isdigit() else None
-    if row is None or row.person_id is None or row.person_id != request.person_id:
+    owner = getattr(row, "person_id", None)
+    if row is None or owner is None or owner != request.person_id:
         raise ValidationError({"field": "That text is not part of this person's report."})
     return getattr(row, field) or ""
 

@@ -119,6 +119,8 @@ def download(session: Session, actor: Actor, document_id: int, part: str) -> byt
     document = session.get(SentDocument, document_id)
     if document is None:
         raise NotFound(f"No stored document #{document_id}.")
+    text: str
+    checksum: str | None
     if part == "html":
         text, checksum = document.html, document.html_sha256
     elif part == "json" and document.json is not None:
