@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 
 from navigation import pages_for
 from registry import auth, db, settings
-from registry.auth import Actor
 from registry.errors import SignInRefused
 from registry.models import utcnow
+from registry.permissions import Actor
 from views import widgets
 
 
@@ -34,11 +34,8 @@ def prepare_database(config: db.DatabaseConfig) -> None:
 def sign_out(reason: str | None = None) -> None:
     current = st.session_state.get(widgets.ACTOR_KEY)
     if current is not None:
-        from registry import audit
-
         with widgets.session() as s:
-            audit.record(s, current, "sign_out", "app_user", current.user_id, reason or "")
-            s.commit()
+            auth.sign_out(s, current, reason or "")
     for key in (widgets.USER_ID_KEY, widgets.ACTOR_KEY, widgets.LAST_ACTIVITY_KEY):
         st.session_state.pop(key, None)
     if reason:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from registry.auth import Actor, Permission
+from registry.permissions import Actor, Permission
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry import db, disclosures  # noqa: E402
-from registry.auth import Actor  # noqa: E402
-from registry.disclosures import DisclosureFilter  # noqa: E402
+from registry import db, disclosure_log, disclosures  # noqa: E402
+from registry.disclosure_log import DisclosureFilter  # noqa: E402
 from registry.models import AppUser  # noqa: E402
+from registry.permissions import Actor  # noqa: E402
 
 PERSONS_PER_DISCLOSURE = 200
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -147,19 +147,21 @@ def query_timings(url: str, actor: Actor, rows: int) -> dict[str, dict[str, floa
     person_id = 42
     middle_disclosure = max(1, rows // PERSONS_PER_DISCLOSURE // 2)
     cases: dict[str, Callable[..., object]] = {
-        "kpis": lambda s: disclosures.kpis(s, actor),
-        "filter_options": lambda s: disclosures.filter_options(s, actor),
-        "log page 1": lambda s: disclosures.log(s, actor, everything),
-        "log page 80": lambda s: disclosures.log(s, actor, everything, offset=79 * 50),
-        "count": lambda s: disclosures.count(s, actor, everything),
-        "log, third countries + category": lambda s: disclosures.log(s, actor, third),
-        "log, US + purpose + 90 days": lambda s: disclosures.log(s, actor, window),
-        "per month by recipient": lambda s: disclosures.per_month_by_recipient(
+        "kpis": lambda s: disclosure_log.kpis(s, actor),
+        "filter_options": lambda s: disclosure_log.filter_options(s, actor),
+        "log page 1": lambda s: disclosure_log.log(s, actor, everything),
+        "log page 80": lambda s: disclosure_log.log(s, actor, everything, offset=79 * 50),
+        "count": lambda s: disclosure_log.count(s, actor, everything),
+        "log, third countries + category": lambda s: disclosure_log.log(s, actor, third),
+        "log, US + purpose + 90 days": lambda s: disclosure_log.log(s, actor, window),
+        "per month by recipient": lambda s: disclosure_log.per_month_by_recipient(
             s, actor, everything
         ),
-        "persons by country (map)": lambda s: disclosures.persons_by_country(s, actor, everything),
-        "persons by country, third": lambda s: disclosures.persons_by_country(s, actor, third),
-        "drill-down persons": lambda s: disclosures.persons_of(s, actor, middle_disclosure),
+        "persons by country (map)": lambda s: disclosure_log.persons_by_country(
+            s, actor, everything
+        ),
+        "persons by country, third": lambda s: disclosure_log.persons_by_country(s, actor, third),
+        "drill-down persons": lambda s: disclosure_log.persons_of(s, actor, middle_disclosure),
         "per person": lambda s: disclosures.of_person(s, actor, person_id),
     }
     results = {}

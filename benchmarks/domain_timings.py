@@ -14,8 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from registry import db, deadlines, export, segments
-from registry.auth import Actor
+from registry import db, deadlines, export
 from registry.models import (
     Activity,
     AppUser,
@@ -24,7 +23,9 @@ from registry.models import (
     Disclosure,
     utcnow,
 )
+from registry.permissions import Actor
 from registry.report import build as report_build
+from registry.segments import counting
 from registry.vocabulary import Channel, RequestChannel, RequestKind, RequestStatus
 
 
@@ -35,7 +36,7 @@ def _actor(session, username: str) -> Actor:  # type: ignore[no-untyped-def]
 def time_export(sessions) -> tuple[float, str]:  # type: ignore[no-untyped-def]
     with sessions() as s:
         actor = _actor(s, "marketing")
-        rows = segments.builtin_overview(s, actor, deadlines.today())
+        rows = counting.builtin_overview(s, actor, deadlines.today())
         target = min(rows, key=lambda r: abs(r.targetable[Channel.NEWSLETTER] - 100_000))
         recipient = export.find_recipient(s, actor, "Emerald Mailworks Ltd")
     with tempfile.TemporaryDirectory() as directory, sessions() as s:

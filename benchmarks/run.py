@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from navigation import PAGES  # noqa: E402
 from registry import db  # noqa: E402
-from registry.auth import ROLE_PERMISSIONS  # noqa: E402
+from registry.permissions import ROLE_PERMISSIONS  # noqa: E402
 from registry.vocabulary import Role  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE_SELECTOR, start_app  # noqa: E402
 

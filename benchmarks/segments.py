@@ -38,9 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import delete, func, select  # noqa: E402
 
-from registry import db, deadlines, export, filters, segments  # noqa: E402
-from registry.auth import Actor  # noqa: E402
+from registry import db, deadlines, export, filters  # noqa: E402
 from registry.models import AppUser, DisclosedPerson, Disclosure, Person  # noqa: E402
+from registry.permissions import Actor  # noqa: E402
+from registry.segments import composition, counting, member_list  # noqa: E402
 from registry.vocabulary import Channel  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/registry_bench_segments"
@@ -153,18 +154,18 @@ def main() -> int:
     for i, definition in enumerate(BUILDER_DEFINITIONS):
         with sessions() as s:
             figures[f"builder change {i + 1}: {filters.describe(definition)}"] = median_of(
-                args.rounds, lambda d=definition, s=s: segments.summary(s, actor, d, today)
+                args.rounds, lambda d=definition, s=s: counting.summary(s, actor, d, today)
             )
     for name, call in (
-        ("domain: all built-in segments (overview)", segments.builtin_overview),
-        ("domain: composition of everyone", lambda s, a: segments.composition(s, a, [])),
-        ("domain: first members page of everyone", lambda s, a: segments.members(s, a, [])),
+        ("domain: all built-in segments (overview)", counting.builtin_overview),
+        ("domain: composition of everyone", lambda s, a: composition.composition(s, a, [])),
+        ("domain: first members page of everyone", lambda s, a: member_list.members(s, a, [])),
     ):
         with sessions() as s:
             figures[name] = median_of(args.rounds, lambda c=call, s=s: c(s, actor))
 
     with sessions() as s:
-        rows = segments.builtin_overview(s, actor, today)
+        rows = counting.builtin_overview(s, actor, today)
         target = min(rows, key=lambda r: abs(r.targetable[Channel.NEWSLETTER] - 100_000))
         recipient = export.find_recipient(s, actor, "Emerald Mailworks Ltd")
     export_times, peak, exported = [], 0.0, 0

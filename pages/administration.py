@@ -14,9 +14,9 @@ import streamlit as st
 
 from navigation import PAGES
 from registry import settings, users
-from registry.auth import ROLE_PERMISSIONS, Permission
 from registry.errors import ValidationError
 from registry.models import utcnow
+from registry.permissions import ROLE_PERMISSIONS, Permission
 from registry.vocabulary import Role
 from views import widgets
 

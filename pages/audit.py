@@ -14,9 +14,9 @@ import plotly.express as px
 import streamlit as st
 
 from registry import audit, auth, db, deadlines, settings
-from registry.auth import Permission
 from registry.errors import PermissionDenied
 from registry.models import AuditEvent
+from registry.permissions import Permission
 from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_AUDIT)

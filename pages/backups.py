@@ -11,9 +11,9 @@ import plotly.express as px
 import streamlit as st
 
 from registry import backup, settings
-from registry.auth import Permission
 from registry.backup import BackupOperation, BackupResult
 from registry.errors import RegistryError
+from registry.permissions import Permission
 from views import widgets
 
 OPERATION_LABELS = {BackupOperation.BACKUP: "Backup", BackupOperation.RESTORE: "Restore"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from registry.auth import Permission
+from registry.permissions import Permission
 from views import widgets
 from views.consent import breakdown, common, evidence, person, status, trend
 

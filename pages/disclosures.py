@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import deadlines
-from registry.auth import Permission
+from registry.permissions import Permission
 from views import widgets
 from views.disclosures import log, per_person, record, summary
 

@@ -4,8 +4,8 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from registry import deadlines, declaration_check, notice
-from registry.auth import Actor, Permission
 from registry.declaration_check import DeclarationCheck, Finding
+from registry.permissions import Actor, Permission
 from registry.transfers import MECHANISM_LABELS, country_name, transfer_problem
 from views import widgets
 

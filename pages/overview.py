@@ -5,8 +5,8 @@ import plotly.express as px
 import streamlit as st
 
 from registry import deadlines, overview
-from registry.auth import Permission
 from registry.consent import PURPOSE_LABELS
+from registry.permissions import Permission
 from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_OVERVIEW)

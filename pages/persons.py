@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from registry.auth import Permission
+from registry.permissions import Permission
 from views import widgets
 from views.persons import amend, common, data, header, history
 

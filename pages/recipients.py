@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from registry import deadlines, recipients, settings
-from registry.auth import Permission
 from registry.errors import ValidationError
+from registry.permissions import Permission
 from registry.recipients import (
     RELATIONSHIP_LABELS,
     SCOPE_CATEGORY_LABELS,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from registry.auth import Permission
+from registry.permissions import Permission
 from views import widgets
 from views.segments import all_segments, builder, chooser, common, composition, export, members
 

@@ -11,8 +11,8 @@ import getpass
 import sys
 
 from registry import db, settings
-from registry.auth import Actor
 from registry.errors import RegistryError, ValidationError
+from registry.permissions import Actor
 from registry.vocabulary import Channel, Role
 
 
@@ -127,8 +127,9 @@ def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
 
     from sqlalchemy import select
 
-    from registry import export, segments
+    from registry import export
     from registry.models import AppUser
+    from registry.segments import catalogue
 
     engine = db.make_engine(config.url)
     with db.make_sessionmaker(engine)() as session:
@@ -141,7 +142,7 @@ def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
             actor = Actor.of(user)
         else:
             actor = Actor(None, f"cli:{getpass.getuser()}", Role.MARKETING, "command line")
-        segment = segments.find_segment(session, actor, args.segment)
+        segment = catalogue.find_segment(session, actor, args.segment)
         recipient_id = export.find_recipient(session, actor, args.recipient)
         purpose = args.purpose or f"{args.channel} list of the segment {segment.title}"
         if args.out == "-":

@@ -1,5 +1,6 @@
-"""The person page's domain: a person's data as the notice groups it, its rectification
-(GDPR Art. 16) and the follow-up with the recipients who had received it (Art. 19).
+"""Rectification of a person's data (GDPR Art. 16) and its history. The person's data as the
+page shows it is in `registry.persons`; telling the recipients of it (Art. 19) is in
+`registry.notifications`.
 
 An amendment is one transaction: the person row, one append-only `amendment` row per changed
 field (old value, new value, who, when, reason, linked request) and an audit event. The form
@@ -11,28 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from registry import audit, consent, disclosures, settings, validation
-from registry.auth import Actor, Permission, require
+from registry import audit, disclosures, settings, validation
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import (
-    Activity,
     Amendment,
     AppUser,
     DataSubjectRequest,
-    Order,
     Organisation,
     Person,
-    RecipientNotification,
     utcnow,
 )
-from registry.vocabulary import ConsentStatus, Purpose, RequestKind
+from registry.permissions import Actor, Permission, require
+from registry.vocabulary import RequestKind
 
 # The editable fields in form order, with the words the page and the history use.
 FIELD_LABELS: dict[str, str] = {
@@ -67,195 +64,11 @@ class OpenedForm:
     values: dict[str, FormValue]
 
 
-def _form_values(person: Person) -> dict[str, FormValue]:
+def opened_form(person: Person) -> OpenedForm:
+    """The amendment form as it opens on the person's current data and row version."""
     values: dict[str, FormValue] = {f: getattr(person, _COLUMN[f]) or "" for f in FIELD_LABELS}
     values["employer"] = person.organisation_id
-    return values
-
-
-# --- the person's data, grouped as the notice groups it ---
-
-
-@dataclass(frozen=True)
-class OrganisationInfo:
-    id: int
-    name: str
-    business_id: str
-    kind: str
-    industry: str
-    country: str
-    city: str
-    customer_since: dt.date | None
-    customer_until: dt.date | None
-
-
-@dataclass(frozen=True)
-class OrderSummary:
-    count: int
-    total_eur: Decimal
-    first_on: dt.date | None
-    last_on: dt.date | None
-    in_recovery: int
-
-
-@dataclass(frozen=True)
-class OrderRow:
-    ordered_on: dt.date
-    product: str
-    amount_eur: Decimal
-    status: str
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    occurred_at: dt.datetime
-    kind: str
-    detail: str | None
-    city: str | None
-
-
-@dataclass(frozen=True)
-class RequestRow:
-    id: int
-    kind: str
-    status: str
-    received_on: dt.date
-    due_on: dt.date
-
-
-@dataclass(frozen=True)
-class PersonDetail:
-    """Everything the person page shows of one person; never the password hash."""
-
-    id: int
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    street_address: str | None
-    postal_code: str | None
-    city: str | None
-    country: str
-    position: str | None
-    gender: str | None
-    username: str | None
-    has_password: bool
-    latitude: float | None
-    longitude: float | None
-    relationship: str
-    source: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    organisation: OrganisationInfo | None
-    orders: OrderSummary
-    recent_orders: list[OrderRow]
-    consent: dict[Purpose, ConsentStatus]
-    activity_counts: dict[str, int]
-    recent_activities: list[ActivityRow]
-    requests: list[RequestRow]
-    form: OpenedForm
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-
-def person_detail(
-    session: Session, actor: Actor, person_id: int, *, record_view: bool = True
-) -> PersonDetail:
-    """One person's data for the person page; `record_view` audits the viewing.
-
-    The page audits once per selection of a person, not on every rerun.
-    """
-    require(actor, Permission.VIEW_PERSON)
-    person = session.get(Person, person_id, populate_existing=True)
-    if person is None:
-        raise NotFound(f"No person with id {person_id}.")
-    org = person.organisation
-    n, total, first, last, in_recovery = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(Order.amount_eur), 0),
-            func.min(Order.ordered_on),
-            func.max(Order.ordered_on),
-            func.count().filter(Order.status == "in_recovery"),
-        ).where(Order.person_id == person_id)
-    ).one()
-    recent_orders = session.execute(
-        select(Order.ordered_on, Order.product, Order.amount_eur, Order.status)
-        .where(Order.person_id == person_id)
-        .order_by(Order.ordered_on.desc(), Order.id.desc())
-        .limit(settings.PERSON_RECENT_ROWS)
-    ).all()
-    activity_counts = session.execute(
-        select(Activity.kind, func.count())
-        .where(Activity.person_id == person_id)
-        .group_by(Activity.kind)
-        .order_by(Activity.kind)
-    ).all()
-    recent_activities = session.execute(
-        select(Activity.occurred_at, Activity.kind, Activity.detail, Activity.city)
-        .where(Activity.person_id == person_id)
-        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-        .limit(settings.PERSON_RECENT_ROWS)
-    ).all()
-    requests = session.execute(
-        select(
-            DataSubjectRequest.id,
-            DataSubjectRequest.kind,
-            DataSubjectRequest.status,
-            DataSubjectRequest.received_on,
-            DataSubjectRequest.due_on,
-        )
-        .where(DataSubjectRequest.person_id == person_id)
-        .order_by(DataSubjectRequest.received_on.desc(), DataSubjectRequest.id.desc())
-        .limit(settings.PERSON_RECENT_ROWS)
-    ).all()
-    detail = PersonDetail(
-        id=person.id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        email=person.email,
-        phone=person.phone,
-        street_address=person.street_address,
-        postal_code=person.postal_code,
-        city=person.city,
-        country=person.country,
-        position=person.position,
-        gender=person.gender,
-        username=person.username,
-        has_password=bool(person.password_hash),
-        latitude=person.latitude,
-        longitude=person.longitude,
-        relationship=person.relationship,
-        source=person.source,
-        created_at=person.created_at,
-        updated_at=person.updated_at,
-        organisation=None
-        if org is None
-        else OrganisationInfo(
-            org.id,
-            org.name,
-            org.business_id,
-            org.kind,
-            org.industry,
-            org.country,
-            org.city,
-            org.customer_since,
-            org.customer_until,
-        ),
-        orders=OrderSummary(n, Decimal(total), first, last, in_recovery),
-        recent_orders=[OrderRow(*row) for row in recent_orders],
-        consent=consent.current_status(session, person_id),
-        activity_counts=dict(activity_counts),
-        recent_activities=[ActivityRow(*row) for row in recent_activities],
-        requests=[RequestRow(*row) for row in requests],
-        form=OpenedForm(person.id, person.version, _form_values(person)),
-    )
-    if record_view:
-        audit.record(session, actor, "view_person", "person", person_id)
-        session.commit()
-    return detail
+    return OpenedForm(person.id, person.version, values)
 
 
 def employers(
@@ -414,7 +227,7 @@ def _check_request(session: Session, person_id: int, request_id: int) -> str | N
 
 
 def _conflict(session: Session, person: Person, opened: OpenedForm) -> AmendmentConflict:
-    current = OpenedForm(person.id, person.version, _form_values(person))
+    current = opened_form(person)
     fields = []
     for field_name, label in FIELD_LABELS.items():
         was, now = opened.values.get(field_name), current.values[field_name]
@@ -540,11 +353,13 @@ def rebase(
     }
 
 
-# --- history and the Art. 19 follow-up ---
+# --- history ---
 
 
 @dataclass(frozen=True)
-class AmendmentRecord:
+class AmendmentHistoryRow:
+    """One amended field as the person page's history lists it."""
+
     id: int
     amended_at: dt.datetime
     amended_by: str
@@ -558,7 +373,7 @@ class AmendmentRecord:
 
 @dataclass(frozen=True)
 class HistoryPage:
-    rows: list[AmendmentRecord]
+    rows: list[AmendmentHistoryRow]
     total: int
 
 
@@ -585,7 +400,7 @@ def history(
     ).all()
     return HistoryPage(
         [
-            AmendmentRecord(
+            AmendmentHistoryRow(
                 a.id,
                 a.amended_at,
                 display_name or username,
@@ -600,180 +415,3 @@ def history(
         ],
         total or 0,
     )
-
-
-@dataclass(frozen=True)
-class RecipientFollowUp:
-    """A recipient that received the person's data before a change (Art. 19)."""
-
-    recipient_id: int
-    name: str
-    country: str
-    third_country: bool
-    disclosures: int
-    last_disclosed_at: dt.datetime
-    data_categories: list[str]
-    notified_at: dt.datetime | None
-    notified_by: str | None
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """One saved amendment (the fields changed together) and whom to tell of it."""
-
-    change_id: int
-    amended_at: dt.datetime
-    amended_by: str
-    fields: list[str]
-    reason: str
-    request_id: int | None
-    recipients: list[RecipientFollowUp] = field(default_factory=list)
-
-    @property
-    def pending(self) -> int:
-        return sum(1 for r in self.recipients if r.notified_at is None)
-
-
-def follow_ups(
-    session: Session, actor: Actor, person_id: int, *, limit: int = settings.PAGE_SIZE
-) -> list[FollowUp]:
-    """The person's latest saved amendments, newest first, each with the recipients who
-    received the person's data before it and whether each has been told."""
-    require(actor, Permission.VIEW_PERSON)
-    saves = session.execute(
-        select(Amendment.amended_at, Amendment.amended_by, func.min(Amendment.id))
-        .where(Amendment.person_id == person_id)
-        .group_by(Amendment.amended_at, Amendment.amended_by)
-        .order_by(Amendment.amended_at.desc())
-        .limit(limit)
-    ).all()
-    if not saves:
-        return []
-    oldest = min(at for at, _, _ in saves)
-    rows = session.execute(
-        select(Amendment, AppUser.display_name, AppUser.username)
-        .join(AppUser, AppUser.id == Amendment.amended_by)
-        .where(Amendment.person_id == person_id, Amendment.amended_at >= oldest)
-        .order_by(Amendment.id)
-    ).all()
-    notified = session.execute(
-        select(
-            RecipientNotification.amendment_id,
-            RecipientNotification.recipient_id,
-            RecipientNotification.notified_at,
-            AppUser.display_name,
-            AppUser.username,
-        )
-        .join(Amendment, Amendment.id == RecipientNotification.amendment_id)
-        .join(AppUser, AppUser.id == RecipientNotification.notified_by)
-        .where(Amendment.person_id == person_id, Amendment.amended_at >= oldest)
-    ).all()
-    # Disclosures before the newest change include those before every earlier one.
-    disclosed = disclosures.of_person(session, actor, person_id, before=max(a for a, _, _ in saves))
-    first_row = {(at, by): first for at, by, first in saves}
-    members: dict[int, list[Amendment]] = {}
-    names: dict[int, str] = {}
-    for a, display_name, username in rows:
-        change_id = first_row.get((a.amended_at, a.amended_by))
-        if change_id is not None:
-            members.setdefault(change_id, []).append(a)
-            names[change_id] = display_name or username
-    notes: dict[tuple[int, int], tuple[dt.datetime, str]] = {}
-    for amendment_id, recipient_id, at, display_name, username in notified:
-        notes[(amendment_id, recipient_id)] = (at, display_name or username)
-    result = []
-    for at, _by, change_id in saves:
-        group = members[change_id]
-        recipients: dict[int, RecipientFollowUp] = {}
-        for d in sorted(disclosed, key=lambda d: d.disclosed_at):
-            if d.disclosed_at >= at:
-                continue
-            before = recipients.get(d.recipient_id)
-            note = next(
-                (notes[(a.id, d.recipient_id)] for a in group if (a.id, d.recipient_id) in notes),
-                None,
-            )
-            recipients[d.recipient_id] = RecipientFollowUp(
-                d.recipient_id,
-                d.recipient_name,
-                d.country,
-                d.third_country,
-                (before.disclosures if before else 0) + 1,
-                d.disclosed_at,
-                sorted(set(before.data_categories if before else []) | set(d.data_categories)),
-                note[0] if note else None,
-                note[1] if note else None,
-            )
-        result.append(
-            FollowUp(
-                change_id,
-                at,
-                names[change_id],
-                [FIELD_LABELS.get(a.field, a.field) for a in group],
-                group[0].reason,
-                group[0].request_id,
-                sorted(recipients.values(), key=lambda r: r.name),
-            )
-        )
-    return result
-
-
-def mark_notified(session: Session, actor: Actor, change_id: int, recipient_id: int) -> int:
-    """Record that the recipient was told of the change (Art. 19); audited.
-
-    Stored as one recipient_notification row per amended field of the change. Returns the
-    number of rows added: 0 when the recipient had already been recorded as told.
-    """
-    require(actor, Permission.AMEND_PERSON)
-    first = session.get(Amendment, change_id)
-    if first is None:
-        raise NotFound(f"No amendment with id {change_id}.")
-    group = list(
-        session.scalars(
-            select(Amendment).where(
-                Amendment.person_id == first.person_id,
-                Amendment.amended_at == first.amended_at,
-                Amendment.amended_by == first.amended_by,
-            )
-        )
-    )
-    received = disclosures.of_person(session, actor, first.person_id, before=first.amended_at)
-    if recipient_id not in {d.recipient_id for d in received}:
-        raise ValidationError(
-            {"recipient": "This recipient did not receive the person's data before the change."}
-        )
-    done = set(
-        session.scalars(
-            select(RecipientNotification.amendment_id).where(
-                RecipientNotification.recipient_id == recipient_id,
-                RecipientNotification.amendment_id.in_([a.id for a in group]),
-            )
-        )
-    )
-    todo = [a for a in group if a.id not in done]
-    if not todo:
-        return 0
-    now = utcnow()
-    try:
-        session.add_all(
-            RecipientNotification(
-                amendment_id=a.id,
-                recipient_id=recipient_id,
-                notified_by=actor.user_id,
-                notified_at=now,
-            )
-            for a in todo
-        )
-        audit.record(
-            session,
-            actor,
-            "notify_recipient",
-            "amendment",
-            min(a.id for a in group),
-            f"recipient #{recipient_id} told of the rectification of person #{first.person_id}",
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return len(todo)

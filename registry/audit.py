@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from registry import settings
-from registry.auth import Actor, Permission, require
 from registry.errors import ValidationError
 from registry.models import AuditEvent, utcnow
+from registry.permissions import Actor, Permission, require
 
 # audit_event.record_id is a String(50).
 RECORD_ID_LENGTH = 50

@@ -1,15 +1,11 @@
-"""Who may do what: roles, permissions, sign-in with argon2id, lockout and idle expiry.
+"""Passwords and sign-in: argon2id hashes, sign-in and sign-out, lockout and idle expiry.
 
-"Access to information requires adequate rights" (the notice). Every domain function that
-reads personal data in bulk or writes anything takes the acting user and calls `require`,
-so a page bug cannot leak or change data.
+Who may do what (roles, permissions, the acting user) is in `registry.permissions`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -17,104 +13,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import settings
-from registry.errors import PermissionDenied, SignInRefused
+from registry import audit, settings
+from registry.errors import SignInRefused
 from registry.models import AppUser, utcnow
-from registry.vocabulary import Role
+from registry.permissions import OPEN_TO_ALL_ROLES, Actor, require_any
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
 _hasher = PasswordHasher()
-
-
-class Permission(StrEnum):
-    """What a role may do; the value completes the sentence "may not ..."."""
-
-    VIEW_OVERVIEW = "view the overview"
-    VIEW_NOTICE = "view the registry notice"
-    VIEW_SEGMENTS = "view marketing segments"
-    MANAGE_SEGMENTS = "save or delete segments"
-    EXPORT_TARGET_LIST = "export target lists"
-    VIEW_CONSENT = "view consent status"
-    RECORD_CONSENT = "record consent events"
-    VIEW_PERSON = "view a person's data"
-    AMEND_PERSON = "amend a person's data"
-    HANDLE_REQUESTS = "handle data-subject requests"
-    GENERATE_ACCESS_REPORT = "generate access reports"
-    VIEW_DISCLOSURES = "view disclosures"
-    RECORD_DISCLOSURE = "record disclosures"
-    MANAGE_RECIPIENTS = "manage recipients"
-    VIEW_AUDIT = "view the audit trail"
-    MANAGE_USERS = "manage dashboard users"
-    MANAGE_BACKUPS = "make or restore backups"
-
-
-# Every role holds these: a domain function that requires one of them is open to all roles.
-OPEN_TO_ALL_ROLES = frozenset({Permission.VIEW_OVERVIEW, Permission.VIEW_NOTICE})
-
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.MARKETING: frozenset(
-        OPEN_TO_ALL_ROLES
-        | {
-            Permission.VIEW_SEGMENTS,
-            Permission.MANAGE_SEGMENTS,
-            Permission.EXPORT_TARGET_LIST,
-            Permission.VIEW_CONSENT,
-            Permission.RECORD_CONSENT,
-        }
-    ),
-    Role.COMPLIANCE: frozenset(
-        OPEN_TO_ALL_ROLES
-        | {
-            Permission.VIEW_CONSENT,
-            Permission.RECORD_CONSENT,
-            Permission.VIEW_PERSON,
-            Permission.AMEND_PERSON,
-            Permission.HANDLE_REQUESTS,
-            Permission.GENERATE_ACCESS_REPORT,
-            Permission.VIEW_DISCLOSURES,
-            Permission.RECORD_DISCLOSURE,
-            Permission.MANAGE_RECIPIENTS,
-            Permission.VIEW_AUDIT,
-        }
-    ),
-    Role.ADMINISTRATOR: frozenset(
-        OPEN_TO_ALL_ROLES
-        | {Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.MANAGE_BACKUPS}
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The signed-in user (or a command-line job) on whose behalf the domain acts."""
-
-    user_id: int | None
-    username: str
-    role: Role
-    display_name: str = ""
-
-    def may(self, permission: Permission) -> bool:
-        return permission in ROLE_PERMISSIONS[self.role]
-
-    @classmethod
-    def of(cls, user: AppUser) -> Actor:
-        return cls(user.id, user.username, Role(user.role), user.display_name)
-
-    @classmethod
-    def command_line(cls, job: str = "cli") -> Actor:
-        """The command line runs as an administrator-like job with no account of its own."""
-        return cls(None, job, Role.ADMINISTRATOR, "command line")
-
-
-def require(actor: Actor, permission: Permission) -> None:
-    if not actor.may(permission):
-        raise PermissionDenied(f"The {actor.role} role may not {permission}.")
-
-
-def require_any(actor: Actor, *permissions: Permission) -> None:
-    """For what several jobs share (finding a person, recording a disclosure)."""
-    if not any([actor.may(p) for p in permissions]):  # a list: every permission is asked
-        raise PermissionDenied(f"The {actor.role} role may not {' or '.join(permissions)}.")
 
 
 def hash_password(password: str) -> str:
@@ -163,8 +68,6 @@ def sign_in(
     Five failures in a row lock the account for 15 minutes (settings). Each attempt is
     audited, failed ones too, and committed here.
     """
-    from registry import audit  # audit imports this module
-
     now = now or utcnow()
     typed = username.strip()
     # Usernames are stored in lower case. The row lock keeps concurrent wrong guesses
@@ -229,8 +132,6 @@ def sign_in(
 
 def sign_in_external(session: Session, email: str) -> Actor:
     """OpenID Connect: the identity provider vouched for the email; the role is ours."""
-    from registry import audit
-
     user = session.scalar(select(AppUser).where(func.lower(AppUser.email) == email.strip().lower()))
     if user is None or not user.active:
         audit.record(
@@ -251,6 +152,15 @@ def sign_in_external(session: Session, email: str) -> Actor:
     audit.record(session, actor, "sign_in", "app_user", user.id, "OpenID Connect")
     session.commit()
     return actor
+
+
+def sign_out(session: Session, actor: Actor, reason: str = "") -> None:
+    """Record the end of a dashboard session: the user's own choice, idle expiry or a
+    deactivated account (the reason says which), committed here as sign-in is."""
+    # Every role may sign out; OPEN_TO_ALL_ROLES is how a guarded function says so.
+    require_any(actor, *OPEN_TO_ALL_ROLES)
+    audit.record(session, actor, "sign_out", "app_user", actor.user_id, reason)
+    session.commit()
 
 
 def session_expired(last_activity: dt.datetime, now: dt.datetime | None = None) -> bool:

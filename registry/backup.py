@@ -38,9 +38,10 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from registry import audit, db, settings
-from registry.auth import Actor, Permission, current_actor, require
+from registry.auth import current_actor
 from registry.errors import NotFound, PermissionDenied, RegistryError
 from registry.models import AppUser, Backup, utcnow
+from registry.permissions import Actor, Permission, require
 
 Progress = Callable[[float, str], None]
 

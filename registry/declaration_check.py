@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from registry.auth import Actor, Permission, require
 from registry.disclosures import CATEGORY_LABELS
 from registry.models import (
     Activity,
@@ -25,6 +24,7 @@ from registry.models import (
     Recipient,
 )
 from registry.notice import Declaration
+from registry.permissions import Actor, Permission, require
 from registry.transfers import MECHANISM_LABELS, country_name, in_eea
 from registry.vocabulary import DataCategory, TransferMechanism
 

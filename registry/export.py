@@ -31,12 +31,14 @@ from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from registry import audit, consent, deadlines, settings, validation
-from registry.auth import Actor, Permission, require
+from registry.derived_values import reachable
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, ValidationError
-from registry.filters import CHANNEL_LABELS, Definition, parse_definition, reachable
+from registry.filters import CHANNEL_LABELS, Definition, parse_definition
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
-from registry.segments import SegmentChoice, analytic, matching_query, refusals_table
+from registry.permissions import Actor, Permission, require
+from registry.segments.catalogue import SegmentChoice
+from registry.segments.membership import analytic, matching_query, refusals_table
 from registry.transfers import transfer_problem
 from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, DataCategory
 

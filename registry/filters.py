@@ -20,12 +20,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from registry import consent, regions, settings
+from registry.derived_values import (
+    area_condition,
+    before,
+    customer_status,
+    engaged,
+    region_condition,
+    since,
+    value_band,
+)
 from registry.errors import ValidationError
 from registry.models import Organisation, Person, PersonMetrics
-from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, OrganisationKind
+from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus
 
 # --- the registry's words for segments ---------------------------------------------------
 
@@ -71,124 +80,6 @@ OPS: dict[str, str] = {
 }
 CHOICE_OPS = ("in", "not_in")
 RANGE_OPS = ("gte", "lte", "between")
-
-
-# --- when: "N days ago" is counted in Helsinki calendar days ----------------------------
-
-
-def _day_start(today: dt.date, days_ago: int) -> dt.datetime:
-    """The first moment (Helsinki time) of the day `days_ago` days before `today`."""
-    day = today - dt.timedelta(days=days_ago)
-    return dt.datetime.combine(day, dt.time(), settings.REGISTRY_TZ)
-
-
-def _since(column: Any, days: int, today: dt.date, is_date: bool) -> ColumnElement[bool]:
-    """The column falls on `today - days` or later (at most `days` days ago)."""
-    bound = today - dt.timedelta(days=days) if is_date else _day_start(today, days)
-    return column >= bound
-
-
-def _before(column: Any, days: int, today: dt.date, is_date: bool) -> ColumnElement[bool]:
-    """The column falls on `today - days` or earlier (at least `days` days ago)."""
-    bound = today - dt.timedelta(days=days - 1) if is_date else _day_start(today, days - 1)
-    return column < bound
-
-
-# --- derived values, as SQL expressions -------------------------------------------------
-
-
-def customer_status(today: dt.date) -> ColumnElement[str]:
-    """Current, past or no customer relationship, from the person's organisation."""
-    is_customer = Organisation.kind == OrganisationKind.CUSTOMER
-    return case(
-        (
-            and_(
-                is_customer,
-                Organisation.customer_since <= today,
-                or_(Organisation.customer_until.is_(None), Organisation.customer_until >= today),
-            ),
-            "current",
-        ),
-        (and_(is_customer, Organisation.customer_until < today), "past"),
-        else_="none",
-    )
-
-
-def value_band(today: dt.date) -> ColumnElement[str]:
-    """The person's order value band (VALUE_BANDS), from person_metrics."""
-    orders = func.coalesce(PersonMetrics.order_count, 0)
-    total = func.coalesce(PersonMetrics.order_total_eur, 0)
-    last = PersonMetrics.last_order_on
-
-    def within(days: int) -> ColumnElement[bool]:
-        return _since(last, days, today, is_date=True)
-
-    return case(
-        (orders == 0, "no_orders"),
-        (_since(PersonMetrics.first_order_on, settings.VALUE_NEW_DAYS, today, True), "new"),
-        (
-            and_(
-                within(settings.VALUE_CHAMPION_DAYS),
-                orders >= settings.VALUE_CHAMPION_ORDERS,
-                total >= settings.VALUE_CHAMPION_EUR,
-            ),
-            "champions",
-        ),
-        (and_(within(settings.VALUE_ACTIVE_DAYS), orders >= settings.VALUE_LOYAL_ORDERS), "loyal"),
-        (within(settings.VALUE_ACTIVE_DAYS), "occasional"),
-        (
-            and_(within(settings.VALUE_AT_RISK_DAYS), orders >= settings.VALUE_LOYAL_ORDERS),
-            "at_risk",
-        ),
-        else_="lapsed",
-    )
-
-
-def engaged(kind: str, today: dt.date) -> ColumnElement[bool]:
-    """The person is a newsletter reader, an event attendee or an active app user."""
-    column, days = {
-        "newsletter_reader": (
-            PersonMetrics.last_newsletter_open_at,
-            settings.NEWSLETTER_READER_DAYS,
-        ),
-        "event_attendee": (PersonMetrics.last_event_at, settings.EVENT_ATTENDEE_DAYS),
-        "app_user": (PersonMetrics.last_app_use_at, settings.ACTIVE_APP_USER_DAYS),
-    }[kind]
-    return _since(column, days, today, is_date=False)
-
-
-def _region_condition(region: str) -> ColumnElement[bool]:
-    cities = [c for c, r in regions.CITY_REGION.items() if r == region]
-    prefixes = [p for p, r in regions.POSTAL_PREFIX_REGION.items() if r == region]
-    city_unknown = or_(Person.city.is_(None), Person.city.not_in(list(regions.CITY_REGION)))
-    return and_(
-        Person.country == regions.FINLAND,
-        or_(
-            Person.city.in_(cities),
-            and_(city_unknown, func.substr(Person.postal_code, 1, 2).in_(prefixes)),
-        ),
-    )
-
-
-def _area_condition(area: str) -> ColumnElement[bool]:
-    countries = regions.countries_of_area(area)
-    if countries is None:
-        return Person.country.not_in(sorted(regions.EEA))
-    return Person.country.in_(sorted(countries))
-
-
-# What each channel needs besides consent: somewhere to send the message.
-def reachable(channel: Channel) -> ColumnElement[bool]:
-    """SQL: the person has the contact detail the channel sends to."""
-    match channel:
-        case Channel.PHONE:
-            return Person.phone.is_not(None)
-        case Channel.POST:
-            return and_(Person.street_address.is_not(None), Person.postal_code.is_not(None))
-        case Channel.IN_APP:
-            return Person.username.is_not(None)
-        case _:
-            return Person.email.is_not(None)
 
 
 # --- fields a filter can use ------------------------------------------------------------
@@ -329,8 +220,8 @@ def _choice_condition(name: str, values: Sequence[str], today: dt.date) -> Colum
         "customer_status": lambda v: customer_status(today) == v,
         "value_band": lambda v: value_band(today) == v,
         "engagement": lambda v: engaged(v, today),
-        "region": _region_condition,
-        "area": _area_condition,
+        "region": region_condition,
+        "area": area_condition,
     }[name]
     return or_(*(one(v) for v in values))
 
@@ -363,9 +254,9 @@ class Filter:
             # More days ago is earlier: a minimum of days bounds the date from above.
             conditions = []
             if low is not None:
-                conditions.append(_before(column, low, today, is_date))
+                conditions.append(before(column, low, today, is_date))
             if high is not None:
-                conditions.append(_since(column, high, today, is_date))
+                conditions.append(since(column, high, today, is_date))
             return and_(*conditions)
         column = _NUMBER_COLUMNS[self.field]
         conditions = []

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import deadlines
-from registry.auth import Actor, Permission, require
 from registry.models import (
     ConsentState,
     DataSubjectRequest,
@@ -18,6 +17,7 @@ from registry.models import (
     Recipient,
     utcnow,
 )
+from registry.permissions import Actor, Permission, require
 from registry.sqlfunctions import day_of, month_of
 from registry.transfers import transfer_problem
 from registry.vocabulary import OPEN_REQUEST_STATUSES, ConsentStatus, Purpose

@@ -20,9 +20,9 @@ from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, settings
-from registry.auth import Actor, Permission, require
 from registry.errors import NotFound, ValidationError
 from registry.models import Activity, ConsentEvent, Disclosure, Order, Person, Recipient
+from registry.permissions import Actor, Permission, require
 from registry.transfers import (
     country_name,
     in_eea,

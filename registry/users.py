@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
-from registry.auth import Actor, Permission, check_new_password, hash_password, require
+from registry.auth import check_new_password, hash_password
 from registry.errors import NotFound, ValidationError
 from registry.models import AppUser, utcnow
+from registry.permissions import Actor, Permission, require
 from registry.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,49}$")

@@ -28,8 +28,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from registry import db
-from registry.auth import Actor
 from registry.models import AppUser, Base
+from registry.permissions import Actor
 from registry.vocabulary import Role
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from registry import consent, disclosures, report, requests
+from registry import consent, disclosures, report
 from registry.errors import ConflictError
 from registry.models import (
     Activity,
@@ -31,6 +31,7 @@ from registry.models import (
 from registry.notice import declaration
 from registry.report import build as report_build
 from registry.report.contents import AccessReport
+from registry.requests import intake, request_view, rules, transitions
 from registry.vocabulary import Role
 
 RECEIVED = dt.date(2026, 3, 5)
@@ -234,7 +235,7 @@ def rich(session, actors):
     consent.record_consent(
         session, actor, other.id, ["newsletter"], "granted", "web_form", "other's box"
     )
-    earlier = requests.log_request(
+    earlier = intake.log_request(
         session,
         actor,
         kind="rectification",
@@ -245,7 +246,7 @@ def rich(session, actors):
         person_id=pid,
         today=RECEIVED,
     )
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -257,7 +258,7 @@ def rich(session, actors):
         today=RECEIVED,
         reply_language="en",
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[0])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[0])
     # Recipients that hold data by their scope, named in no disclosure row.
     session.add_all(
         [
@@ -411,7 +412,7 @@ def test_a_person_with_no_disclosure_rows_sees_every_all_persons_processor(sessi
     )
     session.add(p)
     session.commit()
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -423,7 +424,7 @@ def test_a_person_with_no_disclosure_rows_sees_every_all_persons_processor(sessi
         today=RECEIVED,
         reply_language="en",
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[1])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[1])
     made = report.generate(session, actor, r.id)
     assert made.report.disclosures == ()
     assert [x.name for x in made.report.recipients] == ["CloudHost Inc.", "Polder Hosting B.V."]
@@ -525,7 +526,7 @@ def test_generating_is_audited_recorded_and_stored(session, rich):
     assert (document.html, document.json, document.kind) == (made.html, made.json, "access_report")
     assert document.html_sha256 == hashlib.sha256(made.html.encode()).hexdigest()
     assert document.json_sha256 == hashlib.sha256(made.json.encode()).hexdigest()
-    view = requests.detail(session, actor, r.id)
+    view = request_view.detail(session, actor, r.id)
     assert view.history[-1].action_label == "Access report generated"
 
 
@@ -547,7 +548,7 @@ def test_a_draft_is_audited_but_never_stored(session, rich):
 
 def test_no_report_before_the_requester_is_verified(session, actors):
     actor = actors[Role.COMPLIANCE]
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -568,7 +569,7 @@ def test_no_report_before_the_requester_is_verified(session, actors):
 
 def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
     actor = actors[Role.COMPLIANCE]
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -579,7 +580,7 @@ def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
         today=RECEIVED,
         reply_language="en",
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[2])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[2])
     made = report.generate(session, actor, r.id)
     rep = made.report
     assert not rep.holds_data and rep.art15 is None
@@ -589,7 +590,7 @@ def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
     data = json.loads(made.json)
     assert data["holds_data"] is False and data["orders"] == [] and data["person"] == []
     # The no-data answer completes the request like any other report.
-    requests.complete(session, actor, r.id, "No data held: told by email")
+    transitions.complete(session, actor, r.id, "No data held: told by email")
 
 
 def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors):
@@ -603,7 +604,7 @@ def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors
     )
     session.add(p)
     session.commit()
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -615,7 +616,7 @@ def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors
         today=RECEIVED,
         reply_language="en",
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[1])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[1])
     made = report.generate(session, actor, r.id)
     rep = made.report
     assert rep.holds_data

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from registry import amendments, consent, db, validation
-from registry.amendments import AmendmentConflict, FollowUp, OpenedForm
+from registry import amendments, consent, db, notifications, persons, validation
+from registry.amendments import AmendmentConflict, OpenedForm
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, PermissionDenied, ValidationError
 from registry.models import (
@@ -27,6 +27,7 @@ from registry.models import (
     RecipientNotification,
     utcnow,
 )
+from registry.notifications import FollowUp
 from registry.vocabulary import ConsentStatus, Purpose, RequestKind, Role
 
 NOW = utcnow()
@@ -91,7 +92,7 @@ def disclose(session, actor, recipient, person, at, categories=("basic",)):  # t
 
 
 def opened_form(session: Session, actor, person_id: int) -> OpenedForm:  # type: ignore[no-untyped-def]
-    return amendments.person_detail(session, actor, person_id, record_view=False).form
+    return persons.person_detail(session, actor, person_id, record_view=False).form
 
 
 def fresh(engine, person_id: int) -> Person:  # type: ignore[no-untyped-def]
@@ -386,7 +387,7 @@ def test_recipients_before_the_change_are_listed_and_ticked(session, engine, off
     # Disclosed after the amendment: this recipient already got the corrected data.
     disclose(session, officer, late, anna, utcnow() + dt.timedelta(seconds=1))
 
-    [follow_up] = amendments.follow_ups(session, officer, anna.id)
+    [follow_up] = notifications.follow_ups(session, officer, anna.id)
     assert (follow_up.change_id, follow_up.fields) == (result.change_id, ["Email", "City"])
     assert [
         (r.name, r.third_country, r.disclosures, r.data_categories) for r in follow_up.recipients
@@ -396,12 +397,12 @@ def test_recipients_before_the_change_are_listed_and_ticked(session, engine, off
     ]
     assert follow_up.pending == 2
 
-    assert amendments.mark_notified(session, officer, result.change_id, dealer.id) == 2
-    assert amendments.mark_notified(session, officer, result.change_id, dealer.id) == 0
+    assert notifications.mark_notified(session, officer, result.change_id, dealer.id) == 2
+    assert notifications.mark_notified(session, officer, result.change_id, dealer.id) == 0
     with pytest.raises(ValidationError):
-        amendments.mark_notified(session, officer, result.change_id, late.id)
+        notifications.mark_notified(session, officer, result.change_id, late.id)
 
-    [follow_up] = amendments.follow_ups(session, officer, anna.id)
+    [follow_up] = notifications.follow_ups(session, officer, anna.id)
     ticked = {r.name: (r.notified_at is not None, r.notified_by) for r in follow_up.recipients}
     assert ticked == {"Cloud Inc.": (False, None), "Jälleenmyyjä Oy": (True, "Test compliance")}
     assert follow_up.pending == 1
@@ -422,7 +423,7 @@ def test_each_save_has_its_own_follow_up(session, officer, anna):
     disclose(session, officer, dealer, anna, first.amended_at + dt.timedelta(microseconds=1))
     opened = opened_form(session, officer, anna.id)
     second = amendments.amend_person(session, officer, opened, {"city": "Vantaa"}, "two")
-    follow_ups: list[FollowUp] = amendments.follow_ups(session, officer, anna.id)
+    follow_ups: list[FollowUp] = notifications.follow_ups(session, officer, anna.id)
     assert [f.change_id for f in follow_ups] == [second.change_id, first.change_id]
     assert [f.reason for f in follow_ups] == ["two", "one"]
     assert [[r.name for r in f.recipients] for f in follow_ups] == [["Jälleenmyyjä Oy"], []]
@@ -465,7 +466,7 @@ def test_person_detail_groups_the_data_and_audits_a_view(session, engine, office
     consent.record_consent(
         session, officer, anna.id, [Purpose.NEWSLETTER], "granted", "web_form", "ticked the box"
     )
-    detail = amendments.person_detail(session, officer, anna.id, record_view=False)
+    detail = persons.person_detail(session, officer, anna.id, record_view=False)
     assert detail.organisation is not None and detail.organisation.name == "Asiakas Oy"
     assert (detail.orders.count, detail.orders.total_eur, detail.orders.in_recovery) == (
         2,
@@ -482,12 +483,12 @@ def test_person_detail_groups_the_data_and_audits_a_view(session, engine, office
     views = select(AuditEvent).where(AuditEvent.action == "view_person")
     with db.make_sessionmaker(engine)() as s:
         assert s.scalars(views).all() == []
-    amendments.person_detail(session, officer, anna.id)
+    persons.person_detail(session, officer, anna.id)
     with db.make_sessionmaker(engine)() as s:
         [view] = s.scalars(views).all()
         assert view.record_id == str(anna.id)
     with pytest.raises(NotFound):
-        amendments.person_detail(session, officer, 99_999)
+        persons.person_detail(session, officer, 99_999)
 
 
 @pytest.mark.parametrize("role", [Role.MARKETING, Role.ADMINISTRATOR])
@@ -500,10 +501,10 @@ def test_roles_without_the_right_are_refused_by_the_domain(session, engine, acto
     opened = opened_form(session, officer, anna.id)
     calls = [
         lambda: amendments.amend_person(session, actor, opened, {"city": "Oulu"}, "x"),
-        lambda: amendments.mark_notified(session, actor, result.change_id, dealer.id),
-        lambda: amendments.person_detail(session, actor, anna.id),
+        lambda: notifications.mark_notified(session, actor, result.change_id, dealer.id),
+        lambda: persons.person_detail(session, actor, anna.id),
         lambda: amendments.history(session, actor, anna.id),
-        lambda: amendments.follow_ups(session, actor, anna.id),
+        lambda: notifications.follow_ups(session, actor, anna.id),
         lambda: amendments.employers(session, actor),
     ]
     for call in calls:

@@ -17,7 +17,6 @@ from sqlalchemy import Engine, column, inspect, select, table, text
 from sqlalchemy.orm import Session
 
 from registry import audit, backup, db, settings
-from registry.auth import Actor
 from registry.backup import BackupOperation, BackupResult, RestoreFailed, RestoreRefused
 from registry.errors import NotFound, PermissionDenied, RegistryError
 from registry.models import (
@@ -44,6 +43,7 @@ from registry.models import (
     SentDocument,
     utcnow,
 )
+from registry.permissions import Actor
 from registry.vocabulary import Role
 from tests.conftest import make_user
 

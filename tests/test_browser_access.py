@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from navigation import PAGES
 from registry import db, seed
-from registry.auth import ROLE_PERMISSIONS
 from registry.models import AppUser, AuditEvent
+from registry.permissions import ROLE_PERMISSIONS
 from registry.vocabulary import Role
 from tests.conftest import LiveApp, screenshot, sign_in, start_app, wait_idle
 

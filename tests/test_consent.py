@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import consent, settings
-from registry.auth import Actor
+from registry import consent, consent_review, persons, settings
 from registry.errors import NotFound, PermissionDenied, ValidationError
 from registry.models import AuditEvent, ConsentEvent, ConsentState, Person
+from registry.permissions import Actor
 from registry.vocabulary import (
     CONSENT_PRECEDENCE,
     ConsentSource,
@@ -327,9 +327,9 @@ def test_the_administrator_may_not_record_consent_or_read_history(session, actor
     with pytest.raises(PermissionDenied):
         consent.record_objection(session, admin, person.id, ConsentSource.LETTER)
     with pytest.raises(PermissionDenied):
-        consent.open_person(session, admin, person.id)
+        persons.open_person(session, admin, person.id)
     with pytest.raises(PermissionDenied):
-        consent.persons_missing_evidence(session, admin)
+        consent_review.persons_missing_evidence(session, admin)
     session.rollback()
     assert count(session, ConsentEvent) == 0
     assert count(session, AuditEvent) == 0
@@ -393,13 +393,13 @@ def test_status_counts_and_breakdowns_count_every_person(session, marketing):
     }
     assert counts[Purpose.PHONE] == {GRANTED: 0, WITHDRAWN: 0, OBJECTED: 1, NEVER_ASKED: 3}
 
-    by_source = consent.status_by_source(session, marketing, Purpose.NEWSLETTER)
+    by_source = consent_review.status_by_source(session, marketing, Purpose.NEWSLETTER)
     assert by_source == {
         ConsentSource.WEB_FORM: {GRANTED: 1},
         ConsentSource.EMAIL: {WITHDRAWN: 1},
         ConsentSource.LETTER: {OBJECTED: 1},
     }
-    by_relationship = consent.status_by_relationship(session, marketing, Purpose.NEWSLETTER)
+    by_relationship = consent_review.status_by_relationship(session, marketing, Purpose.NEWSLETTER)
     assert by_relationship == {
         Relationship.CUSTOMER_CONTACT: {GRANTED: 1, WITHDRAWN: 0, OBJECTED: 0, NEVER_ASKED: 0},
         Relationship.SERVICE_USER: {GRANTED: 0, WITHDRAWN: 1, OBJECTED: 1, NEVER_ASKED: 0},
@@ -420,14 +420,16 @@ def test_changes_per_month_count_events_by_utc_month_and_fill_empty_months(sessi
     # Outside the window: the month before it.
     grant(session, marketing, other, [Purpose.POST], dt.datetime(2024, 12, 31, tzinfo=dt.UTC))
 
-    months = consent.changes_per_month(session, marketing, months=3, today=dt.date(2025, 3, 20))
+    months = consent_review.changes_per_month(
+        session, marketing, months=3, today=dt.date(2025, 3, 20)
+    )
     assert [(m.month, m.granted, m.withdrawn, m.objected) for m in months] == [
         ("2025-01", 2, 0, 0),
         ("2025-02", 0, 0, 0),
         ("2025-03", 1, 1, len(Purpose)),
     ]
     assert months[-1].opt_outs == 1 + len(Purpose)
-    newsletter = consent.changes_per_month(
+    newsletter = consent_review.changes_per_month(
         session, marketing, Purpose.NEWSLETTER, months=3, today=dt.date(2025, 3, 20)
     )
     assert [(m.granted, m.withdrawn, m.objected) for m in newsletter] == [
@@ -457,12 +459,12 @@ def test_persons_missing_evidence_are_listed_by_name_one_page_at_a_time(session,
         at(1),
     )
 
-    counts = consent.missing_evidence_counts(session, marketing)
+    counts = consent_review.missing_evidence_counts(session, marketing)
     assert counts[Purpose.NEWSLETTER] == 3 and counts[Purpose.EVENTS] == 1
     assert sum(counts.values()) == 4
 
-    first = consent.persons_missing_evidence(session, marketing, limit=2, offset=0)
-    second = consent.persons_missing_evidence(session, marketing, limit=2, offset=2)
+    first = consent_review.persons_missing_evidence(session, marketing, limit=2, offset=0)
+    second = consent_review.persons_missing_evidence(session, marketing, limit=2, offset=2)
     assert first.total == second.total == 3
     listed = [r.person.name for r in first.rows + second.rows]
     assert listed == ["Testi Hämäläinen", "Testi Nieminen", "Testi Virtanen"]
@@ -471,7 +473,7 @@ def test_persons_missing_evidence_are_listed_by_name_one_page_at_a_time(session,
         (Purpose.EVENTS, ConsentSource.EVENT),
         (Purpose.NEWSLETTER, ConsentSource.APP),
     ]
-    only_events = consent.persons_missing_evidence(session, marketing, Purpose.EVENTS)
+    only_events = consent_review.persons_missing_evidence(session, marketing, Purpose.EVENTS)
     assert only_events.total == 1
     assert [g.purpose for g in only_events.rows[0].grants] == [Purpose.EVENTS]
 
@@ -493,7 +495,7 @@ def test_opening_a_person_audits_the_view_and_shows_the_history(session, actors)
     )
     before = count(session, AuditEvent)
 
-    detail = consent.open_person(session, compliance, person.id)
+    detail = persons.open_person(session, compliance, person.id)
     assert detail.person.id == person.id and detail.person.name == "Aino Virtanen"
     assert detail.status[Purpose.NEWSLETTER] == WITHDRAWN
     assert detail.status[Purpose.PROFILING] == GRANTED
@@ -512,10 +514,10 @@ def test_opening_a_person_audits_the_view_and_shows_the_history(session, actors)
     assert count(session, AuditEvent) == before + 1
     assert [(v.actor_name, v.record_id) for v in views] == [(compliance.username, str(person.id))]
     # Re-reading (a page rerun) is not another view.
-    consent.person_consent(session, compliance, person.id)
+    persons.person_consent(session, compliance, person.id)
     assert count(session, AuditEvent) == before + 1
     with pytest.raises(NotFound):
-        consent.open_person(session, compliance, 424242)
+        persons.open_person(session, compliance, 424242)
 
 
 def test_every_status_source_and_purpose_has_a_label():

@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from registry import disclosures, settings
-from registry.disclosures import DisclosureFilter, DisclosureInput
+from registry import disclosure_log, disclosures, settings
+from registry.disclosure_log import DisclosureFilter
+from registry.disclosures import DisclosureInput
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient, Segment
 from registry.vocabulary import Role
@@ -180,7 +181,7 @@ def test_record_by_hand_refuses_an_inactive_recipient_and_other_roles(session, a
         with pytest.raises(PermissionDenied):
             disclosures.record_disclosure(session, actors[role], form(gone.id, "1"))
         with pytest.raises(PermissionDenied):
-            disclosures.log(session, actors[role], DisclosureFilter())
+            disclosure_log.log(session, actors[role], DisclosureFilter())
 
 
 def test_per_person_lookup_newest_first_and_before(session, actors, world):
@@ -221,22 +222,22 @@ def test_per_person_lookup_newest_first_and_before(session, actors, world):
 def test_log_filters_in_sql(session, actors, world, log_filter, expected):
     compliance = actors[Role.COMPLIANCE]
     f = DisclosureFilter(**log_filter)
-    rows = disclosures.log(session, compliance, f)
+    rows = disclosure_log.log(session, compliance, f)
     assert [r.purpose for r in rows] == expected
-    assert disclosures.count(session, compliance, f) == len(expected)
+    assert disclosure_log.count(session, compliance, f) == len(expected)
 
 
 def test_log_filters_by_recipient_and_recorder_and_pages(session, actors, world):
     compliance = actors[Role.COMPLIANCE]
     by_cloud = DisclosureFilter(recipient_id=world["cloud"].id)
-    assert [r.persons for r in disclosures.log(session, compliance, by_cloud)] == [4, 6]
+    assert [r.persons for r in disclosure_log.log(session, compliance, by_cloud)] == [4, 6]
     mine = DisclosureFilter(recorded_by=actors[Role.MARKETING].user_id)
-    [row] = disclosures.log(session, compliance, mine)
+    [row] = disclosure_log.log(session, compliance, mine)
     assert row.recorded_by == "Test marketing" and row.recipient_name == "Mailer Oy"
-    page1 = disclosures.log(session, compliance, DisclosureFilter(), limit=3)
-    page2 = disclosures.log(session, compliance, DisclosureFilter(), limit=3, offset=3)
+    page1 = disclosure_log.log(session, compliance, DisclosureFilter(), limit=3)
+    page2 = disclosure_log.log(session, compliance, DisclosureFilter(), limit=3, offset=3)
     assert len(page1) == 3 and [r.purpose for r in page2] == ["Newsletter"]
-    options = disclosures.filter_options(session, compliance)
+    options = disclosure_log.filter_options(session, compliance)
     assert [n for _, n in options.recipients] == ["Cloud Inc", "Dealer AB", "Mailer Oy"]
     assert options.countries == ["FI", "SE", "US"]
     assert options.purposes == ["Hosting", "Newsletter", "Resale"]
@@ -245,8 +246,8 @@ def test_log_filters_by_recipient_and_recorder_and_pages(session, actors, world)
 def test_drill_down_pages_persons_and_audits_once(session, actors, world):
     compliance = actors[Role.COMPLIANCE]
     hosting = world["disclosures"][1]
-    first = disclosures.persons_of(session, compliance, hosting.id, limit=4, audit_view=True)
-    rest = disclosures.persons_of(session, compliance, hosting.id, limit=4, offset=4)
+    first = disclosure_log.persons_of(session, compliance, hosting.id, limit=4, audit_view=True)
+    rest = disclosure_log.persons_of(session, compliance, hosting.id, limit=4, offset=4)
     assert [p.id for p in first + rest] == world["ids"][2:8]
     assert first[0].name == "First2 Last2" and first[0].email == "p2@example.com"
     views = session.scalars(
@@ -257,20 +258,20 @@ def test_drill_down_pages_persons_and_audits_once(session, actors, world):
 
 def test_chart_data_and_kpis(session, actors, world):
     compliance = actors[Role.COMPLIANCE]
-    months = disclosures.per_month_by_recipient(session, compliance, DisclosureFilter())
+    months = disclosure_log.per_month_by_recipient(session, compliance, DisclosureFilter())
     assert months == [
         ("2026-01", "Mailer Oy", 1, 4),
         ("2026-02", "Cloud Inc", 2, 10),
         ("2026-02", "Dealer AB", 1, 2),
     ]
     # The map counts a person once per disclosure: ids[6] and ids[7] went to the US twice.
-    by_country = disclosures.persons_by_country(session, compliance, DisclosureFilter())
+    by_country = disclosure_log.persons_by_country(session, compliance, DisclosureFilter())
     assert by_country == [("FI", 4), ("SE", 2), ("US", 10)]
-    third = disclosures.persons_by_country(
+    third = disclosure_log.persons_by_country(
         session, compliance, DisclosureFilter(third_country=True)
     )
     assert third == [("US", 10)]
-    k = disclosures.kpis(session, compliance, today=dt.date(2026, 3, 1))
+    k = disclosure_log.kpis(session, compliance, today=dt.date(2026, 3, 1))
     assert k.disclosures_last_30_days == 3  # 3 Feb to 1 Mar (Helsinki): not 10 Jan
     assert k.persons_to_third_countries == 8  # distinct persons: ids[2] to ids[9]
     assert (k.recipients_with_problem, k.active_recipients) == (1, 3)
@@ -323,7 +324,7 @@ def test_record_by_hand_takes_a_saved_segments_current_members(session, actors, 
         )
     )
     assert stored == set(world["ids"])
-    [row] = disclosures.log(session, compliance, DisclosureFilter(purpose="Payroll processing"))
+    [row] = disclosure_log.log(session, compliance, DisclosureFilter(purpose="Payroll processing"))
     assert row.segment == "Finland"
 
 
@@ -348,7 +349,7 @@ def test_a_disclosure_keeps_the_basis_it_relied_on_when_made(session, actors, wo
     )
     [row] = [
         r
-        for r in disclosures.log(session, actors[Role.COMPLIANCE], DisclosureFilter())
+        for r in disclosure_log.log(session, actors[Role.COMPLIANCE], DisclosureFilter())
         if r.id == made.id
     ]
     assert (row.transfer_mechanism, row.agreement_date) == ("privacy_shield", dt.date(2019, 1, 2))

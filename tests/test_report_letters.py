@@ -8,13 +8,14 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from registry import report, requests
+from registry import report
 from registry.models import DataSubjectRequest, SentDocument
 from registry.notice import declaration
 from registry.report import language, review
 from registry.report.declaration_text import declaration_text
 from registry.report.language import LANGUAGES, words
 from registry.report.letters import LetterHead, extension_html, refusal_html
+from registry.requests import rules, transitions
 from tests.test_access_report import rich  # noqa: F401 - the fixture
 
 SECTIONS = (
@@ -234,8 +235,8 @@ def test_the_extension_letter_gives_the_new_time_limit_and_reasons(lang):
 
 def test_letters_are_stored_when_extending_and_rejecting(session, rich):  # noqa: F811
     actor, person, _, r, earlier = rich
-    requests.extend(session, actor, r.id, "Many requests at once", today=dt.date(2026, 3, 20))
-    requests.verify_identity(session, actor, earlier.id, requests.IDENTITY_METHODS[0])
-    requests.reject(session, actor, earlier.id, "Not ours to change", today=dt.date(2026, 3, 1))
+    transitions.extend(session, actor, r.id, "Many requests at once", today=dt.date(2026, 3, 20))
+    transitions.verify_identity(session, actor, earlier.id, rules.IDENTITY_METHODS[0])
+    transitions.reject(session, actor, earlier.id, "Not ours to change", today=dt.date(2026, 3, 1))
     kinds = {d.request_id: d.kind for d in session.scalars(select(SentDocument))}
     assert kinds == {r.id: "extension", earlier.id: "refusal"}

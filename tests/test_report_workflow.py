@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from registry import __main__ as cli
-from registry import db, report, requests
+from registry import db, report
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import (
     Activity,
@@ -21,6 +21,7 @@ from registry.models import (
 )
 from registry.report import notices, review, sent
 from registry.report.language import default_language
+from registry.requests import intake, request_view, rules, transitions
 from registry.vocabulary import RequestStatus, Role
 from tests.test_access_report import RECEIVED, rich  # noqa: F401 - the fixture
 
@@ -49,7 +50,7 @@ def _log(session, actor, **kw) -> DataSubjectRequest:
         "requester_contact": "lars@example.se",
         "today": RECEIVED,
     } | kw
-    return requests.log_request(session, actor, **values)
+    return intake.log_request(session, actor, **values)
 
 
 # --- the reply language -------------------------------------------------------------------
@@ -86,7 +87,7 @@ def test_the_reply_language_is_logged_and_changed_as_a_step(session, actors):
     notices.set_reply_language(session, actor, r.id, "fi")
     session.expire_all()
     assert session.get(DataSubjectRequest, r.id).reply_language == "fi"
-    view = requests.detail(session, actor, r.id)
+    view = request_view.detail(session, actor, r.id)
     assert view.history[-1].note == "Swedish -> Finnish" and view.reply_language == "fi"
     with pytest.raises(ValidationError):
         notices.set_reply_language(session, actor, r.id, "xx")
@@ -167,7 +168,7 @@ def test_a_redaction_is_refused_with_its_reason(session, rich):  # noqa: F811
     assert session.scalar(select(func.count()).select_from(ReportRedaction)) == 0
     # Closed, the review is closed too.
     report.generate(session, actor, r.id)
-    requests.complete(session, actor, r.id, "Report sent")
+    transitions.complete(session, actor, r.id, "Report sent")
     with pytest.raises(ConflictError, match="only an open, identity-verified"):
         review.add_redaction(*args, visit.detail, "why")
 
@@ -178,7 +179,7 @@ def test_a_redaction_is_refused_with_its_reason(session, rich):  # noqa: F811
 def test_the_stored_copy_is_what_is_downloaded_byte_for_byte(session, rich):  # noqa: F811
     actor, person, _, r, _ = rich
     made = report.generate(session, actor, r.id)
-    requests.complete(session, actor, r.id, "Report sent by email")
+    transitions.complete(session, actor, r.id, "Report sent by email")
     [copy] = sent.copies(session, actor, r.id)
     assert (copy.kind, copy.language, copy.id) == ("access_report", "en", made.document_id)
     html = sent.download(session, actor, copy.id, "html")
@@ -209,8 +210,8 @@ def test_the_stored_copy_is_what_is_downloaded_byte_for_byte(session, rich):  # 
 def test_extending_makes_the_letter_and_telling_is_a_step(session, actors):
     actor = actors[Role.COMPLIANCE]
     r = _log(session, actor, reply_language="fi")
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[0])
-    requests.extend(session, actor, r.id, "Monimutkainen pyyntö", today=dt.date(2026, 3, 20))
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[0])
+    transitions.extend(session, actor, r.id, "Monimutkainen pyyntö", today=dt.date(2026, 3, 20))
     session.execute(  # as if extended on the day the test's clock says
         update(DataSubjectRequest)
         .where(DataSubjectRequest.id == r.id)
@@ -250,7 +251,7 @@ def test_extending_makes_the_letter_and_telling_is_a_step(session, actors):
     assert notices.deadline_flags(session, actor, [r.id], today=dt.date(2026, 4, 9)) == {
         r.id: ("extension_told_late",)
     }
-    note = requests.detail(session, actor, r.id).history[-1].note
+    note = request_view.detail(session, actor, r.id).history[-1].note
     assert note == "8.4.2026 by letter; after the notify-by date 7.4.2026"
     with pytest.raises(ConflictError, match="only an extended request"):
         other = _log(session, actor)
@@ -260,10 +261,10 @@ def test_extending_makes_the_letter_and_telling_is_a_step(session, actors):
 def test_a_rejection_after_the_due_date_is_flagged_and_its_letter_says_so(session, actors):
     actor = actors[Role.COMPLIANCE]
     r = _log(session, actor, reply_language="sv")  # due 7.4.2026
-    requests.reject(session, actor, r.id, "Identiteten kunde inte fastställas", today=RECEIVED)
+    transitions.reject(session, actor, r.id, "Identiteten kunde inte fastställas", today=RECEIVED)
     on_time = _log(session, actor, reply_language="sv")
     late = _log(session, actor, reply_language="en")
-    requests.reject(session, actor, late.id, "Not established", today=dt.date(2026, 5, 25))
+    transitions.reject(session, actor, late.id, "Not established", today=dt.date(2026, 5, 25))
     letters = {d.request_id: d for d in session.scalars(select(SentDocument))}
     assert set(letters) == {r.id, late.id}
     assert "BESLUT ATT INTE VIDTA ÅTGÄRDER" in letters[r.id].html
@@ -271,7 +272,7 @@ def test_a_rejection_after_the_due_date_is_flagged_and_its_letter_says_so(sessio
         "Dataombudsmannens byrå" in letters[r.id].html and "Vi beklagar" not in letters[r.id].html
     )
     assert "We regret that this answer comes after the time limit" in letters[late.id].html
-    note = requests.detail(session, actor, late.id).history[-1].note
+    note = request_view.detail(session, actor, late.id).history[-1].note
     assert note.startswith("Not established (after the due date 7.4.2026)")
     # The flag is read from the closing date: set them as the test's clock says.
     for rid, day in ((r.id, RECEIVED), (late.id, dt.date(2026, 5, 25))):
@@ -296,7 +297,7 @@ def test_a_letter_in_an_unfinished_language_refuses_the_step(session, actors, mo
     broken = {"fi": real["fi"], "sv": {k: v for k, v in real["sv"].items() if k != "purposes"}}
     monkeypatch.setattr(dtext, "_load", lambda path: broken)
     with pytest.raises(Exception, match="sv.purposes: missing"):
-        requests.reject(session, actor, r.id, "No", today=RECEIVED)
+        transitions.reject(session, actor, r.id, "No", today=RECEIVED)
     session.expire_all()
     assert session.get(DataSubjectRequest, r.id).status == RequestStatus.RECEIVED
     assert session.scalar(select(func.count()).select_from(SentDocument)) == 0

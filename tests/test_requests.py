@@ -7,7 +7,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from registry import consent, deadlines, report, requests
+from registry import consent, deadlines, report
 from registry.errors import ConflictError, PermissionDenied, ValidationError
 from registry.models import (
     AuditEvent,
@@ -18,7 +18,9 @@ from registry.models import (
     utcnow,
 )
 from registry.report import notices
-from registry.requests import Action, QueueFilter
+from registry.requests import intake, queue, request_view, rules, transitions
+from registry.requests.queue import QueueFilter
+from registry.requests.rules import Action
 from registry.vocabulary import ConsentStatus, Purpose, RequestKind, RequestStatus, Role
 from tests.conftest import make_user
 
@@ -65,7 +67,7 @@ def _request(
         status=status,
         assignee_id=assignee_id,
         due_on=deadlines.due_date(received_on, extended=status == S.EXTENDED),
-        identity_method=requests.IDENTITY_METHODS[0] if verified else None,
+        identity_method=rules.IDENTITY_METHODS[0] if verified else None,
         identity_verified_at=utcnow() if verified else None,
         extended_at=utcnow() if status == S.EXTENDED else None,
         extension_reason="Many requests at once" if status == S.EXTENDED else None,
@@ -87,7 +89,7 @@ def _count(session, model) -> int:
 def test_logging_stores_the_due_date_history_and_audit_event(session, actors):
     actor = actors[Role.COMPLIANCE]
     person = _person(session)
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -106,7 +108,7 @@ def test_logging_stores_the_due_date_history_and_audit_event(session, actors):
     assert stored.requester_name == "Maija Virtanen"
     assert stored.requester_contact == "Maija.Virtanen@example.fi"  # domain part normalised
     assert stored.created_by == actor.user_id
-    history = requests.detail(session, actor, r.id, today=TODAY).history
+    history = request_view.detail(session, actor, r.id, today=TODAY).history
     assert [(h.action, h.from_status, h.to_status, h.note) for h in history] == [
         ("receive", None, "received", "Access (Art. 15) by email")
     ]
@@ -115,7 +117,7 @@ def test_logging_stores_the_due_date_history_and_audit_event(session, actors):
 
 
 def test_a_letter_may_give_a_postal_address(session, actors):
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actors[Role.COMPLIANCE],
         kind="rectification",
@@ -155,7 +157,7 @@ def test_logging_refuses_bad_input_and_stores_nothing(session, actors, change, f
         "person_id": None,
     } | change
     with pytest.raises(ValidationError) as e:
-        requests.log_request(session, actors[Role.COMPLIANCE], **values, today=TODAY)
+        intake.log_request(session, actors[Role.COMPLIANCE], **values, today=TODAY)
     assert field in e.value.field_errors and message in e.value.field_errors[field]
     assert _count(session, DataSubjectRequest) == 0
     assert _count(session, AuditEvent) == 0
@@ -166,7 +168,7 @@ def test_only_compliance_handles_requests(session, actors, role):
     actor = actors[role]
     r = _request(session)
     with pytest.raises(PermissionDenied):
-        requests.log_request(
+        intake.log_request(
             session,
             actor,
             kind="access",
@@ -176,9 +178,9 @@ def test_only_compliance_handles_requests(session, actors, role):
             requester_contact="a@example.fi",
         )
     with pytest.raises(PermissionDenied):
-        requests.queue(session, actor, QueueFilter())
+        queue.queue(session, actor, QueueFilter())
     with pytest.raises(PermissionDenied):
-        requests.reject(session, actor, r.id, "no")
+        transitions.reject(session, actor, r.id, "no")
     with pytest.raises(PermissionDenied):
         report.generate(session, actor, r.id)
     assert _count(session, DataSubjectRequest) == 1 and _count(session, AuditEvent) == 0
@@ -186,7 +188,7 @@ def test_only_compliance_handles_requests(session, actors, role):
 
 # --- the state machine -----------------------------------------------------------------
 
-# Worked out from the issue, independently of requests.TRANSITIONS: (action, from) -> to.
+# Worked out from the issue, independently of rules.TRANSITIONS: (action, from) -> to.
 EXPECTED = {
     (Action.MATCH, S.RECEIVED): S.RECEIVED,
     (Action.VERIFY, S.RECEIVED): S.VERIFIED,
@@ -212,19 +214,19 @@ STEPS = [a for a in Action if a is not Action.LOG]
 def _run(action, session, actor, request, person, today):
     match action:
         case Action.MATCH:
-            requests.match_person(session, actor, request.id, person.id)
+            transitions.match_person(session, actor, request.id, person.id)
         case Action.VERIFY:
-            requests.verify_identity(session, actor, request.id, requests.IDENTITY_METHODS[2])
+            transitions.verify_identity(session, actor, request.id, rules.IDENTITY_METHODS[2])
         case Action.ASSIGN:
-            requests.assign(session, actor, request.id, actor.user_id)
+            transitions.assign(session, actor, request.id, actor.user_id)
         case Action.EXTEND:
-            requests.extend(session, actor, request.id, "Complex request", today=today)
+            transitions.extend(session, actor, request.id, "Complex request", today=today)
         case Action.REPORT:
             report.generate(session, actor, request.id)
         case Action.COMPLETE:
-            requests.complete(session, actor, request.id, "Report sent by post")
+            transitions.complete(session, actor, request.id, "Report sent by post")
         case Action.REJECT:
-            requests.reject(session, actor, request.id, "Identity could not be established")
+            transitions.reject(session, actor, request.id, "Identity could not be established")
         case Action.TELL_EXTENSION:
             notices.record_extension_told(session, actor, request.id, today, "email", today=today)
         case Action.LANGUAGE:
@@ -254,7 +256,7 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(session, actor
             actor.user_id,
         )
         assert session.scalar(select(AuditEvent.action)) == f"request_{action}"
-        assert action in requests.allowed_actions(status, r.kind)
+        assert action in rules.allowed_actions(status, r.kind)
     else:
         with pytest.raises(ConflictError, match=f"Request #{r.id} is"):
             _run(action, session, actor, r, person, today)
@@ -262,21 +264,21 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(session, actor
         assert session.get(DataSubjectRequest, r.id).status == status
         assert _count(session, RequestTransition) == transitions_before
         assert _count(session, AuditEvent) == 0
-        assert action not in requests.allowed_actions(status, r.kind)
+        assert action not in rules.allowed_actions(status, r.kind)
 
 
 def test_only_access_requests_get_a_report(session, actors):
     r = _request(session, status=S.VERIFIED, kind=RequestKind.RECTIFICATION)
     with pytest.raises(ConflictError, match="not an access request"):
         report.generate(session, actors[Role.COMPLIANCE], r.id)
-    assert Action.REPORT not in requests.allowed_actions(S.VERIFIED, RequestKind.RECTIFICATION)
+    assert Action.REPORT not in rules.allowed_actions(S.VERIFIED, RequestKind.RECTIFICATION)
 
 
 @pytest.mark.parametrize("reason", ["", "   \n "])
 def test_rejection_without_reason_is_refused_and_changes_nothing(session, actors, reason):
     r = _request(session, status=S.VERIFIED)
     with pytest.raises(ValidationError) as e:
-        requests.reject(session, actors[Role.COMPLIANCE], r.id, reason)
+        transitions.reject(session, actors[Role.COMPLIANCE], r.id, reason)
     assert e.value.field_errors == {
         "reason": "Give the reason for the rejection: the person must be told it."
     }
@@ -290,7 +292,7 @@ def test_rejection_without_reason_is_refused_and_changes_nothing(session, actors
 def test_extension_without_reason_is_refused_and_changes_nothing(session, actors, reason):
     r = _request(session, status=S.VERIFIED, received_on=TODAY)
     with pytest.raises(ValidationError) as e:
-        requests.extend(session, actors[Role.COMPLIANCE], r.id, reason, today=TODAY)
+        transitions.extend(session, actors[Role.COMPLIANCE], r.id, reason, today=TODAY)
     assert e.value.field_errors == {
         "reason": "Give the reason for the extension: the person must be told it."
     }
@@ -307,9 +309,9 @@ def test_extension_without_reason_is_refused_and_changes_nothing(session, actors
 def test_extension_moves_the_due_date_to_three_months_after_receipt(session, actors):
     actor = actors[Role.COMPLIANCE]
     r = _request(session, status=S.VERIFIED, received_on=dt.date(2026, 3, 5))
-    new_due = requests.extend(session, actor, r.id, "Many requests at once", today=TODAY)
+    new_due = transitions.extend(session, actor, r.id, "Many requests at once", today=TODAY)
     assert new_due == dt.date(2026, 6, 5)
-    view = requests.detail(session, actor, r.id, today=TODAY)
+    view = request_view.detail(session, actor, r.id, today=TODAY)
     assert (view.status, view.due_on, view.original_due_on) == (
         S.EXTENDED,
         dt.date(2026, 6, 5),
@@ -323,22 +325,22 @@ def test_extension_moves_the_due_date_to_three_months_after_receipt(session, act
 def test_extension_after_the_first_month_is_too_late(session, actors):
     r = _request(session, status=S.VERIFIED, received_on=dt.date(2026, 3, 5))
     with pytest.raises(ValidationError, match=r"told by 7\.4\.2026"):
-        requests.extend(
+        transitions.extend(
             session, actors[Role.COMPLIANCE], r.id, "Complex", today=dt.date(2026, 4, 8)
         )
     # On the original due date itself it is still in time.
-    requests.extend(session, actors[Role.COMPLIANCE], r.id, "Complex", today=dt.date(2026, 4, 7))
+    transitions.extend(session, actors[Role.COMPLIANCE], r.id, "Complex", today=dt.date(2026, 4, 7))
 
 
 def test_identity_note_is_required_for_other_methods(session, actors):
     r = _request(session)
     with pytest.raises(ValidationError) as e:
-        requests.verify_identity(
-            session, actors[Role.COMPLIANCE], r.id, requests.IDENTITY_METHODS[-1]
+        transitions.verify_identity(
+            session, actors[Role.COMPLIANCE], r.id, rules.IDENTITY_METHODS[-1]
         )
     assert set(e.value.field_errors) == {"note"}
     with pytest.raises(ValidationError) as e:
-        requests.verify_identity(session, actors[Role.COMPLIANCE], r.id, "I just know")
+        transitions.verify_identity(session, actors[Role.COMPLIANCE], r.id, "I just know")
     assert set(e.value.field_errors) == {"method"}
     session.expire_all()
     assert session.get(DataSubjectRequest, r.id).identity_verified_at is None
@@ -349,15 +351,15 @@ def test_assignee_must_be_an_active_request_handler(session, actors):
     actor = actors[Role.COMPLIANCE]
     for other in (actors[Role.MARKETING].user_id, 999):
         with pytest.raises(ValidationError, match="handles requests"):
-            requests.assign(session, actor, r.id, other)
+            transitions.assign(session, actor, r.id, other)
     retired = make_user(session, Role.COMPLIANCE, "retired-officer")
     retired.active = False
     session.commit()
     with pytest.raises(ValidationError):
-        requests.assign(session, actor, r.id, retired.id)
-    assert requests.assignees(session, actor) == [(actor.user_id, "Test compliance")]
-    requests.assign(session, actor, r.id, actor.user_id)
-    assert requests.detail(session, actor, r.id, today=TODAY).assignee_name == "Test compliance"
+        transitions.assign(session, actor, r.id, retired.id)
+    assert transitions.assignees(session, actor) == [(actor.user_id, "Test compliance")]
+    transitions.assign(session, actor, r.id, actor.user_id)
+    assert request_view.detail(session, actor, r.id, today=TODAY).assignee_name == "Test compliance"
 
 
 def test_completing_an_access_request_needs_the_report(session, actors):
@@ -367,10 +369,10 @@ def test_completing_an_access_request_needs_the_report(session, actors):
     r.report_generated_at = None
     session.commit()
     with pytest.raises(ValidationError, match="Generate the access report"):
-        requests.complete(session, actor, r.id, "Sent")
+        transitions.complete(session, actor, r.id, "Sent")
     report.generate(session, actor, r.id)
-    requests.complete(session, actor, r.id, "Report sent by email")
-    view = requests.detail(session, actor, r.id, today=TODAY)
+    transitions.complete(session, actor, r.id, "Report sent by email")
+    view = request_view.detail(session, actor, r.id, today=TODAY)
     assert view.status == S.COMPLETED and view.outcome == "Report sent by email"
     assert [h.action for h in view.history] == ["report", "complete"]
     assert view.days_left == "closed" and view.actions == ()
@@ -383,7 +385,7 @@ def test_completing_an_objection_records_it_for_every_purpose(session, actors):
         session, actor, person.id, ["newsletter", "profiling"], "granted", "web_form", "ticked"
     )
     r = _request(session, status=S.VERIFIED, kind=RequestKind.OBJECTION, person_id=person.id)
-    requests.complete(session, actor, r.id, "No more marketing, confirmed by email")
+    transitions.complete(session, actor, r.id, "No more marketing, confirmed by email")
     assert set(consent.current_status(session, person.id).values()) == {ConsentStatus.OBJECTED}
     objections = session.scalars(
         select(ConsentEvent).where(ConsentEvent.status == ConsentStatus.OBJECTED)
@@ -402,9 +404,11 @@ def test_objection_and_completion_land_together_or_not_at_all(session, actors, m
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(requests, "_record", broken)  # fails after the objection was added
+    monkeypatch.setattr(
+        transitions, "record_transition", broken
+    )  # fails after the objection was added
     with pytest.raises(RuntimeError):
-        requests.complete(session, actor, r.id, "No more marketing")
+        transitions.complete(session, actor, r.id, "No more marketing")
     session.expire_all()
     assert _count(session, ConsentEvent) == 0
     assert session.get(DataSubjectRequest, r.id).status == S.VERIFIED
@@ -415,12 +419,12 @@ def test_an_unmatched_objection_cannot_be_completed(session, actors):
     actor = actors[Role.COMPLIANCE]
     r = _request(session, status=S.VERIFIED, kind=RequestKind.OBJECTION)
     with pytest.raises(ValidationError, match="Not matched to a person"):
-        requests.complete(session, actor, r.id, "Done")
+        transitions.complete(session, actor, r.id, "Done")
     person = _person(session)
     # The identity was verified against nobody: matching now would skip the check.
     with pytest.raises(ConflictError, match="only before the identity is verified"):
-        requests.match_person(session, actor, r.id, person.id)
-    requests.reject(session, actor, r.id, "The registry holds no data on the requester")
+        transitions.match_person(session, actor, r.id, person.id)
+    transitions.reject(session, actor, r.id, "The registry holds no data on the requester")
     assert _count(session, ConsentEvent) == 0
 
 
@@ -428,11 +432,11 @@ def test_a_matched_then_verified_objection_is_recorded(session, actors):
     actor = actors[Role.COMPLIANCE]
     person = _person(session)
     r = _request(session, kind=RequestKind.OBJECTION)
-    requests.match_person(session, actor, r.id, person.id)
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[0])
-    requests.complete(session, actor, r.id, "Done")
+    transitions.match_person(session, actor, r.id, person.id)
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[0])
+    transitions.complete(session, actor, r.id, "Done")
     assert consent.current_status(session, person.id)[Purpose.POST] == ConsentStatus.OBJECTED
-    view = requests.detail(session, actor, r.id, today=TODAY)
+    view = request_view.detail(session, actor, r.id, today=TODAY)
     assert [h.action_label for h in view.history] == [
         "Matched to a person",
         "Identity verified",
@@ -500,7 +504,7 @@ def queue_data(session, actors):
 
 def test_queue_lists_open_requests_soonest_due_first_with_days_left(session, queue_data):
     actor, other, person, made = queue_data
-    rows = requests.queue(session, actor, QueueFilter(), today=TODAY)
+    rows = queue.queue(session, actor, QueueFilter(), today=TODAY)
     assert [r.requester_name for r in rows] == [
         "Olli Overdue",
         "Tiina Today",
@@ -519,7 +523,7 @@ def test_queue_lists_open_requests_soonest_due_first_with_days_left(session, que
     ]
     assert rows[1].assignee_name == "Test compliance" and rows[0].assignee_name is None
     assert rows[2].person_name == "Aino Mäkinen" and rows[0].person_name is None
-    assert requests.count(session, actor, QueueFilter()) == 6
+    assert queue.count(session, actor, QueueFilter()) == 6
 
 
 @pytest.mark.parametrize(
@@ -528,7 +532,7 @@ def test_queue_lists_open_requests_soonest_due_first_with_days_left(session, que
         (QueueFilter(statuses=()), 8),
         (QueueFilter(statuses=("completed", "rejected")), 2),
         (QueueFilter(kinds=("rectification", "objection")), 2),
-        (QueueFilter(assignee_id=requests.UNASSIGNED), 4),
+        (QueueFilter(assignee_id=queue.UNASSIGNED), 4),
         (QueueFilter(received_from=dt.date(2026, 2, 10)), 4),
         (QueueFilter(received_to=dt.date(2026, 1, 31)), 2),
         (QueueFilter(received_from=dt.date(2026, 2, 1), received_to=dt.date(2026, 2, 17)), 2),
@@ -541,14 +545,14 @@ def test_queue_lists_open_requests_soonest_due_first_with_days_left(session, que
 )
 def test_queue_filters(session, queue_data, queue_filter, expected):
     actor = queue_data[0]
-    assert requests.count(session, actor, queue_filter) == expected
-    assert len(requests.queue(session, actor, queue_filter, today=TODAY)) == expected
+    assert queue.count(session, actor, queue_filter) == expected
+    assert len(queue.queue(session, actor, queue_filter, today=TODAY)) == expected
 
 
 def test_queue_filter_by_assignee_and_sentence(session, queue_data):
     actor, other, _, _ = queue_data
     f = QueueFilter(assignee_id=other.id, kinds=("objection",))
-    assert [r.requester_name for r in requests.queue(session, actor, f, today=TODAY)] == [
+    assert [r.requester_name for r in queue.queue(session, actor, f, today=TODAY)] == [
         "Lauri Later"
     ]
     assert f.describe({other.id: "Second Officer"}) == (
@@ -560,9 +564,9 @@ def test_queue_filter_by_assignee_and_sentence(session, queue_data):
 def test_queue_pages(session, queue_data):
     actor = queue_data[0]
     everything = QueueFilter(statuses=())
-    first = requests.queue(session, actor, everything, today=TODAY, limit=3)
-    second = requests.queue(session, actor, everything, today=TODAY, limit=3, offset=3)
-    last = requests.queue(session, actor, everything, today=TODAY, limit=3, offset=6)
+    first = queue.queue(session, actor, everything, today=TODAY, limit=3)
+    second = queue.queue(session, actor, everything, today=TODAY, limit=3, offset=3)
+    last = queue.queue(session, actor, everything, today=TODAY, limit=3, offset=6)
     ids = [r.id for r in first + second + last]
     assert len(first) == len(second) == 3 and len(last) == 2 and len(set(ids)) == 8
     rows = first + second + last
@@ -577,7 +581,7 @@ def test_queue_pages(session, queue_data):
 
 def test_queue_figures(session, queue_data):
     actor = queue_data[0]
-    f = requests.figures(session, actor, today=TODAY)
+    f = queue.figures(session, actor, today=TODAY)
     assert (f.open, f.due_this_week, f.overdue) == (6, 2, 1)
     assert f.closed_in_window == 2 and f.median_days_to_close == 16.5  # 12 and 21 days
     assert set(f.open_by_age) == {
@@ -588,11 +592,11 @@ def test_queue_figures(session, queue_data):
         ("over 31 days", "access", 2),
     }
     assert [b for b, _, _ in f.open_by_age] == sorted(
-        [b for b, _, _ in f.open_by_age], key=[label for _, label in requests.age_bands()].index
+        [b for b, _, _ in f.open_by_age], key=[label for _, label in queue.age_bands()].index
     )
     # 90 days before 13 April is 13 January: both closings count; from 15 April only one.
-    assert requests.figures(session, actor, today=dt.date(2026, 4, 13)).closed_in_window == 2
-    later = requests.figures(session, actor, today=dt.date(2026, 4, 15))
+    assert queue.figures(session, actor, today=dt.date(2026, 4, 13)).closed_in_window == 2
+    later = queue.figures(session, actor, today=dt.date(2026, 4, 15))
     assert later.closed_in_window == 1 and later.median_days_to_close == 21
 
 
@@ -600,9 +604,9 @@ def test_export_is_the_whole_filtered_queue_and_is_audited(session, queue_data):
     actor, _, _, made = queue_data
     made["new"].requester_name = '=HYPERLINK("http://evil.example")'
     session.commit()
-    text = requests.export_csv(session, actor, QueueFilter(), today=TODAY)
+    text = queue.export_csv(session, actor, QueueFilter(), today=TODAY)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 6 and list(rows[0]) == list(requests.EXPORT_COLUMNS)
+    assert len(rows) == 6 and list(rows[0]) == list(queue.EXPORT_COLUMNS)
     assert rows[0]["days_left"] == "18 days overdue"
     assert rows[2]["person_name"] == "Aino Mäkinen"
     assert rows[5]["requester_name"] == '\'=HYPERLINK("http://evil.example")'

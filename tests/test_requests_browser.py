@@ -25,7 +25,7 @@ from registry.models import (
     Person,
     SentDocument,
 )
-from registry.requests import finnish_date
+from registry.requests.rules import finnish_date
 from tests.conftest import screenshot, sign_in, start_app, wait_idle
 
 OFFICER, PASSWORD = next((a[0], a[3]) for a in seed.DEMO_ACCOUNTS if a[2] == "compliance")

@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from sqlalchemy import func, select, update
 
-from registry import deadlines, requests
+from registry import deadlines
 from registry.models import (
     Activity,
     AuditEvent,
@@ -17,6 +17,7 @@ from registry.models import (
     ReportRedaction,
     SentDocument,
 )
+from registry.requests import intake, rules, transitions
 from registry.vocabulary import RequestKind, RequestStatus, Role
 
 PAGE = "pages/requests.py"
@@ -48,7 +49,7 @@ def queue(session, actors):
     session.commit()
 
     def log(kind, days_ago, name, person_id=None):
-        return requests.log_request(
+        return intake.log_request(
             session,
             actor,
             kind=kind,
@@ -64,7 +65,7 @@ def queue(session, actors):
     rect = log("rectification", 3, "Aino Mäkinen", aino.id)
     later = log("objection", 10, "Lauri Later")
     done = log("erasure", 60, "Daniel Done")
-    requests.reject(session, actor, done.id, "Identity could not be established")
+    transitions.reject(session, actor, done.id, "Identity could not be established")
     return actor, aino, {"overdue": overdue, "rect": rect, "later": later, "done": done}
 
 
@@ -202,7 +203,7 @@ def test_detail_view_walks_the_workflow(database_url, session, queue, app_test):
     original_due = deadlines.due_date(r.received_on)
     extended_due = deadlines.due_date(r.received_on, extended=True)
     markdown = " ".join(m.value for m in at.markdown)
-    assert f"by **{requests.finnish_date(original_due)}**" in markdown
+    assert f"by **{rules.finnish_date(original_due)}**" in markdown
     next(t for t in at.text_area if t.label == "Reason for the extension").set_value(
         "Many requests at once"
     )
@@ -276,7 +277,7 @@ def test_the_report_part_sets_the_language_reviews_and_previews(
         )
     )
     session.commit()
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="access",
@@ -286,7 +287,7 @@ def test_the_report_part_sets_the_language_reviews_and_previews(
         requester_contact="Linnankatu 3, 20100 Turku",
         person_id=person.id,
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[1])
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[1])
     at = _open(app_test(database_url, actor, PAGE), r.id)
     assert not at.exception, at.exception
     assert any("Letters in **Finnish**" in m.value for m in at.markdown)
@@ -328,7 +329,7 @@ def test_the_report_part_sets_the_language_reviews_and_previews(
 def test_extension_letter_telling_and_the_queue_flag(database_url, session, actors, app_test):
     actor = actors[Role.COMPLIANCE]
     today = deadlines.today()
-    r = requests.log_request(
+    r = intake.log_request(
         session,
         actor,
         kind="erasure",
@@ -338,8 +339,8 @@ def test_extension_letter_telling_and_the_queue_flag(database_url, session, acto
         requester_contact="eero@example.fi",
         details="Poistakaa tietoni, kiitos. Haluan että kaikki tiedot poistetaan.",
     )
-    requests.verify_identity(session, actor, r.id, requests.IDENTITY_METHODS[0])
-    requests.extend(session, actor, r.id, "Paljon pyyntöjä", today=today)
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[0])
+    transitions.extend(session, actor, r.id, "Paljon pyyntöjä", today=today)
     # As if received two months ago: the person had to be told by now.
     session.execute(
         update(DataSubjectRequest)

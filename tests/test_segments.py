@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import deadlines, filters, regions, segments, settings
-from registry.auth import Actor
+from registry import deadlines, filters, regions, settings
 from registry.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from registry.models import (
     AuditEvent,
@@ -28,6 +27,8 @@ from registry.models import (
     Recipient,
     Segment,
 )
+from registry.permissions import Actor
+from registry.segments import catalogue, composition, counting, member_list, membership, saving
 from registry.vocabulary import (
     CHANNEL_PURPOSE,
     CONSENT_PRECEDENCE,
@@ -320,22 +321,22 @@ def seeded(seeded_session):  # type: ignore[no-untyped-def]
 def test_builtin_and_saved_segment_counts_match_an_independent_computation(seeded):
     session, actor, facts = seeded
     today = deadlines.today()
-    overview = segments.builtin_overview(session, actor, today)
+    overview = counting.builtin_overview(session, actor, today)
     assert len(overview) > 40
     nonempty = 0
     for row in overview:
         definition = row.segment.definition.as_list()
         members, targetable = expected(facts, definition, today)
         assert (row.members, row.targetable) == (len(members), targetable), row.segment.label
-        summary = segments.summary(session, actor, definition, today)
+        summary = counting.summary(session, actor, definition, today)
         assert (summary.members, summary.targetable) == (len(members), targetable)
         nonempty += bool(members)
     assert nonempty > 30  # the seeded registry fills most built-in segments
-    saved = segments.saved_segments(session, actor)
+    saved = catalogue.saved_segments(session, actor)
     assert [s.definition.as_list() for s in saved[:2]] == [SEED_DEFINITIONS[1], SEED_DEFINITIONS[0]]
     for choice in saved:
         members, targetable = expected(facts, choice.definition.as_list(), today)
-        summary = segments.summary(session, actor, choice.definition.as_list(), today)
+        summary = counting.summary(session, actor, choice.definition.as_list(), today)
         assert (summary.members, summary.targetable) == (len(members), targetable)
 
 
@@ -346,10 +347,10 @@ def test_a_profiling_segment_leaves_out_and_counts_profiling_refusals(seeded):
     matching = [f for f in facts if all(matches(f, item, today) for item in definition)]
     refused = [f for f in matching if refused_profiling(f)]
     assert refused, "the seed has app users who refused profiling"
-    summary = segments.summary(session, actor, definition, today)
+    summary = counting.summary(session, actor, definition, today)
     assert summary.refused_profiling == len(refused)
     assert summary.members == len(matching) - len(refused)
-    query = segments.members_query(filters.parse_definition(definition), today, Person.id)
+    query = membership.members_query(filters.parse_definition(definition), today, Person.id)
     ids = set(session.scalars(query))
     assert ids == {f.person.id for f in matching} - {f.person.id for f in refused}
 
@@ -429,7 +430,7 @@ def test_any_definition_counts_what_the_independent_computation_counts(seeded, d
     session, actor, facts = seeded
     today = deadlines.today()
     members, targetable = expected(facts, definition, today)
-    summary = segments.summary(session, actor, definition, today)
+    summary = counting.summary(session, actor, definition, today)
     assert (summary.members, summary.targetable) == (len(members), targetable)
 
 
@@ -441,7 +442,7 @@ def test_composition_adds_up_to_the_segment(seeded, definition):
     session, actor, facts = seeded
     today = deadlines.today()
     members, _ = expected(facts, definition, today)
-    c = segments.composition(session, actor, definition, today)
+    c = composition.composition(session, actor, definition, today)
     assert c.members == len(members)
     for counts in (c.by_place, c.by_country, c.by_industry, c.by_lifecycle, c.by_value_band):
         assert sum(counts.values()) == len(members)
@@ -463,22 +464,22 @@ def test_members_are_paged_and_sorted_in_sql(seeded):
     today = deadlines.today()
     definition = [{"field": "country", "op": "in", "value": ["FI"]}]
     members, _ = expected(facts, definition, today)
-    first = segments.members(session, actor, definition, sort="name", limit=25, today=today)
+    first = member_list.members(session, actor, definition, sort="name", limit=25, today=today)
     assert first.total == len(members) and len(first.members) == 25
     seen = []
     for offset in range(0, len(members), 40):
-        page = segments.members(
+        page = member_list.members(
             session, actor, definition, sort="name", limit=40, offset=offset, today=today
         )
         seen += page.members
     assert sorted(m.person_id for m in seen) == sorted(f.person.id for f in members)
     keys = [(m.name.split(" ", 1)[1].lower(), m.name.split(" ", 1)[0].lower()) for m in seen]
     assert [k[0] for k in keys] == sorted(k[0] for k in keys)
-    newest = segments.members(session, actor, definition, sort="city", descending=True)
+    newest = member_list.members(session, actor, definition, sort="city", descending=True)
     cities = [(m.city or "").lower() for m in newest.members]
     assert cities == sorted(cities, reverse=True)
     someone = members[0].person
-    found = segments.members(session, actor, definition, search=someone.last_name.upper())
+    found = member_list.members(session, actor, definition, search=someone.last_name.upper())
     assert someone.id in {m.person_id for m in found.members}
     assert all(
         someone.last_name.lower() in m.name.lower() or m.organisation or m.city
@@ -491,17 +492,17 @@ def test_members_are_paged_and_sorted_in_sql(seeded):
             CHANNEL_PURPOSE[channel].value, ConsentStatus.NEVER_ASKED
         )
     # The caller's known size stands for the total unless a search narrows the members.
-    assert segments.members(session, actor, definition, size=len(members)).total == len(members)
-    narrowed = segments.members(session, actor, definition, search="zzzz", size=len(members))
+    assert member_list.members(session, actor, definition, size=len(members)).total == len(members)
+    narrowed = member_list.members(session, actor, definition, search="zzzz", size=len(members))
     assert narrowed.total == 0
     with pytest.raises(ValidationError):
-        segments.members(session, actor, definition, sort="salary")
+        member_list.members(session, actor, definition, sort="salary")
 
 
 def test_search_text_is_matched_literally(seeded):
     session, actor, _ = seeded
     for text in ("%", "_", "' OR 1=1 --", "\\"):
-        page = segments.members(session, actor, [], search=text)
+        page = member_list.members(session, actor, [], search=text)
         assert page.total == 0, text
 
 
@@ -514,13 +515,13 @@ def count(session: Session, model: Any) -> int:
 
 def test_a_saved_segment_keeps_its_definition_owner_and_audit_event(session, actors):
     actor = actors[Role.MARKETING]
-    segment = segments.save_segment(
+    segment = saving.save_segment(
         session, actor, "  Finnish app users ", "Service users in Finland.", SEED_DEFINITIONS[0]
     )
     assert segment.name == "Finnish app users" and segment.owner_id == actor.user_id
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "segment_saved")).one()
     assert event.record_id == str(segment.id) and "Finland" in event.detail
-    choice = segments.find_segment(session, actor, segment.name)
+    choice = catalogue.find_segment(session, actor, segment.name)
     assert choice.owner == "Test marketing" and choice.definition.as_list() == SEED_DEFINITIONS[0]
 
 
@@ -548,10 +549,10 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_saved(
     session, actors, name, description, definition, field, message
 ):
     actor = actors[Role.MARKETING]
-    segments.save_segment(session, actor, "Taken", "", SEED_DEFINITIONS[0])
+    saving.save_segment(session, actor, "Taken", "", SEED_DEFINITIONS[0])
     before = (count(session, Segment), count(session, AuditEvent))
     with pytest.raises(ValidationError) as refused:
-        segments.save_segment(session, actor, name, description, definition)
+        saving.save_segment(session, actor, name, description, definition)
     assert message in refused.value.field_errors[field]
     session.rollback()
     assert (count(session, Segment), count(session, AuditEvent)) == before
@@ -562,13 +563,13 @@ def test_only_the_owner_changes_or_deletes_a_segment(session, actors):
     from tests.conftest import make_user
 
     colleague = Actor.of(make_user(session, Role.MARKETING, "colleague"))
-    segment = segments.save_segment(session, owner, "Mine", "", SEED_DEFINITIONS[0])
+    segment = saving.save_segment(session, owner, "Mine", "", SEED_DEFINITIONS[0])
     with pytest.raises(ValidationError, match="only its owner"):
-        segments.update_segment(session, colleague, segment.id, "Theirs", "", SEED_DEFINITIONS[0])
+        saving.update_segment(session, colleague, segment.id, "Theirs", "", SEED_DEFINITIONS[0])
     with pytest.raises(ValidationError, match="only its owner"):
-        segments.delete_segment(session, colleague, segment.id)
+        saving.delete_segment(session, colleague, segment.id)
     read_at = segment.updated_at
-    segments.update_segment(
+    saving.update_segment(
         session,
         owner,
         segment.id,
@@ -578,7 +579,7 @@ def test_only_the_owner_changes_or_deletes_a_segment(session, actors):
         expected_updated_at=read_at,
     )
     with pytest.raises(ConflictError, match="since you opened it"):
-        segments.update_segment(
+        saving.update_segment(
             session,
             owner,
             segment.id,
@@ -598,18 +599,18 @@ def test_may_change_names_the_owner_of_a_saved_segment_only(session, actors):
     from tests.conftest import make_user
 
     colleague = Actor.of(make_user(session, Role.MARKETING, "colleague"))
-    saved = segments.save_segment(session, owner, "Mine", "", SEED_DEFINITIONS[0])
-    choice = next(c for c in segments.saved_segments(session, owner) if c.segment_id == saved.id)
-    assert segments.may_change(owner, choice)
-    assert not segments.may_change(colleague, choice)
-    assert not segments.may_change(Actor.command_line(), choice)
-    builtin = segments.builtin_segments(session, owner)[0]
-    assert builtin.segment_id is None and not segments.may_change(owner, builtin)
+    saved = saving.save_segment(session, owner, "Mine", "", SEED_DEFINITIONS[0])
+    choice = next(c for c in catalogue.saved_segments(session, owner) if c.segment_id == saved.id)
+    assert saving.may_change(owner, choice)
+    assert not saving.may_change(colleague, choice)
+    assert not saving.may_change(Actor.command_line(), choice)
+    builtin = catalogue.builtin_segments(session, owner)[0]
+    assert builtin.segment_id is None and not saving.may_change(owner, builtin)
 
 
 def test_deleting_a_segment_keeps_the_disclosures_made_from_it(session, actors):
     owner = actors[Role.MARKETING]
-    segment = segments.save_segment(session, owner, "Gone soon", "", SEED_DEFINITIONS[0])
+    segment = saving.save_segment(session, owner, "Gone soon", "", SEED_DEFINITIONS[0])
     recipient = Recipient(
         name="Emerald",
         kind="processor",
@@ -630,7 +631,7 @@ def test_deleting_a_segment_keeps_the_disclosures_made_from_it(session, actors):
         )
     )
     session.commit()
-    segments.delete_segment(session, owner, segment.id)
+    saving.delete_segment(session, owner, segment.id)
     session.expire_all()
     assert session.get(Segment, segment.id) is None
     assert session.scalars(select(Disclosure)).one().segment_id is None
@@ -641,18 +642,18 @@ def test_deleting_a_segment_keeps_the_disclosures_made_from_it(session, actors):
         == "Gone soon"
     )
     with pytest.raises(NotFound):
-        segments.delete_segment(session, owner, segment.id)
+        saving.delete_segment(session, owner, segment.id)
 
 
 def test_roles_without_segment_rights_are_refused(session, actors):
     compliance, admin = actors[Role.COMPLIANCE], actors[Role.ADMINISTRATOR]
     with pytest.raises(PermissionDenied):
-        segments.save_segment(session, compliance, "No", "", SEED_DEFINITIONS[0])
+        saving.save_segment(session, compliance, "No", "", SEED_DEFINITIONS[0])
     for call in (
-        lambda a: segments.summary(session, a, []),
-        lambda a: segments.builtin_overview(session, a),
-        lambda a: segments.members(session, a, []),
-        lambda a: segments.composition(session, a, []),
+        lambda a: counting.summary(session, a, []),
+        lambda a: counting.builtin_overview(session, a),
+        lambda a: member_list.members(session, a, []),
+        lambda a: composition.composition(session, a, []),
     ):
         with pytest.raises(PermissionDenied):
             call(compliance)

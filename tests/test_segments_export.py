@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import consent, export, segments
-from registry.auth import Actor
+from registry import consent, export
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient
+from registry.permissions import Actor
+from registry.segments import catalogue, saving
 from registry.vocabulary import (
     CHANNEL_PURPOSE,
     CONSENT_PRECEDENCE,
@@ -52,10 +53,10 @@ def recipient(session: Session, name: str = "Emerald Mailworks Ltd", **kw: objec
     return made
 
 
-def choice_of(definition: list[dict], title: str = "Test segment") -> segments.SegmentChoice:
+def choice_of(definition: list[dict], title: str = "Test segment") -> catalogue.SegmentChoice:
     from registry.filters import parse_definition
 
-    return segments.SegmentChoice("test", "Test", title, parse_definition(definition))
+    return catalogue.SegmentChoice("test", "Test", title, parse_definition(definition))
 
 
 def count(session: Session, model: object) -> int:
@@ -286,14 +287,14 @@ def test_an_export_records_its_disclosure_audit_event_and_streams_the_csv(
 
 def test_a_saved_segment_export_names_the_segment(session, actors, newsletter_world):
     marketing = actors[Role.MARKETING]
-    saved = segments.save_segment(
+    saved = saving.save_segment(
         session,
         marketing,
         "Opt-ins",
         "",
         [{"field": "relationship", "op": "in", "value": ["marketing_opt_in"]}],
     )
-    choice = segments.find_segment(session, marketing, "Opt-ins")
+    choice = catalogue.find_segment(session, marketing, "Opt-ins")
     assert choice.segment_id == saved.id
     result = export.export_target_list(
         session, marketing, choice, Channel.NEWSLETTER, recipient(session).id, "News", io.StringIO()
@@ -384,7 +385,7 @@ def test_the_command_line_exports_a_saved_segment_to_a_file(
     from registry.__main__ import main
 
     monkeypatch.setenv(db.ENV_VAR, database_url)
-    segments.save_segment(
+    saving.save_segment(
         session,
         actors[Role.MARKETING],
         "Opt-ins",

@@ -191,9 +191,9 @@ def test_the_builder_shows_errors_beside_fields_and_saves_nothing(
 def test_a_saved_segment_is_edited_and_deleted_by_its_owner(
     database_url, session, small_registry, app_test
 ):
-    from registry import segments
+    from registry.segments import saving
 
-    segment = segments.save_segment(
+    segment = saving.save_segment(
         session,
         small_registry,
         "Service users",

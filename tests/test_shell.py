@@ -3,7 +3,7 @@
 import pytest
 
 from navigation import PAGES
-from registry.auth import ROLE_PERMISSIONS
+from registry.permissions import ROLE_PERMISSIONS
 from registry.vocabulary import Role
 
 

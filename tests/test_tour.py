@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from navigation import PAGES
-from registry.auth import ROLE_PERMISSIONS
+from registry.permissions import ROLE_PERMISSIONS
 from registry.seed import DEMO_ACCOUNTS
 from registry.vocabulary import Role
 from tests.conftest import screenshot, sign_in, wait_idle

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import db, persons, settings
-from registry.auth import Actor, Permission, require_any
+from registry.permissions import Actor, Permission, require_any
 from registry.vocabulary import Role
 
 P = ParamSpec("P")
@@ -209,15 +209,18 @@ def paged(
 
 def pager(key: str, page: Page[Any], noun: str) -> None:
     """The one page control: a page number (typed or stepped) and where the rows stand."""
-    number, where = st.columns([1, 4], vertical_alignment="bottom")
-    if page.pages > 1:
-        number.number_input("Page", min_value=1, max_value=page.pages, step=1, key=key)
     shown = (
         f" · {page.offset + 1:,}–{page.offset + len(page.rows):,} of {page.total:,} {noun}"
         if page.rows
         else f" · {page.total:,} {noun}"
     )
-    where.caption(f"Page {page.number:,} of {page.pages:,}{shown}")
+    where = f"Page {page.number:,} of {page.pages:,}{shown}"
+    if page.pages == 1:
+        st.caption(where)  # nothing to turn
+        return
+    number, beside = st.columns([1, 4], vertical_alignment="bottom")
+    number.number_input("Page", min_value=1, max_value=page.pages, step=1, key=key)
+    beside.caption(where)
 
 
 # --- the person finder -------------------------------------------------------------------

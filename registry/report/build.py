@@ -16,10 +16,10 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from registry import consent, deadlines
-from registry.auth import Actor, Permission, require
 from registry.errors import NotFound
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.notice import declaration
+from registry.permissions import Actor, Permission, require
 from registry.report import gather
 from registry.report.contents import AccessReport, Art15Items, CategoryHeld, RedactionNote
 from registry.report.declaration_text import DeclarationText, declaration_text

@@ -13,9 +13,9 @@ from sqlalchemy import String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from registry import consent, recipients
-from registry.auth import Actor
+from registry.derived_values import engaged, value_band
 from registry.errors import ValidationError
-from registry.filters import ENGAGEMENT, engaged, parse_definition, value_band
+from registry.filters import ENGAGEMENT, parse_definition
 from registry.models import (
     Activity,
     Amendment,
@@ -31,6 +31,7 @@ from registry.models import (
     Segment,
     SentDocument,
 )
+from registry.permissions import Actor
 from registry.report.contents import (
     ActivityRecord,
     AmendmentRecord,
@@ -49,7 +50,7 @@ from registry.report.contents import (
 )
 from registry.report.declaration_text import DeclarationText
 from registry.report.review import Redactor
-from registry.segments import members_query
+from registry.segments.membership import members_query
 from registry.transfers import in_eea
 from registry.vocabulary import ConsentStatus, RequestStatus
 

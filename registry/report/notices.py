@@ -16,14 +16,15 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import deadlines, requests, settings
-from registry.auth import Actor, Permission, require
+from registry import deadlines, settings
 from registry.errors import ValidationError
 from registry.models import AppUser, DataSubjectRequest, Person
+from registry.permissions import Actor, Permission, require
 from registry.report.build import address_block, reference
 from registry.report.language import LANGUAGE_NAMES, LANGUAGES, words
 from registry.report.letters import LetterHead, extension_html, refusal_html
 from registry.report.sent import store
+from registry.requests import rules, transitions
 from registry.vocabulary import RequestStatus
 
 # How a person may be told of an extension (Art. 12(1): in writing, or by other means).
@@ -96,7 +97,7 @@ def store_refusal_letter(
 
 def notify_by(received_on: dt.date) -> dt.date:
     """Art. 12(3): an extension must be told within one month of receipt."""
-    return requests.original_due(received_on)
+    return rules.original_due(received_on)
 
 
 def record_extension_told(
@@ -125,12 +126,10 @@ def record_extension_told(
         request.extension_told_on = told_on
         request.extension_told_channel = channel
         limit = notify_by(request.received_on)
-        late = (
-            f"; after the notify-by date {requests.finnish_date(limit)}" if told_on > limit else ""
-        )
-        return f"{requests.finnish_date(told_on)} by {TOLD_CHANNELS[channel].lower()}{late}"
+        late = f"; after the notify-by date {rules.finnish_date(limit)}" if told_on > limit else ""
+        return f"{rules.finnish_date(told_on)} by {TOLD_CHANNELS[channel].lower()}{late}"
 
-    requests.step(session, actor, request_id, requests.Action.TELL_EXTENSION, change)
+    transitions.step(session, actor, request_id, rules.Action.TELL_EXTENSION, change)
 
 
 def set_reply_language(session: Session, actor: Actor, request_id: int, language: str) -> None:
@@ -144,7 +143,7 @@ def set_reply_language(session: Session, actor: Actor, request_id: int, language
         request.reply_language = language
         return f"{LANGUAGE_NAMES.get(before, before)} -> {LANGUAGE_NAMES[language]}"
 
-    requests.step(session, actor, request_id, requests.Action.LANGUAGE, change)
+    transitions.step(session, actor, request_id, rules.Action.LANGUAGE, change)
 
 
 def flags_of(

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
-from registry.auth import Actor, Permission, require
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import (
     Activity,
@@ -27,6 +26,7 @@ from registry.models import (
     ReportRedaction,
     utcnow,
 )
+from registry.permissions import Actor, Permission, require
 from registry.vocabulary import RequestKind, RequestStatus
 
 # (record type, field) -> what the review calls it. The fields that are free text.

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from registry import audit, requests
-from registry.auth import Actor, Permission, require
+from registry import audit
 from registry.errors import ConflictError, NotFound
 from registry.models import DataSubjectRequest, utcnow
+from registry.permissions import Actor, Permission, require
 from registry.report.build import build, build_for_person, to_html, to_json
 from registry.report.contents import AccessReport
 from registry.report.sent import store
+from registry.requests import rules, transitions
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def _reportable(session: Session, request_id: int) -> DataSubjectRequest:
     request = session.get(DataSubjectRequest, request_id)
     if request is None:
         raise NotFound(f"No request #{request_id}.")
-    if not requests.allowed(requests.Action.REPORT, request.status, request.kind):
+    if not rules.allowed(rules.Action.REPORT, request.status, request.kind):
         # The same rule as the REPORT step: an open, identity-verified access request.
         raise ConflictError(
             f"Request #{request_id} is not an open, identity-verified access request: "
@@ -93,7 +94,7 @@ def generate(
         withheld = f", {len(report.redactions)} passages withheld" if report.redactions else ""
         return f"{what}{withheld}; {report.language}; stored copy #{document.id}"
 
-    requests.step(session, actor, request_id, requests.Action.REPORT, change)
+    transitions.step(session, actor, request_id, rules.Action.REPORT, change)
     return made[0]
 
 

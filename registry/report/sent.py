@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import audit
-from registry.auth import Actor, Permission, require
 from registry.errors import NotFound, RegistryError
 from registry.models import AppUser, DataSubjectRequest, SentDocument, utcnow
+from registry.permissions import Actor, Permission, require
 
 # What sent_document.kind holds, and what the page calls it.
 DOCUMENT_KINDS: dict[str, str] = {

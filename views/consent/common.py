@@ -11,8 +11,8 @@ import plotly.express as px
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import consent, settings
-from registry.auth import Actor, Permission
+from registry import consent, consent_review, settings
+from registry.permissions import Actor, Permission
 from registry.vocabulary import ConsentStatus, Purpose
 from views import widgets
 
@@ -94,23 +94,27 @@ def status_counts(s: Session, actor: Actor) -> dict[Purpose, dict[ConsentStatus,
     return consent.status_counts(s)
 
 
-by_source = widgets.cached_read(Permission.VIEW_CONSENT)(consent.status_by_source)
-by_relationship = widgets.cached_read(Permission.VIEW_CONSENT)(consent.status_by_relationship)
-missing_counts = widgets.cached_read(Permission.VIEW_CONSENT)(consent.missing_evidence_counts)
+by_source = widgets.cached_read(Permission.VIEW_CONSENT)(consent_review.status_by_source)
+by_relationship = widgets.cached_read(Permission.VIEW_CONSENT)(
+    consent_review.status_by_relationship
+)
+missing_counts = widgets.cached_read(Permission.VIEW_CONSENT)(
+    consent_review.missing_evidence_counts
+)
 
 
 @widgets.cached_read(Permission.VIEW_CONSENT)
 def changes(
     s: Session, actor: Actor, purpose: str | None, today: dt.date
-) -> list[consent.MonthlyChanges]:
-    return consent.changes_per_month(s, actor, purpose, today=today)
+) -> list[consent_review.MonthlyChanges]:
+    return consent_review.changes_per_month(s, actor, purpose, today=today)
 
 
 @widgets.cached_read(Permission.VIEW_CONSENT)
 def missing_page(
     s: Session, actor: Actor, purpose: str | None, limit: int, offset: int
-) -> consent.MissingEvidencePage:
-    return consent.persons_missing_evidence(s, actor, purpose, limit=limit, offset=offset)
+) -> consent_review.MissingEvidencePage:
+    return consent_review.persons_missing_evidence(s, actor, purpose, limit=limit, offset=offset)
 
 
 # --- charts -----------------------------------------------------------------------------

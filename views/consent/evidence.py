@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import consent
+from registry import consent, consent_review
 from registry.vocabulary import Purpose
 from views import widgets
 from views.consent.common import (
@@ -73,7 +73,7 @@ def evidence_view() -> None:
             format_func=lambda p: "All purposes" if p is None else consent.PURPOSE_LABELS[p],
         )
 
-    def read(limit: int, offset: int) -> tuple[list[consent.MissingEvidence], int]:
+    def read(limit: int, offset: int) -> tuple[list[consent_review.MissingEvidence], int]:
         found = missing_page(missing_purpose, limit, offset)
         return found.rows, found.total
 

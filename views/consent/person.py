@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from registry import consent, deadlines, persons, settings
-from registry.auth import Actor
 from registry.errors import NotFound, ValidationError
+from registry.permissions import Actor
 from registry.vocabulary import Purpose
 from views import widgets
 from views.consent.common import (
@@ -48,7 +48,7 @@ def pick_person_from_search() -> None:
     st.session_state[PERSON_KEY] = st.session_state.get("consent_pick")
 
 
-def opened_person(actor: Actor) -> consent.PersonConsent | None:
+def opened_person(actor: Actor) -> persons.PersonConsent | None:
     """The chosen person's consent; a new choice is a view of one person's data, audited once."""
     person_id = st.session_state.get(PERSON_KEY)
     if person_id is None:
@@ -57,8 +57,8 @@ def opened_person(actor: Actor) -> consent.PersonConsent | None:
     try:
         with widgets.session() as s:
             if st.session_state.get(OPENED_KEY) == person_id:
-                return consent.person_consent(s, actor, person_id)
-            detail = consent.open_person(s, actor, person_id)
+                return persons.person_consent(s, actor, person_id)
+            detail = persons.open_person(s, actor, person_id)
     except NotFound as e:
         st.error(str(e))
         st.session_state.pop(PERSON_KEY, None)
@@ -165,7 +165,7 @@ def record_form(actor: Actor, who: persons.PersonMatch) -> None:
     st.rerun()  # errors are drawn next to their fields, or the new event in the history
 
 
-def history_table(detail: consent.PersonConsent) -> None:
+def history_table(detail: persons.PersonConsent) -> None:
     st.markdown("##### Consent history, newest first")
     if not detail.history:
         st.info("No consent events: the person has never been asked for any purpose.")

@@ -7,9 +7,10 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from registry import disclosures, recipients, settings
-from registry.auth import Actor, Permission
-from registry.disclosures import CATEGORY_LABELS, DisclosureFilter, LogRow
+from registry import disclosure_log, disclosures, recipients, settings
+from registry.disclosure_log import DisclosureFilter, LogRow
+from registry.disclosures import CATEGORY_LABELS
+from registry.permissions import Actor, Permission
 from registry.transfers import MECHANISM_LABELS
 from views import widgets
 
@@ -33,11 +34,11 @@ def basis_then(mechanism: str | None, agreed: dt.date | None, from_register: boo
     return text + (" (from the register; not recorded at the time)" if from_register else "")
 
 
-kpis = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosures.kpis)
-filter_options = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosures.filter_options)
-per_month = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosures.per_month_by_recipient)
+kpis = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosure_log.kpis)
+filter_options = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosure_log.filter_options)
+per_month = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosure_log.per_month_by_recipient)
 persons_by_country = widgets.cached_read(Permission.VIEW_DISCLOSURES)(
-    disclosures.persons_by_country
+    disclosure_log.persons_by_country
 )
 segment_choices = widgets.cached_read(Permission.RECORD_DISCLOSURE)(disclosures.segment_choices)
 
@@ -46,8 +47,8 @@ segment_choices = widgets.cached_read(Permission.RECORD_DISCLOSURE)(disclosures.
 def log_page(
     s: Session, actor: Actor, f: DisclosureFilter, limit: int, offset: int
 ) -> tuple[list[LogRow], int]:
-    rows = disclosures.log(s, actor, f, limit=limit, offset=offset)
-    return rows, disclosures.count(s, actor, f)
+    rows = disclosure_log.log(s, actor, f, limit=limit, offset=offset)
+    return rows, disclosure_log.count(s, actor, f)
 
 
 @widgets.cached_read(Permission.MANAGE_RECIPIENTS)

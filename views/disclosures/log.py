@@ -9,9 +9,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import disclosures
-from registry.auth import Actor
-from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES, DisclosureFilter, LogRow
+from registry import disclosure_log
+from registry.disclosure_log import DisclosureFilter, LogRow
+from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES
+from registry.permissions import Actor
 from registry.transfers import country_name, in_eea, iso3
 from views import widgets
 from views.disclosures.common import (
@@ -201,10 +202,10 @@ def drill_down(actor: Actor, chosen: LogRow) -> None:
     """Whose data the disclosure held, a page at a time; audited once per disclosure opened."""
     first_look = st.session_state.get("disclosures_viewed_id") != chosen.id
 
-    def read(limit: int, offset: int) -> tuple[list[disclosures.DisclosedPersonRow], int]:
+    def read(limit: int, offset: int) -> tuple[list[disclosure_log.DisclosedPersonRow], int]:
         nonlocal first_look
         with widgets.session() as s:
-            people = disclosures.persons_of(
+            people = disclosure_log.persons_of(
                 s, actor, chosen.id, limit=limit, offset=offset, audit_view=first_look
             )
         first_look = False

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from registry import disclosures
-from registry.auth import Actor
+from registry.permissions import Actor
 from registry.transfers import country_name
 from views import widgets
 from views.disclosures.common import basis_then, categories_text, helsinki

@@ -7,9 +7,9 @@ import datetime as dt
 import streamlit as st
 
 from registry import disclosures, settings
-from registry.auth import Actor, Permission
 from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES, DisclosureInput
 from registry.errors import ValidationError
+from registry.permissions import Actor, Permission
 from views import widgets
 from views.disclosures.common import active_recipients, segment_choices
 

@@ -8,9 +8,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from registry import amendments, settings, transfers, validation
-from registry.amendments import FIELD_LABELS, FORM_ERROR, AmendmentConflict, PersonDetail
-from registry.auth import Actor
+from registry.amendments import FIELD_LABELS, FORM_ERROR, AmendmentConflict
 from registry.errors import ValidationError
+from registry.permissions import Actor
+from registry.persons import PersonDetail
 from views.persons.common import (
     CONFLICT,
     ERRORS,

@@ -8,7 +8,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from registry import amendments, settings
-from registry.auth import Actor, Permission
+from registry.permissions import Actor, Permission
 from views import widgets
 
 ss = st.session_state

@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from registry import transfers, validation
-from registry.amendments import PersonDetail
+from registry.persons import PersonDetail
 from views import widgets
 from views.persons.common import day, label, when
 

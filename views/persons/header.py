@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from registry import amendments
-from registry.amendments import PersonDetail
-from registry.auth import Actor
+from registry import persons
 from registry.errors import NotFound
+from registry.permissions import Actor
+from registry.persons import PersonDetail
 from views import widgets
 from views.persons.common import NOTICE, SELECTED, VIEWED, label, ss, when
 
@@ -18,7 +18,7 @@ def load(actor: Actor, selected: int) -> PersonDetail | None:
     first_view = ss.get(VIEWED) != selected
     with widgets.session() as s:
         try:
-            detail = amendments.person_detail(s, actor, selected, record_view=first_view)
+            detail = persons.person_detail(s, actor, selected, record_view=first_view)
         except NotFound:
             st.warning(f"There is no person #{selected} in the registry.")
             ss.pop(SELECTED, None)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from registry import amendments, settings, transfers
-from registry.amendments import PersonDetail
-from registry.auth import Actor, Permission
+from registry import amendments, notifications, settings, transfers
 from registry.errors import ValidationError
+from registry.permissions import Actor, Permission
+from registry.persons import PersonDetail
 from views import widgets
 from views.persons.common import NOTICE, day, label, when
 
@@ -19,7 +19,7 @@ HISTORY_PAGE = "persons_history_page"
 def notify(actor: Actor, change_id: int, recipient_id: int, name: str) -> None:
     with widgets.session() as s:
         try:
-            amendments.mark_notified(s, actor, change_id, recipient_id)
+            notifications.mark_notified(s, actor, change_id, recipient_id)
         except ValidationError as e:
             widgets.flash(NOTICE, "; ".join(e.field_errors.values()))
             return
@@ -31,7 +31,7 @@ def history_tab(actor: Actor, d: PersonDetail) -> None:
     may_amend = actor.may(Permission.AMEND_PERSON)
     st.subheader("Amendment history", anchor=False)
 
-    def read(limit: int, offset: int) -> tuple[list[amendments.AmendmentRecord], int]:
+    def read(limit: int, offset: int) -> tuple[list[amendments.AmendmentHistoryRow], int]:
         with widgets.session() as s:
             found = amendments.history(s, actor, d.id, limit=limit, offset=offset)
         return found.rows, found.total
@@ -42,7 +42,7 @@ def history_tab(actor: Actor, d: PersonDetail) -> None:
         st.info("This person's data has not been amended.")
         return
     with widgets.session() as s:
-        follow_ups = amendments.follow_ups(s, actor, d.id)
+        follow_ups = notifications.follow_ups(s, actor, d.id)
     st.dataframe(
         pd.DataFrame(
             [

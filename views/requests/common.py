@@ -8,11 +8,12 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import requests, settings
-from registry.auth import Actor, Permission
+from registry import settings
 from registry.errors import ConflictError, NotFound, ValidationError
+from registry.permissions import Actor, Permission
 from registry.report import notices, sent
-from registry.requests import Action, finnish_date
+from registry.requests import queue, transitions
+from registry.requests.rules import Action, finnish_date
 from views import widgets
 
 ss = st.session_state
@@ -100,16 +101,16 @@ def open_request(request_id: int | None) -> None:
 def queue_page(
     s: Session,
     actor: Actor,
-    queue_filter: requests.QueueFilter,
+    queue_filter: queue.QueueFilter,
     limit: int,
     offset: int,
     day: dt.date,
-) -> tuple[list[requests.QueueRow], int]:
-    rows = requests.queue(s, actor, queue_filter, day, limit=limit, offset=offset)
-    return rows, requests.count(s, actor, queue_filter)
+) -> tuple[list[queue.QueueRow], int]:
+    rows = queue.queue(s, actor, queue_filter, day, limit=limit, offset=offset)
+    return rows, queue.count(s, actor, queue_filter)
 
 
-figures = widgets.cached_read(Permission.HANDLE_REQUESTS)(requests.figures)
+figures = widgets.cached_read(Permission.HANDLE_REQUESTS)(queue.figures)
 
 
 @widgets.cached_read(Permission.HANDLE_REQUESTS)
@@ -125,10 +126,12 @@ stored_copies = widgets.cached_read(Permission.HANDLE_REQUESTS)(sent.copies)
 
 @widgets.cached_read(Permission.HANDLE_REQUESTS)
 def assignees(s: Session, actor: Actor) -> dict[int, str]:
-    return dict(requests.assignees(s, actor))
+    return dict(transitions.assignees(s, actor))
 
 
-def person_finder(key: str, help_text: str, on_change=None) -> int | None:  # type: ignore[no-untyped-def]
+def person_finder(
+    key: str, help_text: str, on_change: Callable[[], None] | None = None
+) -> int | None:
     """The person a request is about; None leaves it unmatched."""
     found = widgets.person_finder(
         f"{key}_search",

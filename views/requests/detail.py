@@ -7,12 +7,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from registry import requests
-from registry.auth import Actor
 from registry.errors import NotFound
+from registry.permissions import Actor
 from registry.report import notices
 from registry.report.language import LANGUAGE_NAMES
-from registry.requests import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, RequestView, finnish_date
+from registry.requests import request_view
+from registry.requests.request_view import RequestView
+from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, finnish_date
 from registry.vocabulary import RequestKind, RequestStatus
 from views import widgets
 from views.requests.common import VIEWED, helsinki, label, open_request, ss
@@ -144,9 +145,9 @@ def show(actor: Actor, request_id: int, today: dt.date) -> None:
     try:
         with widgets.session() as s:
             if ss.get(VIEWED) != request_id:
-                requests.record_view(s, actor, request_id)
+                request_view.record_view(s, actor, request_id)
                 ss[VIEWED] = request_id
-            view = requests.detail(s, actor, request_id, today)
+            view = request_view.detail(s, actor, request_id, today)
     except NotFound as e:
         st.warning(str(e))
         open_request(None)

@@ -6,11 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from registry import requests, settings
-from registry.auth import Actor
+from registry import settings
 from registry.errors import ValidationError
+from registry.permissions import Actor
 from registry.report.language import LANGUAGE_NAMES, LANGUAGES
-from registry.requests import CHANNEL_LABELS, KIND_LABELS, finnish_date
+from registry.requests import intake, rules
+from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, finnish_date
 from registry.vocabulary import RequestChannel, RequestKind
 from views import widgets
 from views.requests.common import LOG_ERRORS, LOG_PERSON, done, open_request, person_finder, ss
@@ -62,7 +63,7 @@ def show(actor: Actor, today: dt.date) -> None:
             received_on = st.date_input(
                 "Received on",
                 value=today,
-                min_value=requests.GDPR_APPLIES_FROM,
+                min_value=rules.GDPR_APPLIES_FROM,
                 max_value=today,
                 format="DD.MM.YYYY",
                 key="requests_log_received",
@@ -103,7 +104,7 @@ def show(actor: Actor, today: dt.date) -> None:
     if submitted:
         try:
             with widgets.session() as s:
-                request = requests.log_request(
+                request = intake.log_request(
                     s,
                     actor,
                     kind=kind,

@@ -8,10 +8,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import requests, settings
-from registry.auth import Actor
+from registry import settings
+from registry.permissions import Actor
 from registry.report import notices
-from registry.requests import KIND_LABELS, STATUS_LABELS, QueueFilter, finnish_date
+from registry.requests import queue
+from registry.requests.queue import QueueFilter
+from registry.requests.rules import KIND_LABELS, STATUS_LABELS, finnish_date
 from registry.vocabulary import RequestKind, RequestStatus
 from views import widgets
 from views.requests.common import (
@@ -70,7 +72,7 @@ def age_chart(today: dt.date) -> None:
         return
     frame = pd.DataFrame(f.open_by_age, columns=["age", "kind", "requests"])
     frame["kind"] = [label(KIND_LABELS, k) for k in frame["kind"]]
-    bands = [b for _, b in requests.age_bands()]
+    bands = [b for _, b in queue.age_bands()]
     figure = px.bar(
         frame,
         x="age",
@@ -90,7 +92,7 @@ def age_chart(today: dt.date) -> None:
 def filter_form(today: dt.date) -> QueueFilter:
     current: QueueFilter = ss.setdefault(FILTER, QueueFilter())
     names = assignees()
-    assignee_options: dict[int | None, str] = {None: "Anyone", requests.UNASSIGNED: "Nobody"}
+    assignee_options: dict[int | None, str] = {None: "Anyone", queue.UNASSIGNED: "Nobody"}
     assignee_options.update(names)
     with st.form("requests_filter_form", border=True):
         statuses = st.multiselect(
@@ -206,7 +208,7 @@ def export_button(actor: Actor, queue_filter: QueueFilter, today: dt.date) -> No
     def export() -> str:
         # Runs only when the button is clicked: the export, and its audit event, happen then.
         with widgets.session() as s:
-            return requests.export_csv(s, actor, queue_filter, today)
+            return queue.export_csv(s, actor, queue_filter, today)
 
     st.download_button(
         "Download the filtered queue (CSV)",

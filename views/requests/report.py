@@ -11,11 +11,12 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from registry import report, settings
-from registry.auth import Actor
 from registry.errors import ConflictError, NotFound, RegistryError, ValidationError
+from registry.permissions import Actor
 from registry.report import notices, review, sent
 from registry.report.language import LANGUAGE_NAMES, LANGUAGES
-from registry.requests import Action, RequestView, finnish_date
+from registry.requests.request_view import RequestView
+from registry.requests.rules import Action, finnish_date
 from views import widgets
 from views.requests.common import (
     REPORT,

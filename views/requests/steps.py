@@ -9,9 +9,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from registry import deadlines, requests, settings
-from registry.auth import Actor
-from registry.requests import Action, RequestView, finnish_date
+from registry import deadlines, settings
+from registry.permissions import Actor
+from registry.requests import rules, transitions
+from registry.requests.request_view import RequestView
+from registry.requests.rules import Action, finnish_date
 from registry.vocabulary import RequestKind
 from views import widgets
 from views.requests.common import (
@@ -32,14 +34,14 @@ def verify_form(actor: Actor, view: RequestView, today: dt.date) -> None:
     errors = step_errors(Action.VERIFY)
     conflict(Action.VERIFY)
     with st.form("requests_verify_form"):
-        method = st.selectbox("How the identity was verified", requests.IDENTITY_METHODS)
+        method = st.selectbox("How the identity was verified", rules.IDENTITY_METHODS)
         widgets.field_error(errors, "method")
         note = st.text_area("Note", max_chars=settings.MAX_LONG_TEXT, height=80)
         widgets.field_error(errors, "note")
         if st.form_submit_button("Mark the identity verified", type="primary"):
             step(
                 Action.VERIFY,
-                lambda s: requests.verify_identity(s, actor, view.id, method, note),
+                lambda s: transitions.verify_identity(s, actor, view.id, method, note),
                 "Identity verified.",
             )
 
@@ -60,7 +62,7 @@ def assign_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Assign"):
             step(
                 Action.ASSIGN,
-                lambda s: requests.assign(s, actor, view.id, who if who is not None else -1),
+                lambda s: transitions.assign(s, actor, view.id, who if who is not None else -1),
                 f"Assigned to {names.get(who, 'nobody')}.",
             )
 
@@ -85,7 +87,7 @@ def extend_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Extend"):
             step(
                 Action.EXTEND,
-                lambda s: requests.extend(s, actor, view.id, reason, today=today),
+                lambda s: transitions.extend(s, actor, view.id, reason, today=today),
                 f"Extended: now due {finnish_date(new_due)}. The notice of extension is under "
                 "Letters sent: send it, then record that the person was told.",
             )
@@ -109,7 +111,7 @@ def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Complete the request", type="primary"):
             step(
                 Action.COMPLETE,
-                lambda s: requests.complete(s, actor, view.id, outcome),
+                lambda s: transitions.complete(s, actor, view.id, outcome),
                 f"Request #{view.id} completed.",
             )
 
@@ -134,7 +136,7 @@ def reject_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Reject the request"):
             step(
                 Action.REJECT,
-                lambda s: requests.reject(s, actor, view.id, reason, today=today),
+                lambda s: transitions.reject(s, actor, view.id, reason, today=today),
                 f"Request #{view.id} rejected. The decision not to act, with the right to "
                 "complain and to a judicial remedy, is under Letters sent.",
             )
@@ -148,7 +150,7 @@ def match_form(actor: Actor, view: RequestView, today: dt.date) -> None:
     if st.button("Match", disabled=person_id is None):
         step(
             Action.MATCH,
-            lambda s: requests.match_person(s, actor, view.id, person_id),
+            lambda s: transitions.match_person(s, actor, view.id, person_id),
             "Request matched.",
         )
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from registry.auth import Actor
 from registry.filters import CHANNEL_LABELS
+from registry.permissions import Actor
 from registry.vocabulary import Channel
 from views.segments.common import CHANNEL_ORDER, Selection, overview_of
 

@@ -7,10 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from registry import filters, regions, segments, settings
-from registry.auth import Actor
+from registry import filters, regions, settings
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, FIELDS
+from registry.permissions import Actor
+from registry.segments import saving
 from registry.vocabulary import Channel
 from views import widgets
 from views.segments.common import (
@@ -67,7 +68,7 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
     choice, choices, day = selection.choice, selection.choices, selection.day
     raw = st.session_state.setdefault(BUILDER_KEY, [])
     editing = st.session_state.get(EDITING_KEY)
-    mine = segments.may_change(actor, choice)
+    mine = saving.may_change(actor, choice)
     new_col, copy_col, edit_col = st.columns(3)
     if new_col.button("Start a new segment", width="stretch"):
         start_builder([], None)
@@ -216,9 +217,9 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
         try:
             with widgets.session() as s:
                 if editing_choice is None:
-                    segment = segments.save_segment(s, actor, name, description, raw)
+                    segment = saving.save_segment(s, actor, name, description, raw)
                 else:
-                    segment = segments.update_segment(
+                    segment = saving.update_segment(
                         s,
                         actor,
                         editing_choice.segment_id,
@@ -245,7 +246,7 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
             st.rerun()
         try:
             with widgets.session() as s:
-                segments.delete_segment(s, actor, editing_choice.segment_id)
+                saving.delete_segment(s, actor, editing_choice.segment_id)
         except ValidationError as e:
             st.session_state[SAVE_ERRORS] = e.field_errors
             st.rerun()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import settings
-from registry.auth import Actor
 from registry.filters import CHANNEL_LABELS
+from registry.permissions import Actor
 from registry.vocabulary import Channel
 from views import widgets
 from views.segments.common import (

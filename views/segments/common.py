@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from registry import consent, deadlines, export, filters, segments
-from registry.auth import Actor, Permission
+from registry import consent, deadlines, export, filters
 from registry.filters import CHANNEL_LABELS
+from registry.permissions import Actor, Permission
+from registry.segments import catalogue, composition, counting, member_list
 from registry.vocabulary import Channel, ConsentStatus
 from views import widgets
 
@@ -49,9 +50,9 @@ CHANNEL_ORDER = [CHANNEL_LABELS[c] for c in Channel]
 class Selection:
     """The segment chosen above the tabs, and what every tab reads with it."""
 
-    choice: segments.SegmentChoice
-    choices: dict[str, segments.SegmentChoice]  # every segment the page offers, by key
-    summary: segments.Summary
+    choice: catalogue.SegmentChoice
+    choices: dict[str, catalogue.SegmentChoice]  # every segment the page offers, by key
+    summary: counting.Summary
     day: str  # the Helsinki day, ISO: counts are as of today
 
     @property
@@ -72,19 +73,19 @@ def today_iso() -> str:
 
 
 @widgets.cached_read(Permission.VIEW_SEGMENTS)
-def builtin_choices(s: Session, actor: Actor, day: str) -> list[segments.SegmentChoice]:
-    return segments.builtin_segments(s, actor)
+def builtin_choices(s: Session, actor: Actor, day: str) -> list[catalogue.SegmentChoice]:
+    return catalogue.builtin_segments(s, actor)
 
 
-def saved_choices(actor: Actor) -> list[segments.SegmentChoice]:
+def saved_choices(actor: Actor) -> list[catalogue.SegmentChoice]:
     # Not cached: a small table, and a colleague's new segment should show at once.
     with widgets.session() as s:
-        return segments.saved_segments(s, actor)
+        return catalogue.saved_segments(s, actor)
 
 
 @widgets.cached_read(Permission.VIEW_SEGMENTS)
-def summary_of(s: Session, actor: Actor, definition: str, day: str) -> segments.Summary:
-    return segments.summary(s, actor, json.loads(definition), dt.date.fromisoformat(day))
+def summary_of(s: Session, actor: Actor, definition: str, day: str) -> counting.Summary:
+    return counting.summary(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached_read(Permission.VIEW_SEGMENTS)
@@ -99,8 +100,8 @@ def members_page(
     offset: int,
     day: str,
     size: int,
-) -> segments.MemberPage:
-    return segments.members(
+) -> member_list.MemberPage:
+    return member_list.members(
         s,
         actor,
         json.loads(definition),
@@ -115,13 +116,13 @@ def members_page(
 
 
 @widgets.cached_read(Permission.VIEW_SEGMENTS)
-def composition_of(s: Session, actor: Actor, definition: str, day: str) -> segments.Composition:
-    return segments.composition(s, actor, json.loads(definition), dt.date.fromisoformat(day))
+def composition_of(s: Session, actor: Actor, definition: str, day: str) -> composition.Composition:
+    return composition.composition(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached_read(Permission.VIEW_SEGMENTS)
-def overview_of(s: Session, actor: Actor, day: str) -> list[segments.BuiltinRow]:
-    return segments.builtin_overview(s, actor, dt.date.fromisoformat(day))
+def overview_of(s: Session, actor: Actor, day: str) -> list[counting.BuiltinRow]:
+    return counting.builtin_overview(s, actor, dt.date.fromisoformat(day))
 
 
 @widgets.cached_read(Permission.EXPORT_TARGET_LIST)

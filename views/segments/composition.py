@@ -10,8 +10,8 @@ import plotly.express as px
 import streamlit as st
 
 from registry import consent, settings
-from registry.auth import Actor
 from registry.filters import CHANNEL_LABELS
+from registry.permissions import Actor
 from views.segments.common import (
     CHANNEL_ORDER,
     CUSTOMER_COLOURS,

@@ -10,15 +10,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from registry import deadlines, export, segments, settings
-from registry.auth import Actor, Permission
+from registry import deadlines, export, settings
 from registry.filters import CHANNEL_LABELS
+from registry.permissions import Actor, Permission
+from registry.segments import catalogue
 from registry.vocabulary import Channel
 from views import widgets
 from views.segments.common import EXPORT_ERRORS, EXPORT_KEY, Selection, preview_of
 
 
-def export_file(actor: Actor, request: dict[str, Any], target: segments.SegmentChoice) -> bytes:
+def export_file(actor: Actor, request: dict[str, Any], target: catalogue.SegmentChoice) -> bytes:
     """Runs when the download is clicked: the export is recorded as it is written. The domain
     streams the rows to a temporary file; Streamlit serves the finished file's bytes."""
     with tempfile.TemporaryFile() as spool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from registry import regions, segments, settings
-from registry.auth import Actor
+from registry import regions, settings
 from registry.filters import CHANNEL_LABELS
+from registry.permissions import Actor
+from registry.segments import member_list
 from registry.vocabulary import Channel, ConsentStatus
 from views import widgets
 from views.segments.common import MEMBERS_QUERY_KEY, PAGE_KEY, Selection, members_page
@@ -33,9 +34,9 @@ def members_tab(actor: Actor, selection: Selection) -> None:
         )
         sort = sort_col.selectbox(
             "Sort by",
-            list(segments.MEMBER_SORTS),
-            index=list(segments.MEMBER_SORTS).index(query["sort"]),
-            format_func=lambda k: segments.MEMBER_SORTS[k][0],
+            list(member_list.MEMBER_SORTS),
+            index=list(member_list.MEMBER_SORTS).index(query["sort"]),
+            format_func=lambda k: member_list.MEMBER_SORTS[k][0],
         )
         descending = order_col.toggle("Descending", value=query["descending"])
         if st.form_submit_button("Show"):
@@ -45,7 +46,7 @@ def members_tab(actor: Actor, selection: Selection) -> None:
                 "descending": descending,
             }
 
-    def read(limit: int, offset: int) -> tuple[list[segments.Member], int]:
+    def read(limit: int, offset: int) -> tuple[list[member_list.Member], int]:
         found = members_page(
             selection.definition,
             query["sort"],

@@ -1,0 +1,87 @@
+"""The persons of a segment, in SQL: those matching its filters, less the persons who refused
+profiling when it profiles, and their current grants, joined once per statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from registry import consent, settings
+from registry.derived_values import reachable
+from registry.filters import Definition
+from registry.models import Organisation, Person, PersonMetrics
+from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, Purpose
+
+PROFILING_REFUSALS = (ConsentStatus.WITHDRAWN.value, ConsentStatus.OBJECTED.value)
+CHANNEL_OF_PURPOSE: dict[str, Channel] = {p.value: c for c, p in CHANNEL_PURPOSE.items()}
+
+
+def from_persons(*columns: Any) -> Select[Any]:
+    # Left joins on unique keys: the database drops them when no column of theirs is used.
+    return (
+        select(*columns)
+        .select_from(Person)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .outerjoin(PersonMetrics, PersonMetrics.person_id == Person.id)
+    )
+
+
+def refused_profiling() -> ColumnElement[bool]:
+    """SQL: the person withdrew from or objected to profiling."""
+    return consent.status_is(Purpose.PROFILING, PROFILING_REFUSALS, Person.id)
+
+
+def matching_query(definition: Definition, today: dt.date, *columns: Any) -> Select[Any]:
+    """Persons matching the filters, before profiling refusals are left out (exports say why)."""
+    return from_persons(*columns).where(*definition.conditions(today))
+
+
+def members_query(definition: Definition, today: dt.date, *columns: Any) -> Select[Any]:
+    """SELECT columns FROM the segment's members: profiling refusals left out if it profiles."""
+    query = matching_query(definition, today, *columns)
+    return query.where(~refused_profiling()) if definition.profiling else query
+
+
+def granted_query(query: Select[Any], person_id: Any = Person.id) -> tuple[Select[Any], Any]:
+    """The query joined to its persons' current grants for the channels' purposes: a row per
+    (person, grant), one hash join. Returns the query and the grants (person_id, purpose)."""
+    purposes = [p.value for p in CHANNEL_PURPOSE.values()]
+    grants = consent.current_statuses(*purposes).subquery("grants")
+    joined = query.join(
+        grants,
+        and_(grants.c.person_id == person_id, grants.c.status == ConsentStatus.GRANTED.value),
+    )
+    return joined, grants
+
+
+def refusals_table() -> Any:
+    """The persons who refused profiling, as a table to outer-join (one hash join)."""
+    profiling = consent.current_statuses(Purpose.PROFILING)
+    return profiling.where(profiling.selected_columns.status.in_(PROFILING_REFUSALS)).subquery(
+        "refusals"
+    )
+
+
+def reachable_by_purpose(purpose: Any) -> ColumnElement[int]:
+    """1 if the person has the contact detail of the channel whose purpose this row grants."""
+    return case(
+        *((and_(purpose == p.value, reachable(c)), 1) for c, p in CHANNEL_PURPOSE.items()),
+        else_=0,
+    )
+
+
+def analytic(session: Session) -> None:
+    """Segment counts scan a million rows: let their hash joins and aggregates stay in memory,
+    skip JIT compilation, which costs more than it saves here, and plan streamed results
+    (exports read them to the end) for the whole result, not the first rows. PostgreSQL
+    only; for the rest of the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        for name, value in (
+            ("work_mem", settings.SEGMENT_WORK_MEM),
+            ("jit", "off"),
+            ("cursor_tuple_fraction", "1"),
+        ):
+            session.execute(select(func.set_config(name, value, True)))
