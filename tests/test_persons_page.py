@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from registry import amendments, db
+from registry import amendments, db, persons
 from registry.disclosures import add_disclosure
 from registry.models import (
     Amendment,
@@ -245,7 +245,7 @@ def test_a_conflict_shows_what_changed_and_keeps_the_input(
     at = open_person(app_test, database_url, officer, person.id)
     # A colleague amends the phone after this form was opened.
     with db.make_sessionmaker(engine)() as other:
-        opened = amendments.person_detail(other, officer, person.id, record_view=False).form
+        opened = persons.person_detail(other, officer, person.id, record_view=False).form
         amendments.amend_person(other, officer, opened, {"phone": "050 765 4321"}, "their fix")
     at.text_input(key="persons_form_city").input("Helsinki")
     at.text_area(key="persons_form_reason").input("moved")

@@ -9,9 +9,9 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from registry import auth
-from registry.auth import Actor, Permission
 from registry.errors import PermissionDenied
 from registry.models import Person
+from registry.permissions import Actor, Permission
 from registry.vocabulary import Role
 from views import widgets
 
