@@ -44,6 +44,9 @@ class DisclosurePlan:
     rate: float = 1.0
 
 
+_BASIS = {r[0]: (r[4], r[5]) for r in RECIPIENTS}  # name -> (mechanism, agreement date)
+
+
 def insert_recipients(seeder: Seeder, conn: Connection) -> None:
     first = seeder.ids.take("recipient", len(RECIPIENTS))
     seeder.recipient_ids = {r[0]: first + i for i, r in enumerate(RECIPIENTS)}
@@ -159,6 +162,10 @@ def insert_disclosures(seeder: Seeder, conn: Connection) -> None:
                 "segment_id": None,
                 "recorded_by": seeder.compliance_id,
                 "person_count": 0,  # set once the persons are written
+                # The basis relied on when made: the recipient's, as the register has it.
+                "transfer_mechanism": _BASIS[plan.recipient][0],
+                "agreement_date": _BASIS[plan.recipient][1],
+                "basis_from_register": False,
             }
         )
         seeder.disclosed[plan.id] = 0

@@ -37,6 +37,9 @@ from registry.vocabulary import (
 if TYPE_CHECKING:
     from demo.seeder import Seeder
 
+# The reply language of a request follows the person's country (registry.report.language).
+_REPLY_LANGUAGES = {"FI": "fi", "SE": "sv", "AX": "sv"}
+
 
 def insert_requests(seeder: Seeder, conn: Connection) -> None:
     rng = seeder.rng(3)
@@ -58,6 +61,7 @@ def insert_requests(seeder: Seeder, conn: Connection) -> None:
                 Person.street_address,
                 Person.postal_code,
                 Person.city,
+                Person.country,
                 Person.created_at,
                 Person.updated_at,
             ).where(Person.id.in_(wanted))
@@ -129,6 +133,10 @@ def insert_requests(seeder: Seeder, conn: Connection) -> None:
             "closed_at": None,
             "created_by": actor,
             "created_at": received_at,
+            # Letters in the language of the person's country (registry.report.language).
+            "reply_language": _REPLY_LANGUAGES.get(person.country if person else "FI", "en"),
+            "extension_told_on": None,
+            "extension_told_channel": None,
         }
         steps: list[tuple[str, str | None, str, str | None, dt.datetime]] = [
             ("receive", None, "received", f"Received by {channel.value}", received_at)
@@ -157,6 +165,9 @@ def insert_requests(seeder: Seeder, conn: Connection) -> None:
             reason = EXTENSION_REASONS[rng.integers(len(EXTENSION_REASONS))]
             row |= {"extension_reason": reason, "extended_at": moment}
             row["due_on"] = deadlines.due_date(received_on, extended=True)
+            if i % 5:  # one in five is flagged: the person was not told (yet)
+                row["extension_told_on"] = moment.astimezone(settings.REGISTRY_TZ).date()
+                row["extension_told_channel"] = channel.value
             steps.append(("extend", "verified", "extended", reason, moment))
         if status in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
             due = at_day(row["due_on"], 16)

@@ -169,6 +169,64 @@ def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     return 0
 
 
+def cmd_access_report(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    """The Art. 15 report for a person, as the officer's scripts need it; audited."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from registry import report
+    from registry.models import AppUser
+    from registry.report.language import LANGUAGES
+
+    # Checked here, so that each bad input is one line on stderr and exit status 2.
+    if not args.person.isdigit():
+        print(f"--person: {args.person!r} is not a person id (a whole number).", file=sys.stderr)
+        return 2
+    if args.format not in ("json", "html"):
+        print(f"--format: {args.format!r}: choose json or html.", file=sys.stderr)
+        return 2
+    if args.language not in LANGUAGES:
+        print(f"--language: {args.language!r}: choose {', '.join(LANGUAGES)}.", file=sys.stderr)
+        return 2
+    target = Path(args.out)
+    if args.out != "-" and not target.parent.is_dir():
+        print(f"--out: the directory {target.parent} does not exist.", file=sys.stderr)
+        return 2
+    engine = db.make_engine(config.url)
+    with db.make_sessionmaker(engine)() as session:
+        if args.user:
+            # Recorded as that account's report; the account's role must allow reports.
+            user = session.scalar(select(AppUser).where(AppUser.username == args.user))
+            if user is None or not user.active:
+                print(f"--user: no active account named {args.user!r}.", file=sys.stderr)
+                return 2
+            actor = Actor.of(user)
+        else:
+            actor = Actor(None, f"cli:{getpass.getuser()}", Role.COMPLIANCE, "command line")
+        made = report.generate_for_person(session, actor, int(args.person), args.language)
+    text = made.json if args.format == "json" else made.html
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        # Written beside the target and renamed when complete: no half-written report.
+        fd, partial = tempfile.mkstemp(prefix=".access-report-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(partial, target)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+    print(
+        f"Access report {made.report.reference} ({args.format}, {args.language}): "
+        f"{made.report.record_count} records, written to {args.out}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--purpose", help="why the list is disclosed (default: names the segment)")
     p.add_argument("--user", help="record the export as this account's (default: cli:<login>)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "access-report",
+        help="a person's Art. 15 access report as JSON or an HTML letter; audited",
+    )
+    p.add_argument("--person", required=True, metavar="ID", help="the person's id")
+    p.add_argument("--format", required=True, metavar="json|html")
+    p.add_argument("--language", required=True, metavar="fi|sv|en", help="the letter's language")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file, or - for stdout")
+    p.add_argument("--user", help="record the report as this account's (default: cli:<login>)")
+    p.set_defaults(func=cmd_access_report)
     return parser
 
 

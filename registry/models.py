@@ -26,7 +26,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -304,6 +306,11 @@ class DataSubjectRequest(Base):
     report_generated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The language of every letter on the request: fi, sv or en (registry.report.language).
+    reply_language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
+    # Art. 12(3): when and how the person was told of the extension and its reasons.
+    extension_told_on: Mapped[dt.date | None] = mapped_column(Date)
+    extension_told_channel: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -398,6 +405,15 @@ class RecipientNotification(Base):
     __table_args__ = (UniqueConstraint("amendment_id", "recipient_id"),)
 
 
+def _recipient_value(context: Any, column: str) -> Any:
+    """The disclosure's recipient's `column` as the register holds it at the insert."""
+    recipient_id = context.get_current_parameters().get("recipient_id")
+    if recipient_id is None:
+        return None
+    table = Recipient.__table__
+    return context.connection.scalar(select(table.c[column]).where(table.c.id == recipient_id))
+
+
 class Disclosure(Base):
     """What went to which recipient, when, why, which data categories, by whom."""
 
@@ -413,6 +429,19 @@ class Disclosure(Base):
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id", ondelete="SET NULL"))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     person_count: Mapped[int] = mapped_column(Integer, default=0)  # fixed at recording time
+    # The transfer basis the disclosure relied on when made (Art. 15(2)), not the register's
+    # value of today. Written by add_disclosure; any other insert takes the register's value
+    # at that moment. NULL: not recorded. basis_from_register: copied from the register when
+    # the columns were added (revision 0007), so not known to be the basis at the time.
+    transfer_mechanism: Mapped[str | None] = mapped_column(
+        String(30), default=lambda ctx: _recipient_value(ctx, "transfer_mechanism")
+    )
+    agreement_date: Mapped[dt.date | None] = mapped_column(
+        Date, default=lambda ctx: _recipient_value(ctx, "agreement_date")
+    )
+    basis_from_register: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     recipient: Mapped[Recipient] = orm_relationship(lazy="joined")
 
@@ -471,3 +500,45 @@ class Backup(Base):
     row_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
     result: Mapped[str] = mapped_column(String(20))  # succeeded, failed, running
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReportRedaction(Base):
+    """A passage withheld from an access report to protect others (Art. 15(4)).
+
+    Names the field of the record it is taken from; withdrawn, not deleted, when undone.
+    """
+
+    __tablename__ = "report_redaction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_subject_request.id"))
+    record_type: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(50))
+    field: Mapped[str] = mapped_column(String(30))
+    passage: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    redacted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    redacted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_report_redaction_request_id", "request_id"),)
+
+
+class SentDocument(Base):
+    """What was sent on a request, kept exactly: a letter's HTML and the report's JSON."""
+
+    __tablename__ = "sent_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_subject_request.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # access_report, extension, refusal
+    language: Mapped[str] = mapped_column(String(2))
+    html: Mapped[str] = mapped_column(Text)
+    html_sha256: Mapped[str] = mapped_column(String(64))
+    json: Mapped[str | None] = mapped_column(Text)
+    json_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_sent_document_request_id", "request_id", "created_at"),)

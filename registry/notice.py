@@ -26,6 +26,9 @@ class Party:
     name: str
     email: str
     address: str = ""
+    # For letters: the lines of a postal address block, and its country (ISO 3166).
+    postal_address: tuple[str, ...] = ()
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,16 @@ class _Reader:
 
 
 def _party(r: _Reader) -> Party:
-    return Party(r.text("name"), r.text("email", required=False), r.text("address", required=False))
+    country = r.text("country", required=False)
+    if country and (len(country) != 2 or not country.isupper()):
+        raise DeclarationError(f"{r._path('country')}: {country!r} is not an ISO 3166 country code")
+    return Party(
+        r.text("name"),
+        r.text("email", required=False),
+        r.text("address", required=False),
+        r.texts("postal_address"),
+        country,
+    )
 
 
 def _country_codes(r: _Reader, key: str) -> tuple[str, ...]:

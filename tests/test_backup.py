@@ -38,8 +38,10 @@ from registry.models import (
     PersonMetrics,
     Recipient,
     RecipientNotification,
+    ReportRedaction,
     RequestTransition,
     Segment,
+    SentDocument,
     utcnow,
 )
 from registry.permissions import Actor
@@ -197,6 +199,32 @@ def fill_registry(session: Session, actors: dict[Role, Actor]) -> None:
     session.add(
         RecipientNotification(
             amendment_id=amendment.id, recipient_id=recipient.id, notified_by=compliance
+        )
+    )
+    # What was sent on the request, and a passage withheld from its report (Art. 15(4)).
+    session.add(
+        SentDocument(
+            request_id=request.id,
+            kind="access_report",
+            language="fi",
+            html="<p>Hyvä Åsa</p>",
+            html_sha256="0" * 64,
+            json='{"a": "ä"}',
+            json_sha256="1" * 64,
+            created_by=compliance,
+            created_at=AT,
+        )
+    )
+    session.add(
+        ReportRedaction(
+            request_id=request.id,
+            record_type="activity",
+            record_id="1",
+            field="detail",
+            passage="Otto",
+            reason="another person",
+            redacted_by=compliance,
+            redacted_at=AT,
         )
     )
     audit.record(session, actors[Role.COMPLIANCE], "test_fill", "person", p1, "rivit ä ö å")
