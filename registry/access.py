@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from registry import amendments, consent, disclosures, requests, settings
 from registry.auth import Actor, Permission, require
+from registry.breaches import BreachConcerning, breaches_concerning
 from registry.models import (
     Activity,
     Amendment,
@@ -298,6 +299,7 @@ class AccessReport:
     amendments: tuple[AmendmentRecord, ...]
     disclosures: tuple[DisclosureRecord, ...]
     art15: Art15Items | None  # None when the registry holds nothing on the person
+    breaches: tuple[BreachConcerning, ...] = ()  # personal data breaches that concerned them
 
     @property
     def record_count(self) -> int:
@@ -630,6 +632,7 @@ def build(
         person=_person_items(person, decl),
         organisation=_organisation_items(person),
         art15=_art15(decl, person, held, records["disclosures"], profiling),
+        breaches=tuple(breaches_concerning(session, person.id, now)),
         **records,
     )
 
@@ -757,6 +760,22 @@ def _recipients_html(recipients: Sequence[RecipientInfo], empty: str) -> str:
     )
 
 
+def _breaches_html(found: Sequence[BreachConcerning]) -> str:
+    if not found:
+        return _NONE
+    rows = "".join(
+        f"<tr><td>{_esc(b.reference)}</td><td>{_when(b.occurred_at)}</td>"
+        f"<td>{_esc(b.summary)}</td>"
+        f"<td>{_esc(', '.join(_label(CATEGORY_LABELS, c) for c in b.data_categories))}</td>"
+        f"<td>{_when(b.persons_told_at) or '–'}</td></tr>"
+        for b in found
+    )
+    head = "".join(
+        f"<th>{t}</th>" for t in ("Reference", "Happened", "What happened", "Your data", "Told you")
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
 def _art15_html(a: Art15Items) -> str:
     categories = _list_html(
         [f"{c.text} — {'held on you' if c.held else 'none held on you'}" for c in a.data_categories]
@@ -834,6 +853,7 @@ def to_html(report: AccessReport) -> str:
             ("Your requests to us", _table_html(report.requests)),
             ("Corrections made to your data", _table_html(report.amendments)),
             ("Disclosures of your data", _table_html(report.disclosures)),
+            ("Personal data breaches that concerned you", _breaches_html(report.breaches)),
         )
         sections = "".join(
             f"<h2>{n}. {_esc(title)}</h2>{body}" for n, (title, body) in enumerate(numbered, 1)
