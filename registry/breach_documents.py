@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from openpyxl import Workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import audit, breach_persons, deadlines
@@ -713,6 +714,22 @@ def _mailing_recipient(session: Session, recipient_id: int | None) -> Recipient:
             {"recipient": f"{recipient.name} may not receive personal data: {problem}."}
         )
     return recipient
+
+
+def mailing_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, "name (country)") of the recipients a letters list may go to today."""
+    require(actor, Permission.MANAGE_BREACHES)
+    query = (
+        select(Recipient)
+        .where(Recipient.active, Recipient.role == RecipientRole.PROCESSOR)
+        .order_by(Recipient.name)
+    )
+    today = deadlines.today()
+    return [
+        (r.id, f"{r.name} ({r.country})")
+        for r in session.scalars(query)
+        if transfer_problem(r.country, r.transfer_mechanism, today) is None
+    ]
 
 
 class _Sheet:
