@@ -24,7 +24,8 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import amendments, consent, disclosures, requests, settings
+from registry import amendments, consent, disclosures, settings
+from registry.breaches import BreachConcerning, breaches_concerning
 from registry.models import (
     Activity,
     Amendment,
@@ -39,6 +40,7 @@ from registry.models import (
 )
 from registry.notice import Declaration, Party, declaration
 from registry.permissions import Actor, Permission, require
+from registry.requests import rules, transitions
 from registry.vocabulary import (
     ActivityKind,
     ConsentStatus,
@@ -183,10 +185,10 @@ class RequestRecord:
 
     COLUMNS: ClassVar = (
         ("id", "Request", None),
-        ("kind", "Kind", requests.KIND_LABELS),
-        ("channel", "Sent by", requests.CHANNEL_LABELS),
+        ("kind", "Kind", rules.KIND_LABELS),
+        ("channel", "Sent by", rules.CHANNEL_LABELS),
         ("received_on", "Received", None),
-        ("status", "Status", requests.STATUS_LABELS),
+        ("status", "Status", rules.STATUS_LABELS),
         ("closed_at", "Closed", None),
     )
 
@@ -298,6 +300,7 @@ class AccessReport:
     amendments: tuple[AmendmentRecord, ...]
     disclosures: tuple[DisclosureRecord, ...]
     art15: Art15Items | None  # None when the registry holds nothing on the person
+    breaches: tuple[BreachConcerning, ...] = ()  # personal data breaches that concerned them
 
     @property
     def record_count(self) -> int:
@@ -630,6 +633,7 @@ def build(
         person=_person_items(person, decl),
         organisation=_organisation_items(person),
         art15=_art15(decl, person, held, records["disclosures"], profiling),
+        breaches=tuple(breaches_concerning(session, person.id, now)),
         **records,
     )
 
@@ -657,7 +661,7 @@ def generate(
             return "no personal data held on the requester"
         return f"person {request.person_id}: {report.record_count} records"
 
-    requests.step(session, actor, request_id, requests.Action.REPORT, change)
+    transitions.step(session, actor, request_id, rules.Action.REPORT, change)
     return made[0]
 
 
@@ -685,7 +689,7 @@ def to_json(report: AccessReport) -> str:
 
 def _day(value: dt.date | None) -> str:
     """Finnish style: 5.3.2026."""
-    return "" if value is None else requests.finnish_date(value)
+    return "" if value is None else rules.finnish_date(value)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -755,6 +759,22 @@ def _recipients_html(recipients: Sequence[RecipientInfo], empty: str) -> str:
             for r in recipients
         ]
     )
+
+
+def _breaches_html(found: Sequence[BreachConcerning]) -> str:
+    if not found:
+        return _NONE
+    rows = "".join(
+        f"<tr><td>{_esc(b.reference)}</td><td>{_when(b.occurred_at)}</td>"
+        f"<td>{_esc(b.summary)}</td>"
+        f"<td>{_esc(', '.join(_label(CATEGORY_LABELS, c) for c in b.data_categories))}</td>"
+        f"<td>{_when(b.persons_told_at) or '–'}</td></tr>"
+        for b in found
+    )
+    head = "".join(
+        f"<th>{t}</th>" for t in ("Reference", "Happened", "What happened", "Your data", "Told you")
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _art15_html(a: Art15Items) -> str:
@@ -834,6 +854,7 @@ def to_html(report: AccessReport) -> str:
             ("Your requests to us", _table_html(report.requests)),
             ("Corrections made to your data", _table_html(report.amendments)),
             ("Disclosures of your data", _table_html(report.disclosures)),
+            ("Personal data breaches that concerned you", _breaches_html(report.breaches)),
         )
         sections = "".join(
             f"<h2>{n}. {_esc(title)}</h2>{body}" for n, (title, body) in enumerate(numbered, 1)

@@ -447,7 +447,7 @@ def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors
     assert {i.label: i.value for i in report.person}["Password"] == "none stored"
     assert report.orders == () and report.disclosures == () and report.organisation == ()
     letter = access.to_html(report)
-    assert letter.count("None held.") == 7  # organisation, history, orders, ... disclosures
+    assert letter.count("None held.") == 8  # organisation, history, orders, ... breaches
     assert "Your data has not been disclosed to any recipient." in letter
     assert "None of your data has been transferred outside the EU/EEA." in letter
     held = {c.key: c.held for c in report.art15.data_categories}
