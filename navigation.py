@@ -71,6 +71,13 @@ PAGES: tuple[PageSpec, ...] = (
         Permission.MANAGE_RECIPIENTS,
     ),
     PageSpec(
+        "pages/breaches.py",
+        "Breaches",
+        ":material/gpp_bad:",
+        "Compliance",
+        Permission.MANAGE_BREACHES,
+    ),
+    PageSpec(
         "pages/audit.py",
         "Audit trail",
         ":material/history:",

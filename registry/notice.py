@@ -14,7 +14,7 @@ from typing import Any
 
 from registry import settings
 from registry.errors import RegistryError
-from registry.vocabulary import TransferMechanism
+from registry.vocabulary import LetterLanguage, TransferMechanism
 
 
 class DeclarationError(RegistryError):
@@ -60,6 +60,17 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class BreachLetters:
+    """Which language a breach letter to a person is written in (Art. 34(2)), by country."""
+
+    by_country: tuple[tuple[str, str], ...] = (("FI", "fi"), ("AX", "sv"), ("SE", "sv"))
+    default: str = LetterLanguage.EN.value
+
+    def language_for(self, country: str | None) -> str:
+        return dict(self.by_country).get((country or "").upper(), self.default)
+
+
+@dataclass(frozen=True)
 class Declaration:
     registry_name: str
     controller: Party
@@ -79,6 +90,7 @@ class Declaration:
     supervisory_authority_website: str
     legal_bases: tuple[str, ...]
     gaps: tuple[Gap, ...]
+    breach_letters: BreachLetters = BreachLetters()
 
     @property
     def declared_countries(self) -> frozenset[str]:
@@ -155,6 +167,28 @@ def _country_codes(r: _Reader, key: str) -> tuple[str, ...]:
     return codes
 
 
+def _breach_letters(r: _Reader) -> BreachLetters:
+    languages = {v.value for v in LetterLanguage}
+    table = r.table("letter_languages")
+    pairs = []
+    for country, language in table.data.items():
+        if len(country) != 2 or not country.isupper():
+            raise DeclarationError(f"{table._path(country)}: not an ISO 3166 country code")
+        if language not in languages:
+            raise DeclarationError(
+                f"{table._path(country)}: {language!r} is not a letter language "
+                f"({', '.join(sorted(languages))})"
+            )
+        pairs.append((country, language))
+    default = r.text("default_letter_language")
+    if default not in languages:
+        raise DeclarationError(
+            f"{r._path('default_letter_language')}: {default!r} is not a letter language "
+            f"({', '.join(sorted(languages))})"
+        )
+    return BreachLetters(tuple(pairs), default)
+
+
 def parse(data: dict[str, Any], where: str = "") -> Declaration:
     root = _Reader(data, where)
     transfers = root.table("transfers")
@@ -203,6 +237,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         gaps=tuple(
             Gap(r.text("article"), r.text("key"), r.text("text")) for r in root.tables("gaps")
         ),
+        breach_letters=_breach_letters(root.table("breaches")),
     )
 
 

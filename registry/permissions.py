@@ -33,6 +33,7 @@ class Permission(StrEnum):
     VIEW_DISCLOSURES = "view disclosures"
     RECORD_DISCLOSURE = "record disclosures"
     MANAGE_RECIPIENTS = "manage recipients"
+    MANAGE_BREACHES = "manage personal data breaches"
     VIEW_AUDIT = "view the audit trail"
     MANAGE_USERS = "manage dashboard users"
     MANAGE_BACKUPS = "make or restore backups"
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_DISCLOSURES,
             Permission.RECORD_DISCLOSURE,
             Permission.MANAGE_RECIPIENTS,
+            Permission.MANAGE_BREACHES,
             Permission.VIEW_AUDIT,
         }
     ),

@@ -111,3 +111,10 @@ BACKUP_LOCK_WAIT_TIMEOUT = timedelta(minutes=1)
 BACKUP_DOWNLOAD_MAX_BYTES = 256 * 1024 * 1024
 # The Backups page counts and charts the backups of this many recent days.
 BACKUP_HISTORY_DAYS = 30
+
+# Breaches (issue 22). The register and the Overview colour an open breach's clock amber
+# when fewer than this many of the 72 hours (Art. 33(1)) are left, red when none are.
+BREACH_CLOCK_AMBER_HOURS = 24
+# The affected-persons count reads every person once, with a hash of each table that marks
+# a data category (6.7 million activities at a million persons): memory for those hashes.
+BREACH_WORK_MEM = "256MB"

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from registry import consent, deadlines
+from registry import breaches, consent, deadlines
 from registry.errors import NotFound
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.notice import declaration
@@ -149,6 +149,7 @@ def _contents(
         "recipients": named,
         "transfers": gather.transfers_of(named, disclosed),
         "consultations": gather.consultations_of(session, pid),
+        "breaches": tuple(breaches.breaches_concerning(session, pid)),
         "art15": _art15(text, t, person, held, str(profiling)),
     }
 
@@ -158,7 +159,7 @@ def _empty() -> dict[str, object]:
         key: ()
         for key in (
             "person organisation consent_now consent_history orders activities requests "
-            "amendments disclosures recipients transfers consultations"
+            "amendments disclosures recipients transfers consultations breaches"
         ).split()
     } | {"profile": None, "art15": None}
 

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from registry.breaches import BreachConcerning
 from registry.notice import Party
 
 
@@ -223,6 +224,7 @@ class AccessReport:
     recipients: tuple[NamedRecipient, ...]
     transfers: tuple[Transfer, ...]
     consultations: tuple[Consultation, ...]
+    breaches: tuple[BreachConcerning, ...]  # personal data breaches that concerned them
     redactions: tuple[RedactionNote, ...]
     art15: Art15Items | None  # None when the registry holds nothing on the person
 
