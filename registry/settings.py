@@ -111,3 +111,17 @@ BACKUP_LOCK_WAIT_TIMEOUT = timedelta(minutes=1)
 BACKUP_DOWNLOAD_MAX_BYTES = 256 * 1024 * 1024
 # The Backups page counts and charts the backups of this many recent days.
 BACKUP_HISTORY_DAYS = 30
+
+# Imports (issue 19). Files are read in blocks and rows validated and staged in chunks, so
+# memory stays flat whatever the file's size.
+IMPORT_READ_BYTES = 1 << 20
+IMPORT_CHUNK_ROWS = 10_000
+IMPORT_DELIMITER_SAMPLE_ROWS = 50  # rows read to tell a comma from a semicolon
+IMPORT_MEMO_SIZE = 50_000  # answers kept per check, for columns whose values repeat
+IMPORT_PREVIEW_ROWS = 10
+IMPORT_REJECTS_SHOWN = 200  # rejects listed on the page; the download has every one
+IMPORT_RECENT_RUNS = 20
+# An import's audit event names the persons it added or changed, by id, up to this many.
+IMPORT_AUDIT_MAX_IDS = 50
+# Art. 14(3)(a): a person whose data came from a third party is told within one month.
+INFORM_WITHIN_MONTHS = 1
