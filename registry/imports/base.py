@@ -9,10 +9,13 @@ file, a person not found) are marked in the staging table with the reason.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -92,8 +95,64 @@ class Context:
         )
 
 
-Values = dict[str, Any]
-Cells = Mapping[str, str]
+@dataclass
+class Chunk:
+    """A chunk of rows, column by column: the cells as given, the checked values, and the
+    problems found so far (row index -> (column, reason)). A row with a problem is not staged.
+    """
+
+    numbers: list[int]  # the rows' numbers in the file
+    cells: dict[str, list[str]]  # field -> the cells as given
+    values: dict[str, list[Any]] = field(default_factory=dict)  # field -> checked values
+    problems: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def refuse(self, index: int, column: str, reason: str) -> None:
+        self.problems.setdefault(index, []).append((column, reason))
+
+    def ok(self, index: int) -> bool:
+        return index not in self.problems
+
+    def valid_rows(self) -> list[int]:
+        return [i for i in range(len(self.numbers)) if i not in self.problems]
+
+    def given(self, column: str, index: int) -> str:
+        cells = self.cells.get(column)
+        return cells[index] if cells is not None else ""
+
+    def rejects(self) -> list[Reject]:
+        return [
+            Reject(self.numbers[i], column, self.given(column, i), reason)
+            for i in sorted(self.problems)
+            for column, reason in self.problems[i]
+        ]
+
+
+def check_column(f: Field, cells: list[str]) -> tuple[list[Any], dict[int, str]]:
+    """A column's checked values and its problems by row index: the fast mask over the whole
+    column at once, the registry's validator for every other cell."""
+    values: list[Any] = list(cells)
+    problems: dict[int, str] = {}
+    if f.check.fast is not None:
+        fast = f.check.fast(pa.array(cells, pa.string()))
+        slow = np.flatnonzero(~fast).tolist()
+    else:
+        slow = range(len(cells))
+    scalar = f.check.scalar
+    for i in slow:
+        result = scalar(cells[i])
+        if isinstance(result, Invalid):
+            problems[i] = result.message
+            values[i] = None
+        elif result is None:
+            values[i] = None
+            if f.required:
+                problems[i] = f.missing
+        else:
+            values[i] = result
+    return values, problems
 
 
 class Kind:
@@ -110,16 +169,12 @@ class Kind:
     def stage_columns(self) -> list[Column[Any]]:
         raise NotImplementedError
 
-    def check_row(self, ctx: Context, values: Values, cells: Cells) -> list[tuple[str, str]]:
-        """Problems that need several cells of the row: (column, reason)."""
-        return []
+    def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        """Checks that need several cells of a row, or the database (lookups): they refuse
+        rows on the chunk and may complete its values."""
 
-    def check_chunk(self, ctx: Context, rows: Sequence[tuple[int, Values, Cells]]) -> list[Reject]:
-        """Problems found in the database for a chunk of rows (lookups, suppression)."""
-        return []
-
-    def staged(self, ctx: Context, row: int, values: Values, cells: Cells) -> Values:
-        """The staging row of valid values."""
+    def staged(self, ctx: Context, chunk: Chunk, rows: list[int]) -> dict[str, list[Any]]:
+        """The staging table's columns for the chunk's valid `rows`."""
         raise NotImplementedError
 
     def match(self, ctx: Context, stage: Table) -> None:
@@ -152,20 +207,79 @@ class Kind:
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
-    def check_cells(self, ctx: Context, cells: Cells) -> tuple[Values, list[tuple[str, str]]]:
-        values: Values = {}
-        problems: list[tuple[str, str]] = []
+    def check(self, ctx: Context, chunk: Chunk) -> None:
+        """Every check of the chunk: column by column, then across each valid row."""
+        n = len(chunk)
         for f in self.fields:
-            result = f.check(cells.get(f.name, ""))
-            if isinstance(result, Invalid):
-                problems.append((f.name, result.message))
-            elif result is None and f.required:
-                problems.append((f.name, f.missing))
-            else:
-                values[f.name] = result
-        if not problems:
-            problems = self.check_row(ctx, values, cells)
-        return values, problems
+            cells = chunk.cells.get(f.name)
+            if cells is None:  # a column the file does not have: every cell empty
+                chunk.values[f.name] = [None] * n
+                if f.required:
+                    for i in range(n):
+                        chunk.refuse(i, f.name, f.missing)
+                continue
+            values, problems = check_column(f, cells)
+            chunk.values[f.name] = values
+            for i, reason in problems.items():
+                chunk.refuse(i, f.name, reason)
+        self.check_rows(ctx, chunk)
+
+
+def refuse_without_contact(chunk: Chunk, reason: str) -> None:
+    """A row with neither an email nor a phone (both valid or empty) cannot find its person."""
+    emails = chunk.values.get("email") or [None] * len(chunk)
+    phones = chunk.values.get("phone") or [None] * len(chunk)
+    for i, (email, phone) in enumerate(zip(emails, phones, strict=True)):
+        if email is None and phone is None and chunk.ok(i):
+            chunk.refuse(i, "email", reason)
+
+
+def contacts(chunk: Chunk, rows: list[int]) -> dict[str, list[Any]]:
+    """The staging columns that find a row's person: email (and its lower-case key), phone,
+    and both as given, for the rejects report."""
+    emails = chunk.values.get("email") or [None] * len(chunk)
+    given = chunk.cells.get("email") or [""] * len(chunk)
+    columns: dict[str, list[Any]] = {
+        "email": [emails[i] for i in rows],
+        "email_given": [given[i] or None for i in rows],
+    }
+    columns["email_key"] = [e.lower() if e else None for e in columns["email"]]
+    if "phone" in chunk.values:
+        phones = chunk.values["phone"]
+        given = chunk.cells.get("phone") or [""] * len(chunk)
+        columns["phone"] = [phones[i] for i in rows]
+        columns["phone_given"] = [given[i] or None for i in rows]
+    return columns
+
+
+def lookup_organisations(ctx: Context, chunk: Chunk, column: str) -> list[int | None]:
+    """The organisation id of each row's business ID in `column` (None where empty); rows
+    naming an organisation the registry lacks are refused. Looked up once per business ID."""
+    from registry.models import Organisation
+
+    keys = [
+        checks.lookup_key(cell) if cell.strip() else None
+        for cell in chunk.cells.get(column, [""] * len(chunk))
+    ]
+    wanted = {k for k in keys if k and k not in ctx.organisations}
+    if wanted:
+        found = dict(
+            ctx.session.execute(
+                select(Organisation.business_id, Organisation.id).where(
+                    Organisation.business_id.in_(sorted(wanted))
+                )
+            ).tuples()
+        )
+        for key in wanted:
+            ctx.organisations[key] = found.get(key)
+    ids: list[int | None] = []
+    for i, key in enumerate(keys):
+        ids.append(ctx.organisations.get(key) if key else None)
+        if key and ids[-1] is None:
+            chunk.refuse(
+                i, column, "No organisation has this business ID: import the organisations first."
+            )
+    return ids
 
 
 def stage_table(kind: Kind) -> Table:
@@ -197,32 +311,55 @@ def drop_stage(session: Session) -> None:
 
 
 class Stager:
-    """Writes staging rows: COPY on PostgreSQL, executemany on SQLite."""
+    """Writes staging rows, column by column: COPY of Arrow-made CSV on PostgreSQL (as the
+    seed loads), executemany on SQLite."""
 
     def __init__(self, session: Session, table: Table) -> None:
         self.session, self.table = session, table
-        self.names = [c.name for c in table.columns if c.name not in _MARKS]
         self.postgresql = session.get_bind().dialect.name == "postgresql"
+        self.types = {c.name: _arrow_type(c.type) for c in table.columns if c.name not in _MARKS}
 
-    def write(self, rows: Sequence[Values]) -> None:
-        if not rows:
+    def write(self, columns: dict[str, list[Any]]) -> None:
+        names = [n for n in self.types if n in columns]
+        if not names or not columns[names[0]]:
             return
         if self.postgresql:
+            data = pa.table({n: pa.array(columns[n], self.types[n]) for n in names})
+            out = pa.BufferOutputStream()
+            pacsv.write_csv(data, out, _CSV_OPTIONS)
             raw = self.session.connection().connection.driver_connection
             assert raw is not None
-            statement = f"COPY {STAGE_TABLE} ({', '.join(self.names)}) FROM STDIN"
+            statement = f"COPY {STAGE_TABLE} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([row.get(n) for n in self.names])
+                copy.write(memoryview(out.getvalue()))
         else:
-            self.session.execute(
-                self.table.insert(), [{n: r.get(n) for n in self.names} for r in rows]
-            )
+            values = zip(*(columns[n] for n in names), strict=True)
+            rows = [dict(zip(names, row, strict=True)) for row in values]
+            self.session.execute(self.table.insert(), rows)
 
     def analyse(self) -> None:
         """Temporary tables get no automatic statistics: without them the planner guesses."""
         if self.postgresql:
             self.session.execute(text(f"ANALYZE {STAGE_TABLE}"))
+
+
+_CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=65_536)
+
+
+def _arrow_type(column_type: Any) -> pa.DataType:
+    from sqlalchemy import Date, Numeric
+
+    from registry.models import UTCDateTime
+
+    if isinstance(column_type, UTCDateTime):
+        return pa.timestamp("us", tz="UTC")
+    if isinstance(column_type, Date):
+        return pa.date32()
+    if isinstance(column_type, Numeric):
+        return pa.decimal128(column_type.precision or 12, column_type.scale or 2)
+    if isinstance(column_type, Integer | BigInteger):
+        return pa.int64()
+    return pa.string()
 
 
 _MARKS = {"changed", "rejected", "reject_column", "reject_value", "reason"}

@@ -12,7 +12,6 @@ same precedence as a single event (latest; at a tie the more protective; then th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -35,15 +34,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from registry import consent
 from registry.imports import checks
 from registry.imports.base import (
-    Cells,
+    Chunk,
     Context,
     Field,
     Kind,
-    Reject,
-    Values,
     big_id,
+    contacts,
     match_columns,
     match_person,
+    refuse,
     refuse_duplicates,
     refuse_unknown_persons,
 )
@@ -94,54 +93,34 @@ class Consents(Kind):
             Column("record_id", big_id()),
         ]
 
-    def check_row(self, ctx: Context, values: Values, cells: Cells) -> list[tuple[str, str]]:
-        at = values["occurred_at"]
-        if not isinstance(at, dt.datetime):
-            at = consent.moment_of(at, values["status"], ctx.now)
-            values["occurred_at"] = at
-        errors = consent.validate_event(
-            [values["purpose"]],
-            values["status"],
-            values["source"],
-            values.get("evidence") or "",
-            at,
-            ctx.now,
-        )
-        return [(_COLUMN_OF.get(k, k), message) for k, message in errors.items()]
-
-    def check_chunk(self, ctx: Context, rows: Sequence[tuple[int, Values, Cells]]) -> list[Reject]:
-        grants = [(r, v, c) for r, v, c in rows if v["status"] == ConsentStatus.GRANTED]
-        if not grants:
-            return []
-        suppressed = suppressed_contacts(
-            ctx.session, [v["email"].lower() for _, v, _ in grants], []
-        )
-        # Art. 21(3): after an objection to direct marketing an import grants nothing again.
-        return [
-            Reject(
-                row,
-                "status",
-                cells.get("status", ""),
-                "This person objected to direct marketing: an import does not grant consent "
-                "again (Art. 21(3)). Only the person's own new consent, recorded on the "
-                "Consent page with its evidence, can.",
+    def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        v = chunk.values
+        for i in chunk.valid_rows():
+            at = v["occurred_at"][i]
+            if not isinstance(at, dt.datetime):
+                at = consent.moment_of(at, v["status"][i], ctx.now)
+                v["occurred_at"][i] = at
+            # The registry's own rules for an event: evidence for a grant (Art. 7(1)), ...
+            errors = consent.validate_event(
+                [v["purpose"][i]],
+                v["status"][i],
+                v["source"][i],
+                v["evidence"][i] or "",
+                at,
+                ctx.now,
             )
-            for row, values, cells in grants
-            if values["email"].lower() in suppressed.emails
-        ]
+            for key, message in errors.items():
+                chunk.refuse(i, _COLUMN_OF.get(key, key), message)
 
-    def staged(self, ctx: Context, row: int, values: Values, cells: Cells) -> Values:
-        email = values["email"]
+    def staged(self, ctx: Context, chunk: Chunk, rows: list[int]) -> dict[str, list[Any]]:
+        v = chunk.values
         return {
-            "row_no": row,
-            "email": email,
-            "email_key": email.lower(),
-            "email_given": cells.get("email") or None,
-            "purpose": values["purpose"],
-            "status": values["status"],
-            "occurred_at": values["occurred_at"],
-            "source": values["source"],
-            "evidence": values.get("evidence"),
+            "row_no": [chunk.numbers[i] for i in rows],
+            **contacts(chunk, rows),
+            **{
+                s: [v[s][i] for i in rows]
+                for s in ("purpose", "status", "occurred_at", "source", "evidence")
+            },
         }
 
     def match(self, ctx: Context, stage: Table) -> None:
@@ -158,6 +137,17 @@ class Consents(Kind):
             + cast(c.occurred_at, String)
         )
         refuse_duplicates(ctx, stage, event_key, "email", c.email_given, "The same event as row ")
+        # Art. 21(3): after an objection to direct marketing an import grants nothing again.
+        refuse(
+            ctx,
+            stage,
+            and_(c.status == ConsentStatus.GRANTED, suppressed_contacts(c.email_key, None)),
+            "status",
+            c.status,
+            "This person objected to direct marketing: an import does not grant consent "
+            "again (Art. 21(3)). Only the person's own new consent, recorded on the Consent "
+            "page with its evidence, can.",
+        )
         match_person(ctx, stage)
         refuse_unknown_persons(ctx, stage)
         e = ConsentEvent.__table__

@@ -29,26 +29,23 @@ from sqlalchemy import (
 from registry import metrics, settings
 from registry.imports import checks
 from registry.imports.base import (
-    Cells,
+    Chunk,
     Context,
     Field,
     Kind,
-    Reject,
-    Values,
     big_id,
     changed_condition,
+    contacts,
+    lookup_organisations,
     match_columns,
     match_person,
     refuse_duplicates,
     refuse_unknown_persons,
+    refuse_without_contact,
     unique_match,
 )
-from registry.models import Activity, Order, Organisation, UTCDateTime
+from registry.models import Activity, Order, UTCDateTime
 from registry.vocabulary import ActivityKind, ImportKind, OrderStatus
-
-
-def _as_given(value: str) -> str:
-    return value
 
 
 def _contact_columns() -> list[Column[Any]]:
@@ -63,17 +60,6 @@ def _contact_columns() -> list[Column[Any]]:
     ]
 
 
-def _contact(values: Values, cells: Cells) -> Values:
-    email = values.get("email")
-    return {
-        "email": email,
-        "email_key": email.lower() if email else None,
-        "email_given": cells.get("email") or None,
-        "phone": values.get("phone"),
-        "phone_given": cells.get("phone") or None,
-    }
-
-
 class _Events(Kind):
     """Orders and activities: records of a person with the source's own id."""
 
@@ -82,10 +68,18 @@ class _Events(Kind):
     id_field: str  # the file's column with the source's own id
     pairs: tuple[tuple[str, str], ...]  # (staging column, record column)
 
-    def check_row(self, ctx: Context, values: Values, cells: Cells) -> list[tuple[str, str]]:
-        if values.get("email") is None and values.get("phone") is None:
-            return [("email", "Give the person's email or phone, to find the person.")]
-        return []
+    def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        refuse_without_contact(chunk, "Give the person's email or phone, to find the person.")
+
+    def staged(self, ctx: Context, chunk: Chunk, rows: list[int]) -> dict[str, list[Any]]:
+        v = chunk.values
+        return {
+            "row_no": [chunk.numbers[i] for i in rows],
+            "external_id": [v[self.id_field][i] for i in rows],
+            "external_id_given": [chunk.given(self.id_field, i) or None for i in rows],
+            **contacts(chunk, rows),
+            **{s: [v[s][i] for i in rows] for s, _ in self.pairs if s != "person_id"},
+        }
 
     def match(self, ctx: Context, stage: Table) -> None:
         c = stage.c
@@ -153,14 +147,14 @@ class Orders(_Events):
     model = Order
     id_field = "order_id"
     fields = (
-        Field("order_id", checks.required_text(100), required=True, label="Order ID"),
+        Field("order_id", checks.text(100, repeats=False), required=True, label="Order ID"),
         Field("email", checks.email),
         Field("phone", checks.phone),
         Field("ordered_on", checks.date, required=True),
         Field("product", checks.text(settings.MAX_NAME_LENGTH), required=True),
         Field("amount_eur", checks.amount, required=True, label="Amount (EUR)"),
         Field("status", checks.enumeration(OrderStatus), required=True),
-        Field("organisation_business_id", _as_given, label="Organisation's business ID"),
+        Field("organisation_business_id", checks.given, label="Organisation's business ID"),
     )
     pairs = (
         ("person_id", "person_id"),
@@ -184,55 +178,11 @@ class Orders(_Events):
             Column("record_id", big_id()),
         ]
 
-    def check_row(self, ctx: Context, values: Values, cells: Cells) -> list[tuple[str, str]]:
-        business_id = cells.get("organisation_business_id", "")
-        values["organisation_business_id"] = (
-            checks.lookup_key(business_id) if business_id.strip() else None
+    def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        super().check_rows(ctx, chunk)
+        chunk.values["organisation_id"] = lookup_organisations(
+            ctx, chunk, "organisation_business_id"
         )
-        return super().check_row(ctx, values, cells)
-
-    def check_chunk(self, ctx: Context, rows: Any) -> list[Reject]:
-        wanted = {
-            v["organisation_business_id"]
-            for _, v, _ in rows
-            if v.get("organisation_business_id")
-            and v["organisation_business_id"] not in ctx.organisations
-        }
-        if wanted:
-            known = dict(
-                ctx.session.execute(
-                    select(Organisation.business_id, Organisation.id).where(
-                        Organisation.business_id.in_(sorted(wanted))
-                    )
-                ).tuples()
-            )
-            for business_id in wanted:
-                ctx.organisations[business_id] = known.get(business_id)
-        return [
-            Reject(
-                row,
-                "organisation_business_id",
-                cells.get("organisation_business_id", ""),
-                "No organisation has this business ID: import the organisations first.",
-            )
-            for row, values, cells in rows
-            if values.get("organisation_business_id")
-            and ctx.organisations.get(values["organisation_business_id"]) is None
-        ]
-
-    def staged(self, ctx: Context, row: int, values: Values, cells: Cells) -> Values:
-        business_id = values.get("organisation_business_id")
-        return {
-            "row_no": row,
-            "external_id": values["order_id"],
-            "external_id_given": cells.get("order_id") or None,
-            **_contact(values, cells),
-            "ordered_on": values["ordered_on"],
-            "product": values["product"],
-            "amount_eur": values["amount_eur"],
-            "status": values["status"],
-            "organisation_id": ctx.organisations.get(business_id) if business_id else None,
-        }
 
 
 class Activities(_Events):
@@ -240,7 +190,7 @@ class Activities(_Events):
     model = Activity
     id_field = "activity_id"
     fields = (
-        Field("activity_id", checks.required_text(100), required=True, label="Activity ID"),
+        Field("activity_id", checks.text(100, repeats=False), required=True, label="Activity ID"),
         Field("email", checks.email),
         Field("phone", checks.phone),
         Field("kind", checks.enumeration(ActivityKind), required=True),
@@ -268,24 +218,15 @@ class Activities(_Events):
             Column("record_id", big_id()),
         ]
 
-    def check_row(self, ctx: Context, values: Values, cells: Cells) -> list[tuple[str, str]]:
-        at = values["occurred_at"]
-        if not isinstance(at, dt.datetime):
-            # A date alone: the start of that day in Helsinki.
-            at = dt.datetime.combine(at, dt.time(), settings.REGISTRY_TZ).astimezone(dt.UTC)
-            values["occurred_at"] = at
-        if at > ctx.now:
-            return [("occurred_at", "An activity cannot have happened in the future.")]
-        return super().check_row(ctx, values, cells)
-
-    def staged(self, ctx: Context, row: int, values: Values, cells: Cells) -> Values:
-        return {
-            "row_no": row,
-            "external_id": values["activity_id"],
-            "external_id_given": cells.get("activity_id") or None,
-            **_contact(values, cells),
-            "kind": values["kind"],
-            "occurred_at": values["occurred_at"],
-            "detail": values.get("detail"),
-            "city": values.get("city"),
-        }
+    def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        super().check_rows(ctx, chunk)
+        moments = chunk.values["occurred_at"]
+        for i, at in enumerate(moments):
+            if at is None:
+                continue
+            if not isinstance(at, dt.datetime):
+                # A date alone: the start of that day in Helsinki.
+                at = dt.datetime.combine(at, dt.time(), settings.REGISTRY_TZ).astimezone(dt.UTC)
+                moments[i] = at
+            if at > ctx.now:
+                chunk.refuse(i, "occurred_at", "An activity cannot have happened in the future.")

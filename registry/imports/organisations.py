@@ -9,11 +9,10 @@ from sqlalchemy import Column, Date, String, Table, func, insert, literal, selec
 from registry import settings, validation
 from registry.imports import checks
 from registry.imports.base import (
-    Cells,
+    Chunk,
     Context,
     Field,
     Kind,
-    Values,
     big_id,
     changed_condition,
     refuse_duplicates,
@@ -33,15 +32,11 @@ _PAIRS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _as_given(value: str) -> str:
-    return value
-
-
 class Organisations(Kind):
     kind = ImportKind.ORGANISATIONS
     needs_source = False  # no personal data: the run records a source if one is named
     fields = (
-        Field("business_id", _as_given, required=True, label="Business ID"),
+        Field("business_id", checks.given, required=True, label="Business ID"),
         Field("name", checks.text(settings.MAX_SHORT_TEXT), required=True),
         Field("kind", checks.enumeration(OrganisationKind)),
         Field("industry", checks.text(settings.MAX_NAME_LENGTH), required=True),
@@ -61,22 +56,29 @@ class Organisations(Kind):
             Column("record_id", big_id()),
         ]
 
-    def check_row(self, ctx: Context, values: Values, cells: Cells) -> list[tuple[str, str]]:
-        result = checks.business_id(cells.get("business_id", ""), values["country"])
-        if isinstance(result, validation.Invalid):
-            return [("business_id", result.message)]
-        values["business_id"] = result
-        since, until = values.get("customer_since"), values.get("customer_until")
-        if since and until and until < since:
-            return [("customer_until", "A customer cannot leave before becoming one.")]
-        return []
+    def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        ids: list[str | None] = [None] * len(chunk)
+        for i, given in enumerate(chunk.cells["business_id"]):
+            if not chunk.ok(i):
+                continue
+            result = checks.business_id(given, chunk.values["country"][i])
+            if isinstance(result, validation.Invalid):
+                chunk.refuse(i, "business_id", result.message)
+                continue
+            ids[i] = result
+            since = chunk.values["customer_since"][i]
+            until = chunk.values["customer_until"][i]
+            if since and until and until < since:
+                chunk.refuse(i, "customer_until", "A customer cannot leave before becoming one.")
+        chunk.values["business_id"] = ids
 
-    def staged(self, ctx: Context, row: int, values: Values, cells: Cells) -> Values:
+    def staged(self, ctx: Context, chunk: Chunk, rows: list[int]) -> dict[str, list[Any]]:
+        v = chunk.values
         return {
-            "row_no": row,
-            "business_id": values["business_id"],
-            "business_id_given": cells.get("business_id") or None,
-            **{s: values.get(s) for s, _ in _PAIRS},
+            "row_no": [chunk.numbers[i] for i in rows],
+            "business_id": [v["business_id"][i] for i in rows],
+            "business_id_given": [chunk.given("business_id", i) or None for i in rows],
+            **{s: [v[s][i] for i in rows] for s, _ in _PAIRS},
         }
 
     def match(self, ctx: Context, stage: Table) -> None:

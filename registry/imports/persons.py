@@ -8,7 +8,6 @@ person's history shows where each value came from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    exists,
     func,
     insert,
     literal,
@@ -28,16 +28,18 @@ from sqlalchemy.orm import aliased
 from registry import settings, validation
 from registry.imports import checks
 from registry.imports.base import (
-    Cells,
+    Chunk,
     Context,
     Field,
     Kind,
-    Reject,
-    Values,
     changed_condition,
+    contacts,
+    lookup_organisations,
     match_columns,
     match_person,
+    refuse,
     refuse_duplicates,
+    refuse_without_contact,
     row_text,
 )
 from registry.imports.suppressed import suppressed_contacts
@@ -63,10 +65,6 @@ AMENDED_AS = {c: ("employer" if c == "organisation_id" else c) for c in PERSON_C
 DEFAULT_COUNTRY = "FI"  # the person table's own default
 
 
-def _identity(value: str) -> str:
-    return value
-
-
 class Persons(Kind):
     kind = ImportKind.PERSONS
     one_of = ("email", "phone")
@@ -77,11 +75,11 @@ class Persons(Kind):
         Field("email", checks.email),
         Field("phone", checks.phone),
         Field("street_address", checks.text(settings.MAX_SHORT_TEXT, repeats=False)),
-        Field("postal_code", _identity),  # checked with the country, below
+        Field("postal_code", checks.given),  # checked with the country, below
         Field("city", checks.text(settings.MAX_NAME_LENGTH)),
         Field("country", checks.country),
         Field("position", checks.text(settings.MAX_NAME_LENGTH)),
-        Field("organisation_business_id", _identity, label="Employer's business ID"),
+        Field("organisation_business_id", checks.given, label="Employer's business ID"),
         Field(
             "relationship",
             checks.enumeration(Relationship),
@@ -117,91 +115,59 @@ class Persons(Kind):
             *match_columns(),
         ]
 
-    def check_row(self, ctx: Context, values: Values, cells: Cells) -> list[tuple[str, str]]:
-        problems: list[tuple[str, str]] = []
-        if values.get("email") is None and values.get("phone") is None:
-            problems.append(("email", "A person needs an email or a phone to be found again."))
-        postal = cells.get("postal_code", "")
-        if postal.strip():
-            country = values.get("country") or DEFAULT_COUNTRY
-            result = checks.postal_code(postal, country)
-            if isinstance(result, validation.Invalid):
-                said = "" if values.get("country") else " (the row has no country: FI)"
-                problems.append(("postal_code", result.message + said))
-            else:
-                values["postal_code"] = result
-        else:
-            values["postal_code"] = None
-        business_id = cells.get("organisation_business_id", "")
-        values["organisation_business_id"] = (
-            checks.lookup_key(business_id) if business_id.strip() else None
+    def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        refuse_without_contact(chunk, "A person needs an email or a phone to be found again.")
+        postal_codes, countries = chunk.cells.get("postal_code"), chunk.values["country"]
+        checked: list[str | None] = [None] * len(chunk)
+        if postal_codes is not None:
+            for i, given in enumerate(postal_codes):
+                if not given.strip() or not chunk.ok(i):
+                    continue
+                # A postal code is read in the row's country (the person table's default, FI,
+                # if the row has none).
+                result = checks.postal_code(given, countries[i] or DEFAULT_COUNTRY)
+                if isinstance(result, validation.Invalid):
+                    said = "" if countries[i] else " (the row has no country, so FI)"
+                    chunk.refuse(i, "postal_code", result.message + said)
+                else:
+                    checked[i] = result
+        chunk.values["postal_code"] = checked
+        chunk.values["organisation_id"] = lookup_organisations(
+            ctx, chunk, "organisation_business_id"
         )
-        return problems
 
-    def check_chunk(self, ctx: Context, rows: Sequence[tuple[int, Values, Cells]]) -> list[Reject]:
-        found: list[Reject] = []
-        wanted = {
-            v["organisation_business_id"]
-            for _, v, _ in rows
-            if v.get("organisation_business_id")
-            and v["organisation_business_id"] not in ctx.organisations
-        }
-        if wanted:
-            known = dict(
-                ctx.session.execute(
-                    select(Organisation.business_id, Organisation.id).where(
-                        Organisation.business_id.in_(sorted(wanted))
-                    )
-                ).tuples()
+    def staged(self, ctx: Context, chunk: Chunk, rows: list[int]) -> dict[str, list[Any]]:
+        v = chunk.values
+        columns = {
+            name: [v[name][i] for i in rows]
+            for name in (
+                "first_name",
+                "last_name",
+                "street_address",
+                "postal_code",
+                "city",
+                "country",
+                "position",
+                "relationship",
+                "organisation_id",
             )
-            for business_id in wanted:
-                ctx.organisations[business_id] = known.get(business_id)
-        suppressed = suppressed_contacts(
-            ctx.session,
-            [v["email"].lower() for _, v, _ in rows if v.get("email")],
-            [v["phone"] for _, v, _ in rows if v.get("phone")],
-        )
-        for row, values, cells in rows:
-            business_id = values.get("organisation_business_id")
-            if business_id and ctx.organisations.get(business_id) is None:
-                found.append(
-                    Reject(
-                        row,
-                        "organisation_business_id",
-                        cells.get("organisation_business_id", ""),
-                        "No organisation has this business ID: import the organisations first.",
-                    )
-                )
-            # Art. 17 and 21(3): an erased or objecting person is not brought back by an import.
-            if values.get("email") and values["email"].lower() in suppressed.emails:
-                found.append(Reject(row, "email", cells.get("email", ""), _SUPPRESSED))
-            elif values.get("phone") and values["phone"] in suppressed.phones:
-                found.append(Reject(row, "phone", cells.get("phone", ""), _SUPPRESSED))
-        return found
-
-    def staged(self, ctx: Context, row: int, values: Values, cells: Cells) -> Values:
-        email = values.get("email")
-        business_id = values.get("organisation_business_id")
-        return {
-            "row_no": row,
-            "first_name": values["first_name"],
-            "last_name": values["last_name"],
-            "email": email,
-            "email_key": email.lower() if email else None,
-            "email_given": cells.get("email") or None,
-            "phone": values.get("phone"),
-            "phone_given": cells.get("phone") or None,
-            "street_address": values.get("street_address"),
-            "postal_code": values.get("postal_code"),
-            "city": values.get("city"),
-            "country": values.get("country"),
-            "position": values.get("position"),
-            "relationship": values["relationship"],
-            "organisation_id": ctx.organisations.get(business_id) if business_id else None,
         }
+        return {"row_no": [chunk.numbers[i] for i in rows], **columns, **contacts(chunk, rows)}
 
     def match(self, ctx: Context, stage: Table) -> None:
         c = stage.c
+        # Art. 17 and 21(3): an erased or objecting person is not brought back by an import.
+        for key in ("email", "phone"):
+            refuse(
+                ctx,
+                stage,
+                suppressed_contacts(c.email_key, None)
+                if key == "email"
+                else suppressed_contacts(None, c.phone),
+                key,
+                c[f"{key}_given"],
+                _SUPPRESSED,
+            )
         refuse_duplicates(ctx, stage, c.email_key, "email", c.email_given, "The same email as row ")
         # Without an email a row is found by its phone, so that must not repeat either.
         refuse_duplicates(
@@ -229,6 +195,12 @@ class Persons(Kind):
         )
 
     def write(self, ctx: Context, stage: Table) -> None:
+        c = stage.c
+        if ctx.session.scalar(select(exists().where(c.rejected == 0, c.changed == 1))):
+            self._update(ctx, stage)
+        self._insert(ctx, stage)
+
+    def _update(self, ctx: Context, stage: Table) -> None:
         c = stage.c
         person = Person.__table__
         changed = and_(c.rejected == 0, c.changed == 1, c.person_id == person.c.id)
@@ -278,6 +250,11 @@ class Persons(Kind):
         if ctx.third_party:
             updates["third_party_at"] = now  # Art. 14: told again of data from elsewhere
         ctx.session.execute(update(person).where(changed).values(updates))
+
+    def _insert(self, ctx: Context, stage: Table) -> None:
+        c = stage.c
+        person = Person.__table__
+        now = literal(ctx.now, UTCDateTime)
         new_rows = c.rejected == 0, c.person_id.is_(None)
         ctx.session.execute(
             insert(person).from_select(

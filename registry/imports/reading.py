@@ -246,7 +246,7 @@ def rows(path: Path, fmt: FileFormat) -> Iterator[Row]:
         number = 0
         for record in reader:
             number += 1  # a record is a spreadsheet row, line breaks inside quotes or not
-            if record and any(cell.strip() for cell in record):
+            if any(record):  # a row of empty cells (as Excel leaves at the end) is skipped
                 yield number, record
 
 
@@ -278,7 +278,7 @@ def _xlsx_rows(path: Path, fmt: FileFormat) -> Iterator[Row]:
             cells = [_xlsx_text(v) for v in values]
             while cells and cells[-1] == "":
                 cells.pop()  # a sheet's used range can be wider than its data
-            if any(c.strip() for c in cells):
+            if any(cells):
                 yield number, cells
     finally:
         workbook.close()

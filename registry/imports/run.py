@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ from registry.auth import Actor, Permission, require
 from registry.errors import NotFound, RegistryError
 from registry.imports import reading
 from registry.imports.base import (
+    Chunk,
     Context,
     Kind,
     Progress,
@@ -107,6 +108,29 @@ def suggested_mapping(kind: ImportKind, header: Iterable[str]) -> dict[str, str 
     """File header -> the kind's column of that name, or None where there is none."""
     names = set(KINDS[kind].field_names)
     return {h: (header_key(h) if header_key(h) in names else None) for h in header}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the page shows before anything is checked: the format, the header, first rows."""
+
+    fmt: reading.FileFormat
+    header: list[str]
+    rows: list[reading.Row]
+    mapping: dict[str, str | None]  # the suggested mapping of each header
+
+    @property
+    def unmatched(self) -> list[str]:
+        return [h for h, target in self.mapping.items() if target is None and h.strip()]
+
+
+def preview(kind: ImportKind, path: Path) -> Preview:
+    """The file's detected format and first rows; FileRefused with the reason."""
+    fmt = reading.detect(path)
+    header, first = reading.preview(path, fmt, settings.IMPORT_PREVIEW_ROWS)
+    if not header:
+        raise reading.FileRefused("The file is empty: it has no header row.")
+    return Preview(fmt, header, first, suggested_mapping(kind, header))
 
 
 @dataclass(frozen=True)
@@ -431,54 +455,59 @@ def _read_and_stage(
     result: ImportResult,
     lines: int,
     report: Progress,
-):  # type: ignore[no-untyped-def]
+) -> Table:
+    """Read the file in chunks: check each chunk column by column, stage its valid rows,
+    note the refused cells. Memory holds one chunk at a time."""
     stage = create_stage(ctx.session, spec)
     stager = Stager(ctx.session, stage)
-    columns = the_plan.columns
     width = the_plan.width
+    xlsx = the_plan.fmt.container == "xlsx"
     rows = reading.rows(the_plan.path, the_plan.fmt)
     next(rows)  # the header
-    total = max(lines, 1)
-    xlsx = the_plan.fmt.container == "xlsx"
-    for chunk in _chunks(rows, settings.IMPORT_CHUNK_ROWS):
+    for part in _chunks(rows, settings.IMPORT_CHUNK_ROWS):
         refusals.next_chunk()
-        checked = []
-        for number, cells in chunk:
-            result.rows += 1
-            if xlsx and len(cells) < width:
-                cells = cells + [""] * (width - len(cells))  # a sheet row ends at its last value
-            too_many = len(cells) > width and any(c.strip() for c in cells[width:])
-            if too_many or len(cells) < width:
-                refusals.add(
-                    Reject(
-                        number,
-                        "",
-                        the_plan.fmt.delimiter.join(cells) if the_plan.fmt.delimiter else "",
-                        f"The row has {len(cells)} cells; the header has {width} columns.",
+        numbers: list[int] = []
+        kept: list[list[str]] = []
+        misshapen: list[Reject] = []
+        for number, cells in part:
+            if len(cells) != width:
+                if xlsx and len(cells) < width:
+                    cells = cells + [""] * (width - len(cells))  # a sheet row ends at its value
+                elif len(cells) > width and not any(cells[width:]):
+                    cells = cells[:width]  # empty cells past the header, as Excel may write
+                else:
+                    misshapen.append(
+                        Reject(
+                            number,
+                            "",
+                            (the_plan.fmt.delimiter or ",").join(cells),
+                            f"The row has {len(cells)} cells; the header has {width} columns.",
+                        )
                     )
-                )
-                continue
-            named = {name: cells[index] for name, index in columns.items()}
-            values, problems = spec.check_cells(ctx, named)
-            if problems:
-                for column, reason in problems:
-                    refusals.add(Reject(number, column, named.get(column, ""), reason))
-                continue
-            checked.append((number, values, named))
-        later = spec.check_chunk(ctx, checked)
-        for reject in later:
+                    continue
+            numbers.append(number)
+            kept.append(cells)
+        result.rows += len(part)
+        columns = list(zip(*kept, strict=True)) if kept else [()] * width
+        chunk = Chunk(
+            numbers, {name: list(columns[index]) for name, index in the_plan.columns.items()}
+        )
+        spec.check(ctx, chunk)
+        for reject in heapq.merge(misshapen, chunk.rejects(), key=lambda r: r.row):
             refusals.add(reject)
-        refused = {r.row for r in later}
-        stager.write([spec.staged(ctx, n, v, c) for n, v, c in checked if n not in refused])
+        stager.write(spec.staged(ctx, chunk, chunk.valid_rows()))
         result.first_rejects = refusals.first
-        report(min(0.7, 0.7 * chunk[-1][0] / total), f"Checked {result.rows:,} rows")
+        if lines and not xlsx:
+            report(min(0.7, 0.7 * part[-1][0] / lines), f"Checked {result.rows:,} rows")
+        else:
+            report(0.35, f"Checked {result.rows:,} rows")
     stager.analyse()
     return stage
 
 
 def _write(
-    ctx: Context, spec: Kind, stage, result: ImportResult, the_plan: Plan, sha256: str
-) -> None:  # type: ignore[no-untyped-def]
+    ctx: Context, spec: Kind, stage: Table, result: ImportResult, the_plan: Plan, sha256: str
+) -> None:
     session = ctx.session
     run = ImportRun(
         kind=ctx.kind,

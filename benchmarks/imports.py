@@ -1,0 +1,218 @@
+"""Import benchmark: a synthetic persons CSV imported with `python -m registry import`.
+
+    python benchmarks/imports.py                       # 1,000,000 rows into PostgreSQL,
+                                                       # 100,000 into SQLite
+    python benchmarks/imports.py --postgresql-rows 200000 --sqlite-rows 0
+    python benchmarks/imports.py --twice               # then the same file again (unchanged)
+
+Writes the CSV (semicolon-delimited UTF-8 with a BOM, as Excel saves "CSV UTF-8"; about one
+row in ten in other spellings that take the validators' slow paths: national phone numbers,
+upper-case email domains, extra spaces) with names from Faker's Finnish and Swedish pools,
+creates a scratch PostgreSQL database (dropped afterwards) and a scratch SQLite file, migrates
+them, adds the importing account, and times the command line import as a subprocess. Prints
+the wall-clock seconds, rows per second, the import's peak resident memory (the child's
+ru_maxrss) and the load average, which on a shared 2-core machine explains most of the spread.
+All data is synthetic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from faker import Faker  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from registry import db  # noqa: E402
+from registry.auth import hash_password  # noqa: E402
+from registry.models import AppUser  # noqa: E402
+from registry.vocabulary import Relationship, Role  # noqa: E402
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+HEADER = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
+    "position",
+    "organisation_business_id",
+    "relationship",
+]
+USER = "import-bench"
+MOBILE_PREFIXES = ("40", "41", "42", "44", "45", "46", "50")  # Finnish mobile networks
+SOURCE = "Customer data system and billing database"
+
+
+def ascii_slug(text: str) -> str:
+    """An email's local part as people make one from a name: ä -> a, no spaces or quotes."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return plain.lower().replace(" ", "").replace("'", "")
+
+
+def write_csv(path: Path, rows: int, random_seed: int) -> None:
+    """`rows` distinct synthetic persons; memory stays small (pools, not rows, are kept)."""
+    fake = Faker(["fi_FI", "sv_SE"])
+    fake.seed_instance(random_seed)
+    rng = random.Random(random_seed)
+    firsts = sorted({fake.first_name() for _ in range(3_000)})
+    lasts = sorted({fake.last_name() for _ in range(3_000)})
+    streets = sorted({fake.street_name() for _ in range(2_000)})
+    places = [(f"{rng.randrange(100, 99_999):05d}", fake.city()) for _ in range(1_500)]
+    positions = sorted({fake.job()[:100] for _ in range(500)})
+    relationships = [r.value for r in Relationship]
+    domains = ["example.fi", "example.com", "example.se", "example.org", "example.net"]
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.writer(f, delimiter=";", lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for i in range(rows):
+            first, last = rng.choice(firsts), rng.choice(lasts)
+            local = ascii_slug(f"{first}.{last}.{i}")
+            email = f"{local}@{rng.choice(domains)}"
+            number = f"{MOBILE_PREFIXES[i % len(MOBILE_PREFIXES)]}{i:07d}"  # unique: i is in it
+            phone = f"+358{number}"
+            postal, city = rng.choice(places)
+            odd = rng.random() < 0.1
+            if odd:  # spellings the validators normalise (their slow paths)
+                phone = f"0{number[:2]} {number[2:5]} {number[5:]}"
+                email = f"{local}@{rng.choice(domains).upper()}"
+                first = f" {first} "
+            writer.writerow(
+                [
+                    first,
+                    last,
+                    email,
+                    phone,
+                    f"{rng.choice(streets)} {rng.randrange(1, 120)}",
+                    postal,
+                    city,
+                    "FI",
+                    rng.choice(positions) if rng.random() < 0.7 else "",
+                    "",
+                    rng.choice(relationships),
+                ]
+            )
+
+
+def prepare(url: str) -> None:
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    with db.make_sessionmaker(engine)() as s:
+        s.add(
+            AppUser(
+                username=USER,
+                display_name="Import benchmark",
+                role=Role.COMPLIANCE,
+                password_hash=hash_password(uuid.uuid4().hex),
+                active=True,
+                failed_sign_ins=0,
+            )
+        )
+        s.commit()
+    engine.dispose()
+
+
+def run_import(url: str, path: Path) -> tuple[float, int, str]:
+    """(seconds, peak resident KiB of the import process, its output)."""
+    env = {**os.environ, db.ENV_VAR: url}
+    command = [
+        sys.executable,
+        "-m",
+        "registry",
+        "import",
+        "persons",
+        str(path),
+        "--source",
+        SOURCE,
+        "--user",
+        USER,
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    output = process.stdout.read() if process.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"import failed:\n{output}")
+    return elapsed, usage.ru_maxrss, output.strip()
+
+
+def report(engine_name: str, rows: int, path: Path, elapsed: float, rss: int, out: str) -> None:
+    size = path.stat().st_size / 1e6
+    load = os.getloadavg()[0]
+    print(
+        f"{engine_name:<10} {rows:>9,} rows  {size:7.1f} MB  {elapsed:7.1f} s  "
+        f"{rows / elapsed:9,.0f} rows/s  peak RSS {rss / 1024:6.0f} MB  load {load:4.1f}"
+    )
+    print("           " + out.replace("\n", "\n           "))
+
+
+def bench(engine_name: str, url: str, rows: int, args: argparse.Namespace, work: Path) -> None:
+    path = work / f"persons-{rows}.csv"
+    if not path.exists():
+        t = time.perf_counter()
+        write_csv(path, rows, args.random_seed)
+        print(f"wrote {path.name} in {time.perf_counter() - t:.1f} s")
+    prepare(url)
+    rounds = 2 if args.twice else 1
+    for _ in range(rounds):
+        elapsed, rss, out = run_import(url, path)
+        report(engine_name, rows, path, elapsed, rss, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgresql-rows", type=int, default=1_000_000)
+    parser.add_argument("--sqlite-rows", type=int, default=100_000)
+    parser.add_argument("--url", default=DEFAULT_SERVER, help="a URL of the PostgreSQL server")
+    parser.add_argument("--random-seed", type=int, default=2026)
+    parser.add_argument("--twice", action="store_true", help="import the same file again")
+    parser.add_argument(
+        "--keep-files", metavar="DIR", help="write the CSV files here and keep them"
+    )
+    args = parser.parse_args(argv)
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as scratch:
+        work = Path(args.keep_files) if args.keep_files else Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        if args.postgresql_rows:
+            server = make_url(args.url)
+            name = f"registry_import_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                url = server.set(database=name).render_as_string(hide_password=False)
+                bench("PostgreSQL", url, args.postgresql_rows, args, work)
+            finally:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+        if args.sqlite_rows:
+            url = f"sqlite:///{Path(scratch) / 'registry.db'}"
+            bench("SQLite", url, args.sqlite_rows, args, work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
