@@ -268,7 +268,7 @@ def lookup_organisations(ctx: Context, chunk: Chunk, column: str) -> list[int | 
                 select(Organisation.business_id, Organisation.id).where(
                     Organisation.business_id.in_(sorted(wanted))
                 )
-            ).tuples()
+            ).all()
         )
         for key in wanted:
             ctx.organisations[key] = found.get(key)
