@@ -272,8 +272,10 @@ with import_tab:
                             ss.pop(CHECKED, None)
                     if start:
                         widgets.data_changed()  # refused and failed runs are recorded too
-                if start and result is not None:
-                    st.rerun()  # the Import button goes back to needing a check
+                if result is not None:
+                    # Redrawn from the state: after a check the Import button is ready, after
+                    # an import it waits for the next check.
+                    st.rerun()
             checked = ss.get(CHECKED)
             if checked is not None and checked[0] == what:
                 result = checked[1]
