@@ -134,6 +134,7 @@ with import_tab:
     kind = left.selectbox(
         "What the file holds",
         list(ImportKind),
+        index=list(ImportKind).index(ImportKind.PERSONS),  # the commonest file
         format_func=lambda k: KIND_LABELS[k],
         key="imports_kind",
     )
@@ -309,17 +310,17 @@ with runs_tab:
                     {
                         "Import": f"#{r.id}",
                         "Started (Helsinki)": helsinki(r.started_at),
-                        "Holds": r.kind,
-                        "Source": r.source or "",
-                        "File": r.file_name,
-                        "Read as": r.file_format,
                         "Result": STATUS_LABELS.get(ImportStatus(r.status), r.status),
+                        "Holds": r.kind,
+                        "File": r.file_name,
                         "Rows": r.rows,
                         "New": r.new,
                         "Updated": r.updated,
                         "Unchanged": r.unchanged,
                         "Rejected": r.rejected,
                         "By": r.actor_name,
+                        "Source": r.source or "",
+                        "Read as": r.file_format,
                         "Why it stopped": r.message,
                     }
                     for r in runs
