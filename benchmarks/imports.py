@@ -11,7 +11,9 @@ upper-case email domains, extra spaces) with names from Faker's Finnish and Swed
 creates a scratch PostgreSQL database (dropped afterwards) and a scratch SQLite file, migrates
 them, adds the importing account, and times the command line import as a subprocess. Prints
 the wall-clock seconds, rows per second, the import's peak resident memory (the child's
-ru_maxrss) and the load average, which on a shared 2-core machine explains most of the spread.
+ru_maxrss), the CPU seconds of the import process and of its PostgreSQL server process, and
+the load average before and after, which on a shared 2-core machine explains most of the
+spread of the wall-clock figures (the CPU seconds vary much less).
 All data is synthetic.
 """
 
@@ -28,6 +30,7 @@ import tempfile
 import time
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,8 +132,29 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
-def run_import(url: str, path: Path) -> tuple[float, int, str]:
-    """(seconds, peak resident KiB of the import process, its output)."""
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a local process, from /proc (None if not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Measure:
+    seconds: float
+    peak_kib: int  # the import process's peak resident memory
+    python_cpu: float  # the import process's user + system CPU
+    server_cpu: float | None  # its PostgreSQL backend's CPU (None on SQLite)
+    load: tuple[float, float]  # 1-minute load average before and after
+    output: str
+
+
+def run_import(url: str, path: Path) -> Measure:
+    postgresql = url.startswith("postgresql")
+    if postgresql:  # named, so that its server process can be found and its CPU read
+        url += ("&" if "?" in url else "?") + "application_name=import-bench"
     env = {**os.environ, db.ENV_VAR: url}
     command = [
         sys.executable,
@@ -144,26 +168,54 @@ def run_import(url: str, path: Path) -> tuple[float, int, str]:
         "--user",
         USER,
     ]
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    _, status, usage = os.wait4(process.pid, 0)
+    server_cpu: float | None = None
+    watcher = (
+        create_engine(url.replace("import-bench", "import-bench-watch")) if postgresql else None
+    )
+    backend = None
+    while True:
+        # wait4 without waiting: the process's own CPU and memory come with its exit.
+        done, status, usage = os.wait4(process.pid, os.WNOHANG if watcher else 0)
+        if done:
+            break
+        assert watcher is not None
+        with watcher.connect() as c:
+            backend = backend or c.scalar(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = 'import-bench'")
+            )
+        if backend and (cpu := _cpu_seconds(backend)) is not None:
+            server_cpu = cpu
+        time.sleep(0.5)
+    if watcher is not None:
+        watcher.dispose()
     elapsed = time.perf_counter() - started
     output = process.stdout.read() if process.stdout else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"import failed:\n{output}")
-    return elapsed, usage.ru_maxrss, output.strip()
-
-
-def report(engine_name: str, rows: int, path: Path, elapsed: float, rss: int, out: str) -> None:
-    size = path.stat().st_size / 1e6
-    load = os.getloadavg()[0]
-    print(
-        f"{engine_name:<10} {rows:>9,} rows  {size:7.1f} MB  {elapsed:7.1f} s  "
-        f"{rows / elapsed:9,.0f} rows/s  peak RSS {rss / 1024:6.0f} MB  load {load:4.1f}"
+    return Measure(
+        elapsed,
+        usage.ru_maxrss,
+        usage.ru_utime + usage.ru_stime,
+        server_cpu,
+        (load_before, os.getloadavg()[0]),
+        output.strip(),
     )
-    print("           " + out.replace("\n", "\n           "))
+
+
+def report(engine_name: str, rows: int, path: Path, m: Measure) -> None:
+    size = path.stat().st_size / 1e6
+    server = f", server CPU {m.server_cpu:.1f} s" if m.server_cpu is not None else ""
+    print(
+        f"{engine_name:<10} {rows:>9,} rows  {size:6.1f} MB  {m.seconds:6.1f} s  "
+        f"{rows / m.seconds:8,.0f} rows/s  peak RSS {m.peak_kib / 1024:4.0f} MB  "
+        f"Python CPU {m.python_cpu:.1f} s{server}  load {m.load[0]:.1f} -> {m.load[1]:.1f}"
+    )
+    print("           " + m.output.replace("\n", "\n           "))
 
 
 def bench(engine_name: str, url: str, rows: int, args: argparse.Namespace, work: Path) -> None:
@@ -175,8 +227,7 @@ def bench(engine_name: str, url: str, rows: int, args: argparse.Namespace, work:
     prepare(url)
     rounds = 2 if args.twice else 1
     for _ in range(rounds):
-        elapsed, rss, out = run_import(url, path)
-        report(engine_name, rows, path, elapsed, rss, out)
+        report(engine_name, rows, path, run_import(url, path))
 
 
 def main(argv: list[str] | None = None) -> int:

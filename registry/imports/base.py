@@ -338,9 +338,24 @@ class Stager:
             self.session.execute(self.table.insert(), rows)
 
     def analyse(self) -> None:
-        """Temporary tables get no automatic statistics: without them the planner guesses."""
+        """Temporary tables get no automatic statistics: without them the planner guesses.
+
+        SQLite joins an UPDATE ... FROM subquery by scanning the staging table for each of
+        its rows, unless it can probe an index: the keys that rows are matched on get one.
+        """
         if self.postgresql:
             self.session.execute(text(f"ANALYZE {STAGE_TABLE}"))
+            return
+        for key in _MATCH_KEYS:
+            if key in self.table.c:
+                self.session.execute(
+                    text(f"CREATE INDEX ix_{STAGE_TABLE}_{key} ON {STAGE_TABLE} ({key})")
+                )
+        self.session.execute(text(f"ANALYZE {STAGE_TABLE}"))
+
+
+# Staging columns that rows are matched or grouped on (constants, never input).
+_MATCH_KEYS = ("email_key", "phone", "person_id", "external_id", "business_id", "record_id")
 
 
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=65_536)
