@@ -4,6 +4,7 @@
                                                        # 100,000 into SQLite
     python benchmarks/imports.py --postgresql-rows 200000 --sqlite-rows 0
     python benchmarks/imports.py --twice               # then the same file again (unchanged)
+    python benchmarks/imports.py --update              # then every person's city changed
 
 Writes the CSV (semicolon-delimited UTF-8 with a BOM, as Excel saves "CSV UTF-8"; about one
 row in ten in other spellings that take the validators' slow paths: national phone numbers,
@@ -228,6 +229,17 @@ def bench(engine_name: str, url: str, rows: int, args: argparse.Namespace, work:
     rounds = 2 if args.twice else 1
     for _ in range(rounds):
         report(engine_name, rows, path, run_import(url, path))
+    if args.update:
+        # Every person moves: one changed field per row, an amendment per person.
+        moved = work / f"persons-{rows}-moved.csv"
+        with (
+            path.open(encoding="utf-8-sig", newline="") as f,
+            moved.open("w", encoding="utf-8-sig", newline="") as out,
+        ):
+            writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+            for i, row in enumerate(csv.reader(f, delimiter=";")):
+                writer.writerow(row if i == 0 else [*row[:6], "Vaasa", *row[7:]])
+        report(engine_name, rows, moved, run_import(url, moved))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=DEFAULT_SERVER, help="a URL of the PostgreSQL server")
     parser.add_argument("--random-seed", type=int, default=2026)
     parser.add_argument("--twice", action="store_true", help="import the same file again")
+    parser.add_argument(
+        "--update", action="store_true", help="then a copy in which every person's city changed"
+    )
     parser.add_argument(
         "--keep-files", metavar="DIR", help="write the CSV files here and keep them"
     )

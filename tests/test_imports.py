@@ -210,7 +210,7 @@ def test_files_that_cannot_be_read_one_way_are_refused_with_the_reason(tmp_path)
         "bom.csv": (b"\xef\xbb\xbf" + header + "\r\nÄ".encode("cp1252"), "mixes encodings"),
         "undefined.csv": (header + b"\r\nA\x81", "neither UTF-8"),
         "twice.csv": (
-            header + "\r\nÃ¤iti,ä".encode("cp1252"),
+            header + "\r\nKÃ¶ö,ä".encode("cp1252"),
             "saved again in Windows-1252",
         ),
         "utf16.csv": ("a,b".encode("utf-16"), "UTF-16"),

@@ -89,9 +89,7 @@ def test_upload_map_check_and_import(database_url, session, actors, app_test):
 
 def test_a_file_that_cannot_be_read_says_why(database_url, actors, app_test):
     at = choose(app_test(database_url, actors[Role.ADMINISTRATOR], PAGE))
-    at.file_uploader(key="imports_file").set_value(
-        ("x.csv", b"a\tb\r\n1\t2", "text/csv")
-    ).run()
+    at.file_uploader(key="imports_file").set_value(("x.csv", b"a\tb\r\n1\t2", "text/csv")).run()
     assert not at.exception, at.exception
     assert "neither commas nor semicolons" in at.error[0].value
     assert [b.key for b in at.button if b.key and b.key.startswith("imports_")] == []

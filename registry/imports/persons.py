@@ -16,11 +16,13 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     exists,
     func,
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import aliased
@@ -28,6 +30,7 @@ from sqlalchemy.orm import aliased
 from registry import settings, validation
 from registry.imports import checks
 from registry.imports.base import (
+    STAGE_TABLE,
     Chunk,
     Context,
     Field,
@@ -208,7 +211,11 @@ class Persons(Kind):
         now = literal(ctx.now, UTCDateTime)
         rows = stage.join(person, person.c.id == c.person_id)
         # One amendment per changed field, before the person row takes the new values.
-        for stage_column, person_column in _PAIRS:
+        pairs = _PAIRS
+        if ctx.postgresql:
+            self._text_amendments(ctx)  # the text fields in one pass over the rows
+            pairs = tuple(p for p in _PAIRS if p[1] == "organisation_id")
+        for stage_column, person_column in pairs:
             old: Any = person.c[person_column]
             new: Any = c[stage_column]
             shown_old, shown_new, source = old, new, rows
@@ -250,6 +257,26 @@ class Persons(Kind):
         if ctx.third_party:
             updates["third_party_at"] = now  # Art. 14: told again of data from elsewhere
         ctx.session.execute(update(person).where(changed).values(updates))
+
+    def _text_amendments(self, ctx: Context) -> None:
+        """PostgreSQL: the amendments of every text field in one join of the staging table
+        with person, each row unpivoted into (field, old, new) by a LATERAL VALUES list,
+        instead of a join per field (a million changed persons: one pass, not ten)."""
+        fields = [(s_, p) for s_, p in _PAIRS if p != "organisation_id"]
+        values = ", ".join(f"('{AMENDED_AS[p]}', p.{p}, s.{s_})" for s_, p in fields)
+        # Table and column names are this module's constants; the values are bound.
+        statement = text(
+            "INSERT INTO amendment "  # noqa: S608
+            "(person_id, field, old_value, new_value, reason, amended_by, amended_at) "
+            "SELECT s.person_id, f.field, f.old, f.new, :reason || s.row_no::text, :actor, :now "
+            f"FROM {STAGE_TABLE} s JOIN person p ON p.id = s.person_id "
+            f"CROSS JOIN LATERAL (VALUES {values}) AS f(field, old, new) "
+            "WHERE s.rejected = 0 AND s.changed = 1 AND f.new IS NOT NULL "
+            "AND f.old IS DISTINCT FROM f.new ORDER BY s.row_no"
+        ).bindparams(bindparam("now", type_=UTCDateTime))
+        ctx.session.execute(
+            statement, {"reason": ctx.reason(), "actor": ctx.actor.user_id, "now": ctx.now}
+        )
 
     def _insert(self, ctx: Context, stage: Table) -> None:
         c = stage.c
