@@ -123,5 +123,7 @@ IMPORT_REJECTS_SHOWN = 200  # rejects listed on the page; the download has every
 IMPORT_RECENT_RUNS = 20
 # An import's audit event names the persons it added or changed, by id, up to this many.
 IMPORT_AUDIT_MAX_IDS = 50
+# PostgreSQL memory for an import's staging table (temp_buffers; used only as it fills).
+IMPORT_TEMP_BUFFERS = "256MB"
 # Art. 14(3)(a): a person whose data came from a third party is told within one month.
 INFORM_WITHIN_MONTHS = 1

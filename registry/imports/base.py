@@ -301,9 +301,24 @@ def stage_table(kind: Kind) -> Table:
 
 def create_stage(session: Session, kind: Kind) -> Table:
     table = stage_table(kind)
+    if session.get_bind().dialect.name == "postgresql":
+        _temp_buffers(session)
     session.execute(text(f"DROP TABLE IF EXISTS {STAGE_TABLE}"))
     table.create(session.connection())
     return table
+
+
+def _temp_buffers(session: Session) -> None:
+    """Give temporary tables room in memory (PostgreSQL's default is 8 MB, so a million
+    staged rows are updated on disk). It can be set only before the connection's first
+    temporary table; a connection that had one keeps what it had."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with session.begin_nested():
+            session.execute(text(f"SET temp_buffers = '{settings.IMPORT_TEMP_BUFFERS}'"))
+    except DBAPIError:
+        pass
 
 
 def drop_stage(session: Session) -> None:
