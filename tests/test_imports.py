@@ -863,3 +863,15 @@ def test_the_command_line_imports_and_exits_2_when_refused(
         == 2
     )
     assert capsys.readouterr().err.strip().endswith("none.csv.")
+
+
+def test_the_declaration_names_only_regular_sources_as_the_persons_own():
+    import tomllib
+
+    from registry import notice
+
+    data = tomllib.loads(settings.DECLARATION_PATH.read_text(encoding="utf-8"))
+    assert set(notice.parse(data).sources_from_the_person) <= set(data["sources"]["regular"])
+    data["sources"]["from_the_person"] = ["The internet"]
+    with pytest.raises(notice.DeclarationError, match="^sources.from_the_person: 'The internet'"):
+        notice.parse(data)
