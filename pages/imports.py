@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +56,25 @@ def helsinki(moment: object) -> str:
     return moment.astimezone(settings.REGISTRY_TZ).strftime("%-d.%-m.%Y %H:%M")
 
 
+def sweep_work_dir() -> None:
+    """Uploads and rejects reports hold personal data: none outlives its use for long."""
+    if not WORK_DIR.exists():
+        return
+    oldest = time.time() - settings.IMPORT_UPLOAD_KEPT.total_seconds()
+    for path in WORK_DIR.iterdir():
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+        except OSError:
+            pass  # another session's sweep took it
+
+
+def forget_upload() -> None:
+    if previous := ss.pop(SAVED, None):
+        Path(previous[1]).unlink(missing_ok=True)
+        Path(previous[1]).with_suffix(".rejects.csv").unlink(missing_ok=True)
+
+
 def saved_upload(uploaded: object) -> Path:
     """The upload as a file on the server, so it is read in blocks like any other file."""
     data = uploaded.getvalue()  # type: ignore[attr-defined]
@@ -62,9 +82,8 @@ def saved_upload(uploaded: object) -> Path:
     previous = ss.get(SAVED)
     if previous and previous[0] == key and Path(previous[1]).exists():
         return Path(previous[1])
-    if previous:
-        Path(previous[1]).unlink(missing_ok=True)
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    forget_upload()
+    WORK_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
     suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
     with tempfile.NamedTemporaryFile(dir=WORK_DIR, suffix=suffix, delete=False) as f:
         f.write(data)
@@ -165,7 +184,9 @@ with import_tab:
         type=["csv", "xlsx"],
         key=FILE,
     )
+    sweep_work_dir()
     if uploaded is None:
+        forget_upload()
         st.info("Upload a file to see how it is read.", icon=":material/upload_file:")
     else:
         path = saved_upload(uploaded)
@@ -217,7 +238,7 @@ with import_tab:
                 key="imports_skip_invalid",
                 help="Without this, a file with any invalid row writes nothing.",
             )
-            what = (hashlib.sha256(path.read_bytes()).hexdigest(), kind, source, str(mapping))
+            what = (ss[SAVED][0], kind, source, str(mapping))
             check_col, import_col = st.columns(2)
             checked = ss.get(CHECKED)
             ready = checked is not None and checked[0] == what

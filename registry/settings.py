@@ -125,5 +125,7 @@ IMPORT_RECENT_RUNS = 20
 IMPORT_AUDIT_MAX_IDS = 50
 # PostgreSQL memory for an import's staging table (temp_buffers; used only as it fills).
 IMPORT_TEMP_BUFFERS = "256MB"
+# An upload on the server, and its rejects report, are removed after this long at the latest.
+IMPORT_UPLOAD_KEPT = timedelta(hours=2)
 # Art. 14(3)(a): a person whose data came from a third party is told within one month.
 INFORM_WITHIN_MONTHS = 1

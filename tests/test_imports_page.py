@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -85,6 +86,11 @@ def test_upload_map_check_and_import(database_url, session, actors, app_test):
     assert list(runs["New"]) == [1, 1] and list(runs["Rejected"]) == [1, 1]
     [first, second] = session.scalars(select(ImportRun).order_by(ImportRun.id))
     assert (first.status, second.status) == ("refused", "completed")
+    # The upload holds personal data: removed from the server with the upload.
+    saved = Path(at.session_state["imports_saved"][1])
+    assert saved.exists() and saved.with_suffix(".rejects.csv").exists()
+    at.file_uploader(key="imports_file").set_value(None).run()
+    assert not saved.exists() and not saved.with_suffix(".rejects.csv").exists()
 
 
 def test_a_file_that_cannot_be_read_says_why(database_url, actors, app_test):
