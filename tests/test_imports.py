@@ -14,7 +14,6 @@ from sqlalchemy.exc import OperationalError
 
 from registry import __main__ as cli
 from registry import amendments, consent, db, deadlines, settings
-from registry.auth import Actor
 from registry.errors import PermissionDenied, ValidationError
 from registry.imports import informing, run
 from registry.imports.persons import Persons
@@ -32,6 +31,7 @@ from registry.models import (
     PersonMetrics,
     utcnow,
 )
+from registry.permissions import Actor
 from registry.vocabulary import ConsentStatus, ImportStatus, Purpose, Role
 
 PARTNERS = "Partners and companies and authorities offering personal information services"

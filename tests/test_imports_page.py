@@ -36,6 +36,11 @@ ROWS = [
 ]
 
 
+def open_tab(at, name: str):  # type: ignore[no-untyped-def]
+    at.session_state["imports_tab"] = name
+    return at.run()
+
+
 def choose(at, kind: str = "persons", source: str | None = PARTNERS):  # type: ignore[no-untyped-def]
     at.selectbox(key="imports_kind").set_value(kind).run()
     if source is not None:
@@ -47,7 +52,10 @@ def test_upload_map_check_and_import(database_url, session, actors, app_test):
     at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
     assert not at.exception, at.exception
     assert at.title[0].value == "Import"
+    assert [t.label for t in at.tabs] == ["Import a file", "Imports made", "To be told (Art. 14)"]
+    open_tab(at, "Imports made")
     assert "No import has been made yet." in [i.value for i in at.info]
+    open_tab(at, "Import a file")
     choose(at)
     at.file_uploader(key="imports_file").set_value(
         ("kontaktit.csv", csv_bytes([HEADER, *ROWS]), "text/csv")
@@ -80,6 +88,8 @@ def test_upload_map_check_and_import(database_url, session, actors, app_test):
     assert not at.exception, at.exception
     assert any(s.value.startswith("Import #2 done: 1 new") for s in at.success)
     assert [p.first_name for p in session.scalars(select(Person))] == ["Äijä"]
+    saved = Path(at.session_state["imports_saved"][1])
+    open_tab(at, "Imports made")
     runs = next(d.value for d in at.dataframe if "Result" in d.value.columns)
     assert list(runs["Result"]) == ["Completed", "Refused: nothing written"]
     assert list(runs["File"]) == ["kontaktit.csv", "kontaktit.csv"]
@@ -87,8 +97,8 @@ def test_upload_map_check_and_import(database_url, session, actors, app_test):
     [first, second] = session.scalars(select(ImportRun).order_by(ImportRun.id))
     assert (first.status, second.status) == ("refused", "completed")
     # The upload holds personal data: removed from the server with the upload.
-    saved = Path(at.session_state["imports_saved"][1])
     assert saved.exists() and saved.with_suffix(".rejects.csv").exists()
+    open_tab(at, "Import a file")
     at.file_uploader(key="imports_file").set_value(None).run()
     assert not saved.exists() and not saved.with_suffix(".rejects.csv").exists()
 
@@ -118,6 +128,7 @@ def test_persons_to_be_told_and_recording_it(database_url, session, actors, app_
     at.button(key="imports_check").click().run()
     at.button(key="imports_start").click().run()
     assert not at.exception, at.exception
+    open_tab(at, "To be told (Art. 14)")
     told = {m.label: m.value for m in at.metric}
     assert told["Persons to be told"] == "1"
     waiting = next(d.value for d in at.dataframe if "Tell by" in d.value.columns)
@@ -129,7 +140,7 @@ def test_persons_to_be_told_and_recording_it(database_url, session, actors, app_
 
 
 def test_the_administrator_sees_counts_but_no_names(database_url, actors, app_test):
-    at = app_test(database_url, actors[Role.ADMINISTRATOR], PAGE)
+    at = open_tab(app_test(database_url, actors[Role.ADMINISTRATOR], PAGE), "To be told (Art. 14)")
     assert not at.exception, at.exception
     assert any("compliance role reads it" in i.value for i in at.info)
 

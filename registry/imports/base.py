@@ -36,8 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from registry import settings
-from registry.auth import Actor
 from registry.imports import checks
+from registry.permissions import Actor
 from registry.validation import Invalid
 from registry.vocabulary import ImportKind
 

@@ -19,9 +19,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, notice, settings
-from registry.auth import Actor, Permission, require, require_any
 from registry.errors import NotFound, ValidationError
 from registry.models import Person, utcnow
+from registry.permissions import Actor, Permission, require, require_any
 
 
 def obtained_at() -> ColumnElement[dt.datetime]:

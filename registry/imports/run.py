@@ -30,7 +30,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from registry import audit, notice, settings
-from registry.auth import Actor, Permission, require
 from registry.errors import NotFound, RegistryError
 from registry.imports import reading
 from registry.imports.base import (
@@ -50,6 +49,7 @@ from registry.imports.events import Activities, Orders
 from registry.imports.organisations import Organisations
 from registry.imports.persons import Persons
 from registry.models import ImportRun, utcnow
+from registry.permissions import Actor, Permission, require
 from registry.vocabulary import ImportKind, ImportStatus
 
 KINDS: dict[ImportKind, Kind] = {

@@ -10,7 +10,7 @@ does not name as the person's own counts as obtained from a third party from cre
 (registry.imports.informing), so no backfill is needed.
 
 Revision ID: 0009_imports
-Revises: 0004
+Revises: 0005_recipients_scope (rebased onto main; written against 0004)
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_imports"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005_recipients_scope"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
