@@ -78,6 +78,13 @@ PAGES: tuple[PageSpec, ...] = (
         Permission.MANAGE_BREACHES,
     ),
     PageSpec(
+        "pages/imports.py",
+        "Import",
+        ":material/upload_file:",
+        "Administration",
+        Permission.IMPORT_DATA,
+    ),
+    PageSpec(
         "pages/audit.py",
         "Audit trail",
         ":material/history:",

@@ -13,7 +13,7 @@ import sys
 from registry import db, settings
 from registry.errors import RegistryError, ValidationError
 from registry.permissions import Actor
-from registry.vocabulary import Channel, Role
+from registry.vocabulary import Channel, ImportKind, Role
 
 
 def _print_progress(fraction: float, message: str) -> None:
@@ -227,6 +227,49 @@ def cmd_access_report(args: argparse.Namespace, config: db.DatabaseConfig) -> in
     return 0
 
 
+def cmd_import(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from registry.imports.run import import_file
+    from registry.models import AppUser
+
+    engine = db.make_engine(config.url)
+    if not db.schema_is_current(engine):
+        print("The schema is not current: run `python -m registry migrate` first.", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    with db.make_sessionmaker(engine)() as session:
+        # Amendments and consent events name who made them: the import runs as an account.
+        user = session.scalar(select(AppUser).where(AppUser.username == args.user.lower()))
+        if user is None or not user.active:
+            print(f"No active account named {args.user!r}.", file=sys.stderr)
+            return 2
+        try:
+            result = import_file(
+                session,
+                Actor.of(user),
+                args.kind,
+                path,
+                source=args.source,
+                skip_invalid=args.skip_invalid,
+                dry_run=args.dry_run,
+                rejects_path=path.with_name(f"{path.stem}.rejects.csv"),
+                progress=_print_progress if sys.stderr.isatty() else None,
+            )
+        except RegistryError:
+            if sys.stderr.isatty():
+                print(file=sys.stderr)  # end the progress line before the message
+            raise
+    print(f"{path.name}: {result.file_format}")
+    print(result.sentence())
+    if result.rejects_path is not None:
+        print(f"Rejects (row, column, value, reason): {result.rejects_path}")
+    refused = result.rejected and not args.skip_invalid
+    return 2 if refused else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -300,6 +343,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="the file, or - for stdout")
     p.add_argument("--user", help="record the report as this account's (default: cli:<login>)")
     p.set_defaults(func=cmd_access_report)
+
+    p = sub.add_parser(
+        "import",
+        help="import a CSV or XLSX file from one of the notice's regular sources, all or "
+        "nothing, with a rejects report beside the file",
+    )
+    p.add_argument("kind", choices=[k.value for k in ImportKind])
+    p.add_argument("file", help="CSV (UTF-8 or Windows-1252, comma or semicolon) or XLSX")
+    p.add_argument(
+        "--source",
+        help="the notice's regular source the data comes from (its name or the start of it); "
+        "required for persons, orders and activities",
+    )
+    p.add_argument("--user", required=True, help="the dashboard account the import is recorded as")
+    p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows and report the rest (default: nothing if any is invalid)",
+    )
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -862,7 +862,7 @@ def breaches_concerning(
 ) -> list[BreachConcerning]:
     """The breaches whose affected persons include the person, oldest first.
 
-    Read inside the access report's own permission check (registry.access.build). Each
+    Read inside the access report's own permission check (registry.report.build). Each
     breach is tested with the same condition that counts its affected persons.
     """
     from registry import breach_persons  # it imports this module's neighbours, not this

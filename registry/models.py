@@ -124,6 +124,13 @@ class Person(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic concurrency for amendments (issue 7).
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Art. 14: when data on the person last came from a third party (an import from a source
+    # that is not the person), and when the person was told of it and by whom.
+    third_party_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    informed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    informed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The import that added the person, if one did (issue 19).
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
 
     organisation: Mapped[Organisation | None] = orm_relationship(lazy="joined")
 
@@ -204,8 +211,14 @@ class Order(Base):
     product: Mapped[str] = mapped_column(String(100))
     amount_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     status: Mapped[str] = mapped_column(String(20))  # paid, invoiced, in_recovery
+    # An imported order: the source it came from and that source's own id for it (issue 19).
+    source: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
-    __table_args__ = (Index("ix_customer_order_person_ordered_on", "person_id", "ordered_on"),)
+    __table_args__ = (
+        Index("ix_customer_order_person_ordered_on", "person_id", "ordered_on"),
+        Index("ix_customer_order_source_external_id", "source", "external_id", unique=True),
+    )
 
 
 class Activity(Base):
@@ -220,10 +233,14 @@ class Activity(Base):
     detail: Mapped[str | None] = mapped_column(String(200))
     # Where the app gave a location with the event.
     city: Mapped[str | None] = mapped_column(String(100))
+    # An imported activity: the source it came from and that source's own id for it.
+    source: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
         Index("ix_activity_person_kind", "person_id", "kind", "occurred_at"),
         Index("ix_activity_kind_occurred_at", "kind", "occurred_at"),
+        Index("ix_activity_source_external_id", "source", "external_id", unique=True),
     )
 
 
@@ -612,3 +629,34 @@ class BreachChange(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_breach_change_breach_id", "breach_id", "at"),)
+
+
+class ImportRun(Base):
+    """One import of a file from one of the notice's regular sources (issue 19), with its counts.
+
+    A completed run wrote its rows in the same transaction as this row; a refused or failed
+    one wrote nothing of the file, and is recorded afterwards so the attempt is on record.
+    """
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # ImportKind
+    source: Mapped[str | None] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(200))  # as detected, in words
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    skip_invalid: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))  # ImportStatus
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    new_rows: Mapped[int] = mapped_column(Integer, default=0)
+    updated_rows: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_rows: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_rows: Mapped[int] = mapped_column(Integer, default=0)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_import_run_started_at", "started_at"),)

@@ -91,6 +91,9 @@ class Declaration:
     legal_bases: tuple[str, ...]
     gaps: tuple[Gap, ...]
     breach_letters: BreachLetters = BreachLetters()
+    # Regular sources whose data comes from the person (Art. 13); every other source is a
+    # third party, whose data the person must be told of within a month (Art. 14(3)(a)).
+    sources_from_the_person: tuple[str, ...] = ()
 
     @property
     def declared_countries(self) -> frozenset[str]:
@@ -199,6 +202,14 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
             raise DeclarationError(
                 f"{transfers._path('declared_safeguards')}: unknown safeguard {s!r}"
             )
+    sources = root.table("sources")
+    regular_sources = sources.texts("regular")
+    from_the_person = sources.texts("from_the_person")
+    for source in from_the_person:
+        if source not in regular_sources:
+            raise DeclarationError(
+                f"{sources._path('from_the_person')}: {source!r} is not one of the regular sources"
+            )
     retention, rights = root.table("retention"), root.table("rights")
     authority = root.table("supervisory_authority")
     return Declaration(
@@ -220,7 +231,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         data_subjects=tuple(
             Entry(r.text("key"), r.text("text")) for r in root.tables("data_subjects")
         ),
-        sources=root.table("sources").texts("regular"),
+        sources=regular_sources,
         recipient_categories=tuple(
             RecipientCategory(r.text("key"), r.text("text"), _country_codes(r, "countries"))
             for r in root.tables("recipient_categories")
@@ -238,6 +249,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
             Gap(r.text("article"), r.text("key"), r.text("text")) for r in root.tables("gaps")
         ),
         breach_letters=_breach_letters(root.table("breaches")),
+        sources_from_the_person=from_the_person,
     )
 
 

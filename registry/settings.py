@@ -118,3 +118,21 @@ BREACH_CLOCK_AMBER_HOURS = 24
 # The affected-persons count reads every person once, with a hash of each table that marks
 # a data category (6.7 million activities at a million persons): memory for those hashes.
 BREACH_WORK_MEM = "256MB"
+
+# Imports (issue 19). Files are read in blocks and rows validated and staged in chunks, so
+# memory stays flat whatever the file's size.
+IMPORT_READ_BYTES = 1 << 20
+IMPORT_CHUNK_ROWS = 10_000
+IMPORT_DELIMITER_SAMPLE_ROWS = 50  # rows read to tell a comma from a semicolon
+IMPORT_MEMO_SIZE = 50_000  # answers kept per check, for columns whose values repeat
+IMPORT_PREVIEW_ROWS = 10
+IMPORT_REJECTS_SHOWN = 200  # rejects listed on the page; the download has every one
+IMPORT_RECENT_RUNS = 20
+# An import's audit event names the persons it added or changed, by id, up to this many.
+IMPORT_AUDIT_MAX_IDS = 50
+# PostgreSQL memory for an import's staging table (temp_buffers; used only as it fills).
+IMPORT_TEMP_BUFFERS = "256MB"
+# An upload on the server, and its rejects report, are removed after this long at the latest.
+IMPORT_UPLOAD_KEPT = timedelta(hours=2)
+# Art. 14(3)(a): a person whose data came from a third party is told within one month.
+INFORM_WITHIN_MONTHS = 1

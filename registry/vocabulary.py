@@ -255,3 +255,25 @@ LETTER_LANGUAGE_LABELS: dict[str, str] = {
     LetterLanguage.SV: "Swedish",
     LetterLanguage.EN: "English",
 }
+
+
+class OrderStatus(StrEnum):
+    PAID = "paid"
+    INVOICED = "invoiced"
+    IN_RECOVERY = "in_recovery"  # a claim in recovery: kept under Art. 17(3)(e)
+
+
+class ImportKind(StrEnum):
+    """What a file imported from one of the notice's regular sources holds (issue 19)."""
+
+    ORGANISATIONS = "organisations"
+    PERSONS = "persons"
+    ORDERS = "orders"
+    CONSENT = "consent"
+    ACTIVITIES = "activities"
+
+
+class ImportStatus(StrEnum):
+    COMPLETED = "completed"  # the valid rows are written
+    REFUSED = "refused"  # rejected rows and no --skip-invalid: nothing written
+    FAILED = "failed"  # an error stopped it: nothing written
