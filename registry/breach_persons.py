@@ -32,6 +32,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     String,
@@ -45,7 +46,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     true,
     union,
     update,
@@ -102,18 +102,19 @@ FLAGS = "breach_flags"  # the per-person tests, computed once per person
 class _Flags:
     """The per-person tests a breach's conditions are made of, each one computed once.
 
-    A condition such as "the person has activities" hashes a table of millions of rows on
-    PostgreSQL; written out in every category's flag and again in the filter, it would be
-    hashed once per mention. Here each distinct test is a named column of one query over
-    person (`query`), and the flags and the filter are plain boolean logic over its columns.
+    Each test "the person has rows in table T (matching ...)" is a LEFT JOIN of person to
+    the distinct person ids of T, named, and the category flags and the filter are plain
+    boolean logic over those names (`query`). Joined in person id order, PostgreSQL reads
+    each table once along its person index (a merge join) instead of hashing millions of
+    ids for every mention of the test.
     With `direct`, the tests are conditions on Person itself, a table's rows probed through
-    its person index (EXISTS): what one person's check wants, where hashing a table of
-    millions for one row would be waste.
+    its person index (EXISTS): what one person's check wants.
     """
 
     def __init__(self, direct: bool = False) -> None:
         self.direct = direct
-        self.atoms: dict[str, ColumnElement[bool]] = {}
+        self.sets: dict[str, Any] = {}  # name -> subquery with one row per person id
+        self.tests: dict[str, ColumnElement[bool]] = {}  # name -> test over those sets
         self.relationship = self._column(Person.relationship)
         self.created_at = self._column(Person.created_at)
         self.username = self._column(Person.username)
@@ -123,11 +124,55 @@ class _Flags:
             return column
         return literal_column(f"{FLAGS}.{column.key}", column.type)
 
-    def atom(self, name: str, test: ColumnElement[bool]) -> ColumnElement[bool]:
-        if self.direct:
-            return test
-        self.atoms.setdefault(name, test)
+    def _joined(self, name: str, ids: Select) -> ColumnElement[bool]:  # type: ignore[type-arg]
+        if name not in self.sets:
+            column = ids.selected_columns[0]
+            distinct = ids.with_only_columns(column.label("person_id")).distinct()
+            self.sets[name] = distinct.subquery(name)
+            self.tests[name] = self.sets[name].c.person_id.is_not(None)
         return literal_column(f"{FLAGS}.{name}", Boolean())
+
+    def disclosed(
+        self,
+        name: str,
+        disclosures: Select,
+        categories: list[str],  # type: ignore[type-arg]
+    ) -> dict[str, ColumnElement[bool]]:
+        """Per category: persons in a disclosure of `disclosures` that carried it.
+
+        One pass over the disclosures' per-person rows whatever the number of categories.
+        """
+
+        def carried(code: str) -> ColumnElement[bool]:
+            # The categories are a JSON list of vocabulary words; its text holds each quoted.
+            return cast(Disclosure.data_categories, String).like(f'%"{code}"%')
+
+        if self.direct:
+            return {
+                code: exists().where(
+                    DisclosedPerson.person_id == Person.id,
+                    DisclosedPerson.disclosure_id.in_(disclosures.where(carried(code))),
+                )
+                for code in categories
+            }
+        if name not in self.sets:
+            rows = (
+                select(
+                    DisclosedPerson.person_id.label("person_id"),
+                    *(
+                        func.max(case((carried(code), 1), else_=0)).label(code)
+                        for code in categories
+                    ),
+                )
+                .join(Disclosure, Disclosure.id == DisclosedPerson.disclosure_id)
+                .where(Disclosure.id.in_(disclosures))
+                .group_by(DisclosedPerson.person_id)
+                .subquery(name)
+            )
+            self.sets[name] = rows
+            for code in categories:
+                self.tests[f"{name}_{code}"] = rows.c[code] == 1
+        return {code: literal_column(f"{FLAGS}.{name}_{code}", Boolean()) for code in categories}
 
     def has_rows(
         self, name: str, person_id: Any, *where: ColumnElement[bool]
@@ -135,7 +180,26 @@ class _Flags:
         """Persons with a row in `person_id`'s table (matching `where`)."""
         if self.direct:
             return exists().where(person_id == Person.id, *where)
-        return self.atom(name, Person.id.in_(select(person_id).where(*where)))
+        return self._joined(name, select(person_id).where(*where))
+
+    def in_persons(self, name: str, ids: Select) -> ColumnElement[bool]:  # type: ignore[type-arg]
+        """Persons whose id `ids` (a one-column query) yields."""
+        if self.direct:
+            return Person.id.in_(ids)
+        if len(ids.selected_columns) != 1 or isinstance(ids, CompoundSelect):
+            ids = select(ids.subquery().c[0])
+        return self._joined(name, ids)
+
+    def query(self, *columns: Any, where: ColumnElement[bool] | None = None) -> Select:  # type: ignore[type-arg]
+        """Person joined to each set of ids, with `columns` of person beside the tests."""
+        wanted = {c.key: c for c in (Person.relationship, Person.created_at, Person.username)}
+        wanted.update({c.key: c for c in columns})
+        joined: Any = Person.__table__
+        for ids in self.sets.values():
+            joined = joined.outerjoin(ids, ids.c.person_id == Person.id)
+        tests = [test.label(name) for name, test in self.tests.items()]
+        query = select(*wanted.values(), *tests).select_from(joined)
+        return query if where is None else query.where(where)
 
     def holds(self, code: str) -> ColumnElement[bool]:
         """Persons with data of the notice's category `code`."""
@@ -156,16 +220,6 @@ class _Flags:
             return self.has_rows(f"has_{code}", Activity.person_id, Activity.kind == code)
         return false()
 
-    def in_persons(self, name: str, ids: Select) -> ColumnElement[bool]:  # type: ignore[type-arg]
-        return self.atom(name, Person.id.in_(ids))
-
-    def query(self, *columns: Any, where: ColumnElement[bool] | None = None) -> Select:  # type: ignore[type-arg]
-        """The query computing each test once per person, with `columns` of person beside."""
-        wanted = {c.key: c for c in (Person.relationship, Person.created_at, Person.username)}
-        wanted.update({c.key: c for c in columns})
-        query = select(*wanted.values(), *(t.label(n) for n, t in self.atoms.items()))
-        return query if where is None else query.where(where)
-
 
 def holds_category(code: str) -> ColumnElement[bool]:
     """Persons with data of the notice's category `code`, as a condition on Person."""
@@ -184,11 +238,6 @@ def scope_condition(recipient: Recipient, flags: _Flags | None = None) -> Column
     if relationships := list(recipient.scope_relationships or ()):
         conditions.append(flags.relationship.in_(relationships))
     return or_(*conditions) if conditions else false()
-
-
-def _with_category(disclosures: Select, code: str) -> Select:  # type: ignore[type-arg]
-    # The categories are a JSON list of vocabulary words; its text holds each one quoted.
-    return disclosures.where(cast(Disclosure.data_categories, String).like(f'%"{code}"%'))
 
 
 def _audited(user: AppUser | None, start: dt.datetime, end: dt.datetime):  # type: ignore[no-untyped-def]
@@ -223,15 +272,11 @@ def _held(session: Session, breach: Breach, now: dt.datetime, f: _Flags) -> dict
             held[code].append(and_(f.created_at <= until, *also, f.holds(code)))
 
     def disclosed(name: str, disclosures: Select, only: set[str] | None = None) -> None:  # type: ignore[type-arg]
-        for code in categories:
-            if only is None or code in only:
-                held[code].append(
-                    f.has_rows(
-                        f"{name}_{code}",
-                        DisclosedPerson.person_id,
-                        DisclosedPerson.disclosure_id.in_(_with_category(disclosures, code)),
-                    )
-                )
+        codes = [c for c in categories if only is None or c in only]
+        if not codes:
+            return
+        for code, test in f.disclosed(name, disclosures, codes).items():
+            held[code].append(test)
 
     if breach.source == BreachSource.RECIPIENT:
         recipient = session.get(Recipient, breach.source_recipient_id)
@@ -336,18 +381,10 @@ def _conditions(
 
 
 def _flagged(
-    session: Session,
-    conditions: _Conditions,
-    *columns: Any,
-    where: ColumnElement[bool] | None = None,
-    materialized: bool = False,
+    conditions: _Conditions, *columns: Any, where: ColumnElement[bool] | None = None
 ) -> Any:
-    """The per-person tests as the FROM of a query; materialized once on PostgreSQL when
-    asked (else the planner would copy each test into every expression that names it)."""
-    inner = conditions.flags.query(*columns, where=where)
-    if materialized and session.get_bind().dialect.name == "postgresql":
-        return inner.cte(FLAGS).prefix_with("MATERIALIZED")
-    return inner.subquery(FLAGS)
+    """The per-person tests as the FROM of a query."""
+    return conditions.flags.query(*columns, where=where).subquery(FLAGS)
 
 
 def _breach(session: Session, breach_id: int) -> Breach:
@@ -358,9 +395,15 @@ def _breach(session: Session, breach_id: int) -> Breach:
 
 
 def _analytic(session: Session) -> None:
-    """Memory for the hashed subqueries of a count over every person (PostgreSQL)."""
+    """PostgreSQL settings for a statement over every person, for this transaction only.
+
+    The merge joins stream on one core; parallel workers would each rebuild the joins on a
+    machine whose cores are busy already, and compiling the statement (JIT) costs more
+    than it saves at this size.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SET LOCAL work_mem = '{settings.BREACH_WORK_MEM}'"))
+        for setting, value in settings.BREACH_PLANNER.items():
+            session.execute(select(func.set_config(setting, value, True)))
 
 
 @dataclass(frozen=True)
@@ -388,7 +431,7 @@ def _count(session: Session, breach: Breach, now: dt.datetime) -> AffectedCounts
     flags = [
         func.sum(case((condition, 1), else_=0)) for condition in conditions.by_category.values()
     ]
-    source = _flagged(session, conditions, Person.country, materialized=True)
+    source = _flagged(conditions, Person.country)
     query = (
         select(source.c.relationship, source.c.country, func.count(), *flags)
         .select_from(source)
@@ -559,7 +602,7 @@ def page_of(
 def _affected_ids(session: Session, breach: Breach, now: dt.datetime) -> Any:
     """The affected persons' ids, from the per-person tests computed once (a column)."""
     conditions = _conditions(session, breach, now)
-    source = _flagged(session, conditions, Person.id, materialized=True)
+    source = _flagged(conditions, Person.id)
     return select(source.c.id).select_from(source).where(conditions.affected).subquery("ids").c.id
 
 
