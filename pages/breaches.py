@@ -42,6 +42,9 @@ LISTED = "breaches_listed"  # (breach id, offset, rows) of the affected list las
 LETTER = "breaches_letter"  # (breach id, person id, language, html) prepared for download
 LETTERS = "breaches_letters"  # (breach id, LettersList, bytes, mime) produced for download
 ADD_ROUND = "breaches_add_round"
+TAB = "breaches_tab"
+DETAIL_TAB = "breaches_detail_tab"
+GOTO = "breaches_goto"  # the tab to open on the next run
 
 CLOCK_STYLE = {
     ClockState.AMBER: "background-color: #fff4e0; color: #8a4b00",
@@ -176,7 +179,10 @@ if open_rows:
 elif rows:
     st.caption("No breach is waiting for the Ombudsman decision.")
 
-register_tab, record_tab = st.tabs(["Register", "Record a breach"])
+# The tabs keep their place across reruns; a write may ask for another one (GOTO).
+if goto := ss.pop(GOTO, None):
+    ss[TAB] = goto
+register_tab, record_tab = st.tabs(["Register", "Record a breach"], key=TAB, on_change="rerun")
 
 # --- the form ---------------------------------------------------------------------------
 
@@ -378,6 +384,7 @@ with record_tab:
                 st.rerun()
         ss[ADD_ROUND] = add_round + 1
         ss[SELECTED] = made.id
+        ss[GOTO] = "Register"
         done(add_key, f"{breaches.reference(made.id)} recorded. The clock runs from awareness.")
 
 # --- the register ------------------------------------------------------------------------
@@ -444,7 +451,9 @@ if rows and ss.get(SELECTED) in {r.id for r in rows}:
             f"{row.clock.deadline_text}."
         )
         details, decisions, affected, documents, history = st.tabs(
-            ["Details", "Decisions", "Who was affected", "Documents", "History"]
+            ["Details", "Decisions", "Who was affected", "Documents", "History"],
+            key=DETAIL_TAB,
+            on_change="rerun",
         )
 
         # --- details ---

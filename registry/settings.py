@@ -115,9 +115,9 @@ BACKUP_HISTORY_DAYS = 30
 # Breaches (issue 22). The register and the Overview colour an open breach's clock amber
 # when fewer than this many of the 72 hours (Art. 33(1)) are left, red when none are.
 BREACH_CLOCK_AMBER_HOURS = 24
-# The affected-persons count reads every person once, with a hash of each table that marks
-# a data category (6.7 million activities at a million persons): memory for those hashes.
-BREACH_WORK_MEM = "256MB"
+# Planner settings (SET LOCAL) for the statements that read every person once, joined in
+# person id order to the distinct person ids of each table that marks a data category.
+BREACH_PLANNER = {"jit": "off", "max_parallel_workers_per_gather": "0"}
 
 # Imports (issue 19). Files are read in blocks and rows validated and staged in chunks, so
 # memory stays flat whatever the file's size.
