@@ -150,19 +150,10 @@ def register() -> list[breaches.RegisterRow]:
         return breaches.register(s, actor)
 
 
-@widgets.cached
-def choices(scope: str) -> breaches.SourceChoices:
-    with widgets.session() as s:
-        return breaches.source_choices(s, actor)
-
-
-@widgets.cached
-def mailing_processors(scope: str) -> list[tuple[int, str]]:
-    with widgets.session() as s:
-        return breach_documents.mailing_choices(s, actor)
-
-
-SCOPE = widgets.database().url
+choices = widgets.cached_read(Permission.MANAGE_BREACHES)(breaches.source_choices)
+mailing_processors = widgets.cached_read(Permission.MANAGE_BREACHES)(
+    breach_documents.mailing_choices
+)
 rows = register()
 show_flash()
 
@@ -190,7 +181,7 @@ register_tab, record_tab = st.tabs(["Register", "Record a breach"], key=TAB, on_
 def breach_form(key: str, current: Breach | None) -> BreachInput | None:
     """The record or edit form; returns the input when submitted (None: not submitted)."""
     errors = errors_of(key)
-    options = choices(SCOPE)
+    options = choices()
     recipients = dict(options.recipients)
     accounts = dict(options.accounts)
     with st.form(key, enter_to_submit=False):
@@ -836,7 +827,7 @@ if rows and ss.get(SELECTED) in {r.id for r in rows}:
             )
             key = f"breaches_letters_{breach.id}"
             errors = errors_of(key)
-            processors = dict(mailing_processors(SCOPE))
+            processors = dict(mailing_processors())
             with st.form(key, enter_to_submit=False):
                 left, right = st.columns(2)
                 mailing_id = left.selectbox(

@@ -27,11 +27,14 @@ from registry.models import (
     AuditEvent,
     Backup,
     Base,
+    Breach,
+    BreachChange,
     ConsentEvent,
     ConsentState,
     DataSubjectRequest,
     DisclosedPerson,
     Disclosure,
+    ImportRun,
     Order,
     Organisation,
     Person,
@@ -225,6 +228,39 @@ def fill_registry(session: Session, actors: dict[Role, Actor]) -> None:
             reason="another person",
             redacted_by=compliance,
             redacted_at=AT,
+        )
+    )
+    breach = Breach(
+        summary="Lähetyspalvelun tunnukset vuotivat",
+        description="Kirjautumistiedot päätyivät väärille",
+        occurred_at=AT,
+        aware_at=AT,
+        source="internal_system",
+        data_categories=["basic"],
+        relationships=[],
+        recorded_by=compliance,
+    )
+    session.add(breach)
+    session.flush()
+    session.add(
+        BreachChange(
+            breach_id=breach.id, actor_id=compliance, actor_name="c", action="recorded", at=AT
+        )
+    )
+    session.add(
+        ImportRun(
+            kind="persons",
+            source="Customer data system and billing database",
+            file_name="asiakkaat.csv",
+            file_format="CSV, UTF-8, semicolons",
+            file_sha256="0" * 64,
+            status="completed",
+            rows=1,
+            new_rows=1,
+            actor_id=compliance,
+            actor_name="c",
+            started_at=AT,
+            finished_at=AT,
         )
     )
     audit.record(session, actors[Role.COMPLIANCE], "test_fill", "person", p1, "rivit ä ö å")

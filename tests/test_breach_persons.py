@@ -282,7 +282,9 @@ def test_the_access_report_lists_the_breaches_that_concerned_the_person(session,
     )
     session.add(request)
     session.commit()
-    report, head = report_build.build(session, registry.officer, request, NOW, final=False)
+    report, head = report_build.build(
+        session, registry.officer, request, NOW, final=False, language="en"
+    )
     assert [b.reference for b in report.breaches] == [found.reference]
     html = report_build.to_html(report, head)
     assert "Personal data breaches that concerned you" in html and found.reference in html
