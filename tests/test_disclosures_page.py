@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-import pytest
-import streamlit as st
 from sqlalchemy import func, select
 
 from registry import disclosures
@@ -11,12 +9,6 @@ from registry.models import AuditEvent, Disclosure, Person, Recipient
 from registry.vocabulary import Role
 
 PAGE = "pages/disclosures.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    # The PostgreSQL test database is emptied and reused under the same URL.
-    st.cache_data.clear()
 
 
 def build(session, actor):

@@ -21,6 +21,7 @@ from registry.models import (
     utcnow,
 )
 from registry.vocabulary import Role
+from tests.browser import sign_in, wait_idle
 from tests.conftest import TEST_PASSWORD, make_user
 from views import widgets
 
@@ -308,10 +309,9 @@ def test_the_page_refuses_roles_without_the_right(database_url, session, actors,
 
 
 @pytest.fixture(scope="module")
-def persons_app(backend, database_factory, tmp_path_factory):  # type: ignore[no-untyped-def]
+def persons_app(backend, database_factory, live_app_factory):  # type: ignore[no-untyped-def]
     """The journey amends a person, which tests on the shared seeded database may count."""
     from registry.auth import Actor
-    from tests.conftest import start_app
 
     url = database_factory(backend)
     engine = db.make_engine(url)
@@ -320,16 +320,12 @@ def persons_app(backend, database_factory, tmp_path_factory):  # type: ignore[no
         person, dealer = build(s, officer, first_name="Ilmari", last_name="<b>Koski</b> --")
         ids = (person.id, dealer.name)
     engine.dispose()
-    app = start_app(url, tmp_path_factory.mktemp("persons-server") / "streamlit.log")
-    yield app, ids
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(url) as app:
+        yield app, ids
 
 
 def test_amend_an_email_see_the_history_and_tick_a_recipient(persons_app, page):
     from playwright.sync_api import expect
-
-    from tests.conftest import sign_in, wait_idle
 
     app, (person_id, dealer) = persons_app
     sign_in(page, app, "officer", TEST_PASSWORD)

@@ -1,19 +1,11 @@
 """AppTest of the Recipients page: register with status, add with field errors, edit."""
 
-import pytest
-import streamlit as st
 from sqlalchemy import select
 
 from registry.models import Recipient
 from registry.vocabulary import Role
 
 PAGE = "pages/recipients.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    # The PostgreSQL test database is emptied and reused under the same URL.
-    st.cache_data.clear()
 
 
 def field(widgets, label):

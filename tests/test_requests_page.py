@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 from sqlalchemy import func, select
 
 from registry import deadlines
@@ -14,14 +13,6 @@ from registry.requests import intake, rules, transitions
 from registry.vocabulary import RequestKind, RequestStatus, Role
 
 PAGE = "pages/requests.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # AppTest runs in this process: a cached figure from another test's database must not leak.
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture
