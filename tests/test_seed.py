@@ -127,6 +127,7 @@ def test_the_same_seed_gives_the_same_rows(
             e.dispose()
 
 
+@pytest.mark.postgres
 def test_both_backends_get_the_same_persons(database_factory: Callable[[str], str]) -> None:
     sqlite = db.make_engine(database_factory("sqlite"))
     postgresql = db.make_engine(database_factory("postgresql"))  # skips without a server
