@@ -148,6 +148,14 @@ class Person(Base):
         Index("ix_person_relationship", "relationship"),
         Index("ix_person_phone", "phone"),
         Index("ix_person_created_at", "created_at"),
+        # Prefix search by username and phone on PostgreSQL (revision 0003); SQLite's LIKE
+        # cannot use such an index, so it has none.
+        Index(
+            "ix_person_username_pattern", "username", postgresql_ops={"username": "text_pattern_ops"}
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_person_phone_pattern", "phone", postgresql_ops={"phone": "text_pattern_ops"}
+        ).ddl_if(dialect="postgresql"),
     )
 
 
