@@ -151,10 +151,14 @@ class Person(Base):
         # Prefix search by username and phone on PostgreSQL (revision 0003); SQLite's LIKE
         # cannot use such an index, so it has none.
         Index(
-            "ix_person_username_pattern", "username", postgresql_ops={"username": "text_pattern_ops"}
+            "ix_person_username_pattern",
+            "username",
+            postgresql_ops={"username": "text_pattern_ops"},
         ).ddl_if(dialect="postgresql"),
         Index(
-            "ix_person_phone_pattern", "phone", postgresql_ops={"phone": "text_pattern_ops"}
+            "ix_person_phone_pattern",
+            "phone",
+            postgresql_ops={"phone": "text_pattern_ops"},
         ).ddl_if(dialect="postgresql"),
     )
 
