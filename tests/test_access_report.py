@@ -19,13 +19,13 @@ from registry.models import (
     Organisation,
     Person,
     PersonMetrics,
-    Recipient,
     RecipientNotification,
     utcnow,
 )
 from registry.notice import declaration
 from registry.requests import intake, request_view, rules, transitions
 from registry.vocabulary import Role
+from tests import factories
 
 RECEIVED = dt.date(2026, 3, 5)
 SECRET_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-but-secret"
@@ -154,22 +154,17 @@ def rich(session, actors):
             ),
         ]
     )
-    eea = Recipient(
-        name="Nordic Dealer AB",
-        kind="dealer",
-        service="Reselling",
-        country="SE",
-        transfer_mechanism="not_needed",
+    eea = factories.recipient(
+        session, "Nordic Dealer AB", kind="dealer", service="Reselling", country="SE", commit=False
     )
-    us = Recipient(
-        name="CloudMail Inc.",
-        kind="processor",
+    us = factories.recipient(
+        session,
+        "CloudMail Inc.",
         service="Email delivery",
         country="US",
         transfer_mechanism="privacy_shield",
+        commit=False,
     )
-    session.add_all([eea, us])
-    session.flush()
     disclosures.add_disclosure(
         session,
         actor,
@@ -421,15 +416,14 @@ def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
 
 def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors):
     actor = actors[Role.COMPLIANCE]
-    p = Person(
-        first_name="Aino",
-        last_name="Ainoa",
+    p = factories.person(
+        session,
+        "Aino",
+        "Ainoa",
         relationship="marketing_opt_in",
         source="Information provided by the customer",
         country="FI",
     )
-    session.add(p)
-    session.commit()
     r = intake.log_request(
         session,
         actor,

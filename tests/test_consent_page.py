@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from registry import consent
 from registry.models import AuditEvent, ConsentEvent, Person
 from registry.vocabulary import ConsentSource, ConsentStatus, Purpose, Relationship, Role
+from tests import factories
 from tests.browser import shown, sign_in, wait_idle
 
 PAGE = "pages/consent.py"
@@ -31,15 +32,15 @@ def registry(session, actors):
         ("Eero", "Korhonen", Relationship.SERVICE_USER),
         ("Liisa", "Mäkinen", Relationship.MARKETING_OPT_IN),
     ]:
-        person = Person(
-            first_name=first,
-            last_name=last,
+        people[first] = factories.person(
+            session,
+            first,
+            last,
             email=f"{first}.{last}@example.fi".lower(),
             relationship=relationship,
             source="customer data system",
+            commit=False,
         )
-        session.add(person)
-        people[first] = person
     session.commit()
     consent.record_consent(
         session,
@@ -51,17 +52,9 @@ def registry(session, actors):
         "newsletter form, log 881",
         T0,
     )
-    imported = ConsentEvent(
-        person_id=people["Eero"].id,
-        purpose=Purpose.NEWSLETTER,
-        status=GRANTED,
-        occurred_at=T0,
-        source=ConsentSource.APP,
+    factories.imported_consent(
+        session, people["Eero"].id, Purpose.NEWSLETTER, GRANTED, T0, ConsentSource.APP
     )
-    session.add(imported)
-    session.flush()
-    consent._apply(session, imported)
-    session.commit()
     return people
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from registry import db
 from registry.models import AuditEvent, Disclosure, Person
 from registry.vocabulary import Role
+from tests import factories
 from tests.browser import sign_in, visible, wait_idle
 from tests.conftest import TEST_PASSWORD, make_user
 
@@ -19,17 +20,9 @@ def journey_app(backend, database_factory, live_app_factory):
     engine = db.make_engine(url)
     with db.make_sessionmaker(engine)() as s:
         make_user(s, Role.COMPLIANCE, "officer-journey")
-        s.add_all(
-            Person(
-                first_name=first,
-                last_name="Journey",
-                email=f"{first.lower()}@example.com",
-                country="FI",
-                relationship="customer_contact",
-                source="test",
-            )
-            for first in ("Aino", "Eino", "Helmi")
-        )
+        for first in ("Aino", "Eino", "Helmi"):
+            email = f"{first.lower()}@example.com"
+            factories.person(s, first, "Journey", email=email, country="FI", commit=False)
         s.commit()
     with live_app_factory(url) as app:
         yield app, engine

@@ -13,14 +13,13 @@ from registry.disclosures import add_disclosure
 from registry.models import (
     Amendment,
     AuditEvent,
-    DataSubjectRequest,
     Organisation,
     Person,
-    Recipient,
     RecipientNotification,
     utcnow,
 )
 from registry.vocabulary import Role
+from tests import factories
 from tests.browser import sign_in, wait_idle
 from tests.conftest import TEST_PASSWORD, make_user
 from views import widgets
@@ -35,18 +34,14 @@ def build(session, officer, *, first_name="Anna", last_name="Virtanen"):  # type
     org = Organisation(
         name="Asiakas Oy", business_id="1234567-8", industry="Retail", country="FI", city="Turku"
     )
-    dealer = Recipient(
-        name="Jälleenmyyjä Oy",
-        kind="dealer",
-        service="resale",
-        country="FI",
-        transfer_mechanism="not_needed",
+    session.add(org)
+    dealer = factories.recipient(
+        session, "Jälleenmyyjä Oy", kind="dealer", service="resale", commit=False
     )
-    session.add_all([org, dealer])
-    session.flush()
-    person = Person(
-        first_name=first_name,
-        last_name=last_name,
+    person = factories.person(
+        session,
+        first_name,
+        last_name,
         email="anna.virtanen@asiakas.fi",
         phone="+358401234567",
         street_address="Tykistökatu 4",
@@ -60,8 +55,6 @@ def build(session, officer, *, first_name="Anna", last_name="Virtanen"):  # type
         relationship="service_user",
         source="Click2Contract service",
     )
-    session.add(person)
-    session.commit()
     add_disclosure(
         session,
         officer,
@@ -77,18 +70,13 @@ def build(session, officer, *, first_name="Anna", last_name="Virtanen"):  # type
 
 
 def rectification(session, person_id: int) -> int:  # type: ignore[no-untyped-def]
-    request = DataSubjectRequest(
-        kind="rectification",
+    return factories.request_row(
+        session,
+        "rectification",
         channel="letter",
-        received_on=dt.date(2026, 5, 3),
-        requester_name="Anna Virtanen",
         requester_contact="Tykistökatu 4, Turku",
         person_id=person_id,
-        due_on=dt.date(2026, 6, 3),
-    )
-    session.add(request)
-    session.commit()
-    return request.id
+    ).id
 
 
 def open_person(app_test, url, actor, person_id):  # type: ignore[no-untyped-def]

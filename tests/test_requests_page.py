@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from registry import deadlines
-from registry.models import AuditEvent, DataSubjectRequest, Person
+from registry.models import AuditEvent, DataSubjectRequest
 from registry.requests import intake, rules, transitions
 from registry.vocabulary import RequestKind, RequestStatus, Role
+from tests import factories
 
 PAGE = "pages/requests.py"
 
@@ -21,16 +22,14 @@ def queue(session, actors):
     a completed one."""
     actor = actors[Role.COMPLIANCE]
     today = deadlines.today()
-    aino = Person(
-        first_name="Aino",
-        last_name="Mäkinen",
+    aino = factories.person(
+        session,
+        "Aino",
+        "Mäkinen",
         email="aino.makinen@example.fi",
-        relationship="customer_contact",
         source="Information provided by the customer",
         country="FI",
     )
-    session.add(aino)
-    session.commit()
 
     def log(kind, days_ago, name, person_id=None):
         return intake.log_request(
