@@ -17,6 +17,7 @@ the quick loop.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -45,14 +46,20 @@ TEST_PASSWORD = "correct-horse-battery"
 BROWSER_FIXTURES = frozenset({"page", "browser", "live_app", "live_app_factory"})
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker and xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.browser)
+        fixtures = getattr(item, "fixturenames", ())
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("backend") == "postgresql":
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend == "postgresql":
             item.add_marker(pytest.mark.postgres)
+        if BROWSER_FIXTURES.intersection(fixtures):
+            item.add_marker(pytest.mark.browser)
+            # With --dist loadgroup, the tests that share a server (the session's live_app,
+            # or a module's own) run on one worker, which then starts that server once.
+            shared = "live_app" if "live_app" in fixtures else item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(f"{shared}-{backend}"))
 
 
 def _server_url() -> str:
@@ -126,33 +133,75 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-DatabaseFactory = Callable[..., str]
+SHARED_RECORD = ".shared-url"
+
+
+class Databases:
+    """Makes the databases of a test session; `databases(backend)` is a new migrated, empty
+    one, `databases(backend, template=url)` a copy of that database. All are dropped at the
+    end of the session.
+
+    The templates (migrated, seeded) are made once per test run: under pytest-xdist the first
+    worker that needs one makes it in the folder the workers share, and the others copy the
+    same; the controller drops them when every worker has finished (pytest_sessionfinish).
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.directory = tmp_path_factory.mktemp("databases")
+        in_worker = os.environ.get("PYTEST_XDIST_WORKER") is not None
+        self.shared = tmp_path_factory.getbasetemp().parent if in_worker else None
+        self.made: list[str] = []
+        self.templates: dict[str, str] = {}
+
+    def __call__(self, backend: str, template: str | None = None) -> str:
+        url = create_database(backend, self.directory, template or self.migrated(backend))
+        self.made.append(url)
+        return url
+
+    def migrated(self, backend: str) -> str:
+        return self.once(f"migrated-{backend}", lambda folder: create_database(backend, folder))
+
+    def once(self, key: str, make: Callable[[Path], str]) -> str:
+        """make(folder) once per test run, and its URL thereafter."""
+        if key in self.templates:
+            return self.templates[key]
+        if self.shared is None:
+            url = make(self.directory)
+            self.made.append(url)
+        else:
+            with (self.shared / f"{key}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                record = self.shared / f"{key}{SHARED_RECORD}"
+                if record.exists():
+                    url = record.read_text()
+                else:
+                    url = make(self.shared)
+                    record.write_text(url)
+        self.templates[key] = url
+        return url
+
+    def drop_all(self) -> None:
+        for url in self.made:
+            drop_database(url)
 
 
 @pytest.fixture(scope="session")
-def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
-    """Make extra databases (e.g. a restore target); all are dropped at the end.
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Make extra databases (e.g. a restore target); all are dropped at the end."""
+    databases = Databases(tmp_path_factory)
+    yield databases
+    databases.drop_all()
 
-    `database_factory(backend)` is a new migrated, empty database (a copy of one migrated
-    once per session); `database_factory(backend, template=url)` is a copy of that database.
-    """
-    made: list[str] = []
-    migrated: dict[str, str] = {}
-    directory = tmp_path_factory.mktemp("databases")
 
-    def make(backend: str, template: str | None = None) -> str:
-        if template is None:
-            if backend not in migrated:
-                migrated[backend] = create_database(backend, directory)
-                made.append(migrated[backend])
-            template = migrated[backend]
-        url = create_database(backend, directory, template)
-        made.append(url)
-        return url
-
-    yield make
-    for url in made:
-        drop_database(url)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the xdist controller, once all workers are done: drop the templates they shared."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is not None:
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)  # as xdist itself reads it
+    if factory is None:
+        return
+    for record in factory.getbasetemp().glob(f"*{SHARED_RECORD}"):
+        drop_database(record.read_text())
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -196,7 +245,7 @@ class _Emptier:
 
 
 @pytest.fixture(scope="session")
-def _empty_template(backend: str, database_factory: DatabaseFactory) -> str:
+def _empty_template(backend: str, database_factory: Databases) -> str:
     """The database the PostgreSQL tests share, emptied before each (SQLite ones copy it)."""
     return database_factory(backend)
 
@@ -273,20 +322,25 @@ SEEDED_RANDOM_SEED = 7
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(backend: str, database_factory: DatabaseFactory) -> str:
-    """Seeded once per backend and session, then only copied: nobody connects to it."""
+def _seeded_template(backend: str, database_factory: Databases) -> str:
+    """Seeded once per backend and test run, then only copied: nobody connects to it."""
     from registry import seed
 
-    url = database_factory(backend)
-    engine = db.make_engine(url)
-    seed.seed(engine, persons=SEEDED_PERSONS, random_seed=SEEDED_RANDOM_SEED, demo_accounts=True)
-    engine.dispose()
-    return url
+    def seeded(folder: Path) -> str:
+        url = create_database(backend, folder, database_factory.migrated(backend))
+        engine = db.make_engine(url)
+        seed.seed(
+            engine, persons=SEEDED_PERSONS, random_seed=SEEDED_RANDOM_SEED, demo_accounts=True
+        )
+        engine.dispose()
+        return url
+
+    return database_factory.once(f"seeded-{backend}", seeded)
 
 
 @pytest.fixture(scope="session")
 def seeded_copy(
-    backend: str, _seeded_template: str, database_factory: DatabaseFactory
+    backend: str, _seeded_template: str, database_factory: Databases
 ) -> Callable[[], str]:
     """A new copy of the seeded database, for tests and servers that write to their own."""
     return lambda: database_factory(backend, template=_seeded_template)
