@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
 from registry import consent, disclosures
-from registry.auth import Actor
 from registry.models import ConsentEvent, DataSubjectRequest, Disclosure, Person, Recipient
 from registry.vocabulary import ConsentSource
+
+if TYPE_CHECKING:
+    from registry.auth import Actor
 
 Row = TypeVar("Row")
 
