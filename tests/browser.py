@@ -188,18 +188,26 @@ def visible(locator: Any) -> Any:
 # --- screenshots ---
 
 
-def screenshots_dir() -> Path:
+def screenshots_dir() -> Path | None:
+    """The folder named by REGISTRY_SCREENSHOTS (relative to the project), or None."""
     chosen = os.environ.get(SCREENSHOTS_VAR)
-    return ROOT / chosen if chosen else DEFAULT_SCREENSHOTS
+    return ROOT / chosen if chosen else None
 
 
 def screenshot(page: Page, backend: str, name: str) -> None:
-    """NAME.png of the whole page content, from the SQLite run only (see screenshots_dir)."""
+    """NAME.png of the whole page content, from the SQLite run only.
+
+    Into the folder REGISTRY_SCREENSHOTS names (docs/screenshots to refresh the README's),
+    drawn to the end; otherwise into tests/output/screenshots/ as the page stands, without
+    the pauses that let animations settle (those are only for pictures worth keeping).
+    """
     if backend != "sqlite":
         return
-    directory = screenshots_dir()
+    chosen = screenshots_dir()
+    directory = chosen or DEFAULT_SCREENSHOTS
     directory.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)  # let expanders and charts finish drawing
+    if chosen:
+        page.wait_for_timeout(300)  # let expanders and charts finish drawing
     # Streamlit scrolls inside its main block, so grow the window to the content first.
     size = page.viewport_size
     height = page.evaluate(
@@ -207,6 +215,7 @@ def screenshot(page: Page, backend: str, name: str) -> None:
         '[data-testid="stAppViewContainer"]\')].map(e => e.scrollHeight), 0)'
     )
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(300)
+    if chosen:
+        page.wait_for_timeout(300)
     page.screenshot(path=directory / f"{name}.png", full_page=True)
     page.set_viewport_size(size)
