@@ -236,7 +236,7 @@ def rich(session, actors):
 
 
 def test_the_report_holds_every_record_on_the_person(session, rich):
-    actor, person, other, r, earlier = rich
+    actor, _person, _other, r, earlier = rich
     report = access.generate(session, actor, r.id)
     assert report.holds_data and report.reference == f"DSR-{r.id:06d}"
     items = {i.label: i.value for i in report.person}
@@ -280,7 +280,7 @@ def test_the_report_holds_every_record_on_the_person(session, rich):
 
 
 def test_the_report_gives_each_art_15_item(session, rich):
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     a = access.generate(session, actor, r.id).art15
     decl = declaration()
     assert a.purposes == tuple(p.text for p in decl.purposes)  # (a)
@@ -316,7 +316,7 @@ def test_the_report_gives_each_art_15_item(session, rich):
 
 
 def test_the_letter_and_json_render_everything_and_never_the_hash(session, rich):
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     report = access.generate(session, actor, r.id)
     letter = access.to_html(report)
     data = json.loads(access.to_json(report))

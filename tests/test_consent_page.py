@@ -147,7 +147,7 @@ def test_recording_a_withdrawal_changes_the_counts_at_once(
     button(at, "Record withdrawal").click().run()
     assert not at.exception, at.exception
 
-    assert [s.value for s in at.success][0].startswith("Recorded a withdrawal for Aino Virtanen")
+    assert next(s.value for s in at.success).startswith("Recorded a withdrawal for Aino Virtanen")
     history = at.dataframe[-1].value
     assert list(history["Status"][:2]) == ["Withdrawn", "Granted"]
     assert list(history["In effect"][:1]) == ["yes"]

@@ -60,7 +60,7 @@ def test_edit_changes_the_mechanism_and_clears_the_problem(database_url, session
     assert "without a valid transfer mechanism" in at.dataframe[0].value["Status"][0]
     mechanisms = [s for s in at.selectbox if s.label == "Transfer mechanism"]
     mechanisms[-1].set_value("dpf")
-    [b for b in at.button if b.label == "Save"][0].click()
+    next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Status"][0] == "Fine"

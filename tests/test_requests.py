@@ -485,7 +485,7 @@ def queue_data(session, actors):
 
 
 def test_queue_lists_open_requests_soonest_due_first_with_days_left(session, queue_data):
-    actor, other, person, made = queue_data
+    actor, _other, _person, _made = queue_data
     rows = queue.queue(session, actor, QueueFilter(), today=TODAY)
     assert [r.requester_name for r in rows] == [
         "Olli Overdue",

@@ -62,7 +62,7 @@ def _open(at, request_id):
 
 
 def test_queue_shows_kpis_chart_and_coloured_rows(database_url, queue, app_test):
-    actor, _, made = queue
+    actor, _, _made = queue
     at = app_test(database_url, actor, PAGE)
     assert not at.exception, at.exception
     assert at.title[0].value == "Requests"
