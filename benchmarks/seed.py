@@ -12,14 +12,13 @@ rows per second, and drops it unless --keep. The load average is printed too: on
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import itertools
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
