@@ -580,7 +580,7 @@ def build(
     require(actor, Permission.GENERATE_ACCESS_REPORT)
     decl = declaration()
     handler = session.get(AppUser, actor.user_id) if actor.user_id is not None else None
-    common = {
+    common: dict[str, Any] = {
         "reference": reference(request.id),
         "generated_at": now,
         "generated_by": handler.display_name if handler else actor.display_name or actor.username,

@@ -431,7 +431,7 @@ def _dump_postgresql(
         # pg_dump is handed, so the counts describe exactly the rows in the file.
         connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            server_major = (engine.dialect.server_version_info or (0,))[0]
+            server_major = int((engine.dialect.server_version_info or (0,))[0])
             pg_dump, version = _client_tool("pg_dump", server_major, BackupFailed)
             lock_wait_ms = int(settings.BACKUP_LOCK_WAIT_TIMEOUT.total_seconds() * 1000)
             # The counting waits for locks no longer than pg_dump will.
@@ -675,7 +675,7 @@ def _check_postgresql_target(target: URL, manifest: Manifest, replace: bool) -> 
     try:
         with engine.connect() as connection:
             counts = row_counts(connection)
-        server_major = (engine.dialect.server_version_info or (0,))[0]
+        server_major = int((engine.dialect.server_version_info or (0,))[0])
     except SQLAlchemyError as e:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
         raise RestoreRefused(f"Cannot reach the target database {safe}: {reason}") from e
@@ -729,7 +729,9 @@ def _check_sqlite_target(target: URL, replace: bool) -> Path:
         with engine.connect() as connection:
             counts = row_counts(connection)
     except SQLAlchemyError as e:
-        raise RestoreRefused(f"{path} is not a readable SQLite database: {e.orig}") from e
+        raise RestoreRefused(
+            f"{path} is not a readable SQLite database: {getattr(e, 'orig', e)}"
+        ) from e
     finally:
         engine.dispose()
     _refuse_non_empty(counts, safe, replace)

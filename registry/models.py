@@ -125,7 +125,7 @@ class Person(Base):
 
     organisation: Mapped[Organisation | None] = orm_relationship(lazy="joined")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
     __table_args__ = (
         # Prefix search by email / name / username; text_pattern_ops lets LIKE 'x%' use them.
         Index(

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from registry import auth, deadlines, metrics, notice, settings
@@ -108,7 +108,7 @@ _GRANTED, _WITHDRAWN, _OBJECTED = 0, 1, 2
 _RANK = np.array([CONSENT_PRECEDENCE[s] for s in _STATUSES])
 
 _SOURCES = tuple(ConsentSource)
-_SRC = {s: i for i, s in enumerate(_SOURCES)}
+_SRC: dict[str, int] = {s: i for i, s in enumerate(_SOURCES)}
 
 # Probability that a person of each relationship (rows) granted each purpose (columns).
 _GRANT_P = np.array(
@@ -1005,9 +1005,7 @@ class _Seeder:
             self.report(0.86, "Requests, amendments and disclosure counts")
             for disclosure_id, n in self.disclosed.items():
                 conn.execute(
-                    Disclosure.__table__.update()
-                    .where(Disclosure.__table__.c.id == disclosure_id)
-                    .values(person_count=n)
+                    update(Disclosure).where(Disclosure.id == disclosure_id).values(person_count=n)
                 )
             self._requests(conn)
             self.report(0.9, "Person metrics")
@@ -1651,11 +1649,11 @@ class _Seeder:
         for p in range(len(PURPOSES)):
             emit(o, p, _OBJECTED, t_obj[o], 1)
         # Some ask for the newsletter again later: an explicit new grant.
-        again = o[rng.random(len(o)) < 0.3]
-        emit(again, _NEWSLETTER, _GRANTED, after(t_obj[again], ref), 1)
+        regranted = o[rng.random(len(o)) < 0.3]
+        emit(regranted, _NEWSLETTER, _GRANTED, after(t_obj[regranted], ref), 1)
         # A grant sent at the moment of the objection and recorded after it: the objection wins.
-        tie = o[rng.random(len(o)) < 0.05]
-        emit(tie, _EMAIL, _GRANTED, t_obj[tie], 2)
+        tied = o[rng.random(len(o)) < 0.05]
+        emit(tied, _EMAIL, _GRANTED, t_obj[tied], 2)
 
         who = np.concatenate([x[0] for x in parts])
         purpose = np.concatenate([np.full(len(x[0]), x[1], dtype=np.int8) for x in parts])
@@ -2145,8 +2143,8 @@ class _Seeder:
                     }
                 )
         first_notification = self.ids.take("recipient_notification", len(notifications))
-        for j, note in enumerate(notifications):
-            note["id"] = first_notification + j
+        for j, notification in enumerate(notifications):
+            notification["id"] = first_notification + j
         self._insert(conn, RecipientNotification, notifications)
 
     def _received_due_soon(self) -> int:

@@ -85,7 +85,7 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.COMPLETE: Rule(frozenset({S.VERIFIED, S.EXTENDED}), S.COMPLETED, "Completed"),
     Action.REJECT: Rule(OPEN_STATUSES, S.REJECTED, "Rejected"),
 }
-ACTION_LABELS: dict[Action, str] = {
+ACTION_LABELS: dict[str, str] = {  # keyed by Action, read by stored action names
     Action.LOG: "Logged",
     **{action: rule.label for action, rule in TRANSITIONS.items()},
 }
