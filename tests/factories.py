@@ -19,7 +19,7 @@ from registry.models import ConsentEvent, DataSubjectRequest, Disclosure, Person
 from registry.vocabulary import ConsentSource
 
 if TYPE_CHECKING:
-    from registry.auth import Actor
+    from registry.permissions import Actor
 
 Row = TypeVar("Row")
 

@@ -84,14 +84,14 @@ def test_role_and_scope_are_shown_and_edited_with_errors(database_url, session, 
     assert list(table["Role"]) == ["Processor (Art. 28 agreement)"]
     assert list(table["Whose data"]) == ["Per disclosure"]
     [s for s in at.selectbox if s.label == "Whose data it holds"][-1].set_value("categories")
-    [b for b in at.button if b.label == "Save"][0].click()
+    next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [
         "Choose at least one data category or relationship whose persons it holds."
     ]
     [m for m in at.multiselect if m.label == "Data categories"][-1].set_value(["website_visit"])
-    [b for b in at.button if b.label == "Save"][0].click()
+    next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception, at.exception
     assert not at.error
