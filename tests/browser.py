@@ -126,9 +126,16 @@ def start_app(
 
 # Counts the script runs that finish in the page, so that wait_idle can tell the rerun an
 # action started from the idle state left by the run before it (on a loaded machine a rerun
-# may start well after the click, and the old page would be read as the new one).
+# may start well after the click, and the old page would be read as the new one); and counts
+# the messages the page sends to the server, so that it can tell an action that asked for
+# nothing (a fill, a click on a client-side tab) without waiting out the grace period.
 COUNT_SCRIPT_RUNS = """
-window.__stRuns = {epoch: Math.random(), finished: 0};
+window.__stRuns = {epoch: Math.random(), finished: 0, sent: 0};
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (...args) {
+  window.__stRuns.sent++;
+  return send.apply(this, args);
+};
 new MutationObserver((records) => {
   for (const r of records) {
     if (r.attributeName === 'data-test-script-state' && r.oldValue === 'running') {
@@ -139,24 +146,43 @@ new MutationObserver((records) => {
                       attributeFilter: ['data-test-script-state']});
 """
 RERUN_START_GRACE_MS = 3_000
+# A widget sends its new value at once (buttons, selections, Enter in a text box); this is
+# the allowance for one that sends a moment after the action returns.
+LATE_SEND_MS = 500
 
 
 def _runs_finished(page: Page) -> list[Any] | None:
+    """[epoch, runs finished, messages sent] of the page's document, or None."""
     return page.evaluate(
-        "() => window.__stRuns ? [window.__stRuns.epoch, window.__stRuns.finished] : null"
+        "() => window.__stRuns"
+        " ? [window.__stRuns.epoch, window.__stRuns.finished, window.__stRuns.sent] : null"
     )
+
+
+def _sent_nothing(page: Page, before: list[Any], now: list[Any]) -> bool:
+    """True if nothing went to the server since `before` (so no run is coming)."""
+    if len(before) < 3 or now[1:] != before[1:]:
+        return False
+    try:
+        page.wait_for_function("s => window.__stRuns.sent > s", arg=before[2], timeout=LATE_SEND_MS)
+    except PlaywrightTimeout:
+        return True
+    return False
 
 
 def wait_idle(page: Page) -> None:
     """Wait until Streamlit has finished the script run that the last action started."""
     before, now = getattr(page, "_runs_seen", None), _runs_finished(page)
     if before is not None and now is not None and before[0] == now[0]:
-        try:
-            page.wait_for_function(
-                "n => window.__stRuns.finished > n", arg=before[1], timeout=RERUN_START_GRACE_MS
-            )
-        except PlaywrightTimeout:
-            pass  # the action started no run
+        if not _sent_nothing(page, before, now):
+            try:
+                page.wait_for_function(
+                    "n => window.__stRuns.finished > n",
+                    arg=before[1],
+                    timeout=RERUN_START_GRACE_MS,
+                )
+            except PlaywrightTimeout:
+                pass  # the action started no run
     else:
         page.wait_for_timeout(200)  # a new document, or a page without the counter
     page.wait_for_selector(IDLE_SELECTOR, timeout=30_000)
