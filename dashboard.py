@@ -89,7 +89,7 @@ def sign_in_form() -> None:
                 start_session(actor)
                 st.rerun()
     if widgets.database().is_embedded_demo:
-        from registry.seed import DEMO_ACCOUNTS
+        from demo.data.accounts import DEMO_ACCOUNTS
 
         with st.container(border=True):
             st.markdown("**Demo accounts** (embedded demo database only; all data is synthetic)")

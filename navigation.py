@@ -71,6 +71,20 @@ PAGES: tuple[PageSpec, ...] = (
         Permission.MANAGE_RECIPIENTS,
     ),
     PageSpec(
+        "pages/breaches.py",
+        "Breaches",
+        ":material/gpp_bad:",
+        "Compliance",
+        Permission.MANAGE_BREACHES,
+    ),
+    PageSpec(
+        "pages/imports.py",
+        "Import",
+        ":material/upload_file:",
+        "Administration",
+        Permission.IMPORT_DATA,
+    ),
+    PageSpec(
         "pages/audit.py",
         "Audit trail",
         ":material/history:",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from registry import access, db, deadlines, export
+from registry import db, deadlines, export
 from registry.models import (
     Activity,
     AppUser,
@@ -24,6 +24,7 @@ from registry.models import (
     utcnow,
 )
 from registry.permissions import Actor
+from registry.report import build as report_build
 from registry.segments import counting
 from registry.vocabulary import Channel, RequestChannel, RequestKind, RequestStatus
 
@@ -75,10 +76,11 @@ def time_access_report(sessions) -> tuple[float, str]:  # type: ignore[no-untype
             person_id=person_id,
             status=RequestStatus.VERIFIED,
             due_on=deadlines.today() + dt.timedelta(days=30),
+            reply_language="fi",
         )
         started = time.perf_counter()
-        report = access.build(s, actor, request, utcnow())
-        html, json_text = access.to_html(report), access.to_json(report)
+        report, head = report_build.build(s, actor, request, utcnow(), final=False)
+        html, json_text = report_build.to_html(report, head), report_build.to_json(report)
         elapsed = time.perf_counter() - started
     return elapsed, (
         f"person {person_id} ({activities} activities, {report.record_count} records; "

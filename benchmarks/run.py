@@ -39,7 +39,7 @@ TARGET_WARM_S, TARGET_COLD_S, TARGET_RSS_MB = 1.0, 3.0, 600
 
 
 def prepare_database(server_url: str, name: str, persons: int, reuse: bool) -> str:
-    from registry import seed
+    from demo import seeder
     from registry.models import Person
 
     server = make_url(server_url)
@@ -59,7 +59,7 @@ def prepare_database(server_url: str, name: str, persons: int, reuse: bool) -> s
         have = c.scalar(select(func.count()).select_from(Person))
     if have == 0:
         started = time.perf_counter()
-        seed.seed(
+        seeder.seed(
             engine,
             persons=persons,
             random_seed=1,
@@ -168,7 +168,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from registry.seed import DEMO_ACCOUNTS
+    from demo.data.accounts import DEMO_ACCOUNTS
 
     print(f"Preparing {args.database} with {args.persons:,} persons…", flush=True)
     url = prepare_database(args.server_url, args.database, args.persons, args.reuse)

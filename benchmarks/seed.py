@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from registry import db, seed
+from demo import seeder
+from registry import db
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             profiler.start()
         started = time.perf_counter()
         cpu_before = time.process_time()
-        counts = seed.seed(engine, args.persons, args.random_seed, progress=progress)
+        counts = seeder.seed(engine, args.persons, args.random_seed, progress=progress)
         elapsed = time.perf_counter() - started
         python_cpu = time.process_time() - cpu_before
         load_after = os.getloadavg()

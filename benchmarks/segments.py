@@ -64,7 +64,7 @@ BUILDER_DEFINITIONS: list[list[dict[str, Any]]] = [
 
 
 def prepare(url: str, persons: int) -> None:
-    from registry import seed
+    from demo import seeder
 
     engine = db.make_engine(url)
     db.migrate(engine)
@@ -72,7 +72,7 @@ def prepare(url: str, persons: int) -> None:
         have = c.scalar(select(func.count()).select_from(Person))
     if not have:
         print(f"Seeding {persons:,} persons…", flush=True)
-        seed.seed(engine, persons=persons, random_seed=1, demo_accounts=True)
+        seeder.seed(engine, persons=persons, random_seed=1, demo_accounts=True)
     engine.dispose()
 
 

@@ -10,8 +10,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import backup, settings
-from registry.backup import BackupOperation, BackupResult
+from registry import settings
+from registry.backup import files, making, records
+from registry.backup.files import BackupOperation, BackupResult
 from registry.errors import RegistryError
 from registry.permissions import Permission
 from views import widgets
@@ -34,7 +35,7 @@ def helsinki(moment: dt.datetime) -> str:
     return moment.astimezone(settings.REGISTRY_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def duration(entry: backup.BackupEntry) -> str:
+def duration(entry: records.BackupEntry) -> str:
     if entry.finished_at is None:
         return ""
     seconds = (entry.finished_at - entry.started_at).total_seconds()
@@ -58,7 +59,7 @@ with st.container(border=True):
         with st.status("Making a backup…", expanded=True) as status:
             bar = st.progress(0.0, text="Starting")
             try:
-                made = backup.make_backup(
+                made = making.make_backup(
                     widgets.engine(),
                     actor,
                     settings.BACKUP_DIR,
@@ -73,18 +74,18 @@ with st.container(border=True):
                 bar.empty()  # the status label says it is done
                 status.update(label=f"Backup made: {made.path.name}", state="complete")
                 st.markdown(
-                    f"{backup.human_size(m.size_bytes)}, "
-                    f"{backup.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables.  \n"
+                    f"{files.human_size(m.size_bytes)}, "
+                    f"{files.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables.  \n"
                     f"SHA-256 `{m.sha256}`"
                 )
         widgets.data_changed()  # failed attempts are recorded too
 
-read: dict[int, backup.BackupsOverview] = {}  # by offset: the figures come with the rows
+read: dict[int, records.BackupsOverview] = {}  # by offset: the figures come with the rows
 
 
-def read_backups(limit: int, offset: int) -> tuple[list[backup.BackupEntry], int]:
+def read_backups(limit: int, offset: int) -> tuple[list[records.BackupEntry], int]:
     with widgets.session() as s:
-        read[offset] = backup.overview(s, actor, limit=limit, offset=offset)
+        read[offset] = records.overview(s, actor, limit=limit, offset=offset)
     return read[offset].entries, read[offset].total
 
 
@@ -102,7 +103,7 @@ with health:
         )
     elif view.stale:
         st.warning(
-            f"The newest successful backup is {backup.describe_age(age)} old: older than the "
+            f"The newest successful backup is {files.describe_age(age)} old: older than the "
             f"{max_hours} hours allowed. Check the scheduled backup job, and make one now.",
             icon=":material/warning:",
         )
@@ -111,7 +112,7 @@ with health:
         st.metric(
             "Last successful backup (Helsinki time)",
             helsinki(last.started_at) if last else "none",
-            delta=f"{backup.describe_age(age)} ago" if age is not None else None,
+            delta=f"{files.describe_age(age)} ago" if age is not None else None,
             delta_color="inverse" if view.stale else "normal",
             delta_arrow="off",
             help=f"A warning shows when the newest is older than {max_hours} hours.",
@@ -146,11 +147,11 @@ with health:
     with cards[2], st.container(border=True):
         st.metric(
             "Size of the last backup",
-            backup.human_size(last.size_bytes) if last else "none",
+            files.human_size(last.size_bytes) if last else "none",
             help="Its SHA-256 checksum is in the table below and in the .sha256 file beside it.",
         )
         if last and last.total_rows is not None:
-            st.caption(f"{backup.rows(last.total_rows)}")
+            st.caption(f"{files.rows(last.total_rows)}")
 
 st.subheader("Backups and restores")
 if not view.entries:
@@ -163,7 +164,7 @@ else:
                 "Operation": OPERATION_LABELS.get(e.operation, e.operation),
                 "Result": RESULT_LABELS.get(e.result, e.result),
                 "By": e.actor_name,
-                "Size": backup.human_size(e.size_bytes),
+                "Size": files.human_size(e.size_bytes),
                 "Rows": "" if e.total_rows is None else f"{e.total_rows:,}",
                 "Took": duration(e),
                 "File": e.file_name,
@@ -196,7 +197,7 @@ else:
         "Backup",
         downloadable,
         format_func=lambda e: (
-            f"{helsinki(e.started_at)} · {e.file_name} · {backup.human_size(e.size_bytes)}"
+            f"{helsinki(e.started_at)} · {e.file_name} · {files.human_size(e.size_bytes)}"
         ),
         key="backups_download_choice",
     )
@@ -211,7 +212,7 @@ else:
         # Runs when the button is clicked, on a thread of its own: the audit event is
         # written only for a download that happens.
         with widgets.session() as s:
-            return backup.download_backup(s, actor, chosen_id)
+            return records.download_backup(s, actor, chosen_id)
 
     st.download_button(
         "Download backup",

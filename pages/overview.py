@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import deadlines, overview
+from registry import breaches, deadlines, overview
 from registry.consent import PURPOSE_LABELS
 from registry.permissions import Permission
 from views import widgets
@@ -98,3 +98,15 @@ with row2[2]:
     )
     for p in o.transfer_problems:
         st.markdown(f"- **{p.name}** ({p.country}): {p.problem}")
+
+if actor.may(Permission.MANAGE_BREACHES):
+    # The 72-hour clock of each breach awaiting the Ombudsman decision (Art. 33(1)).
+    with widgets.session() as s:
+        clocks = breaches.open_clocks(s, actor)
+    with st.container(border=True):
+        st.metric("Breaches awaiting the Ombudsman decision", len(clocks))
+        for r in clocks:
+            st.markdown(
+                f":{r.clock.colour}-badge[:material/timer: {r.reference} · {r.clock.text}] "
+                f"deadline {r.clock.deadline_text} · {widgets.plain(r.summary)}"
+            )

@@ -3,7 +3,7 @@
 The queue (KPIs, open requests by age, filters, a table coloured by urgency, CSV export), a
 form to log a request received in writing, and a request's detail view with its workflow,
 the Art. 15 access report and the history. The views are in views/requests/; rules, counts
-and writes in registry.requests and registry.access; days left come from registry.deadlines.
+and writes in registry.requests and registry.report; days left come from registry.deadlines.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import sys
 from registry import db, settings
 from registry.errors import RegistryError, ValidationError
 from registry.permissions import Actor
-from registry.vocabulary import Channel, Role
+from registry.vocabulary import Channel, ImportKind, Role
 
 
 def _print_progress(fraction: float, message: str) -> None:
@@ -30,13 +30,13 @@ def cmd_migrate(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
-    from registry import seed
+    from demo import seeder
 
     engine = db.make_engine(config.url)
     if not db.schema_is_current(engine):
         print("The schema is not current: run `python -m registry migrate` first.", file=sys.stderr)
         return 2
-    counts = seed.seed(
+    counts = seeder.seed(
         engine,
         persons=args.persons,
         random_seed=args.random_seed,
@@ -80,29 +80,29 @@ def _job_actor(args: argparse.Namespace) -> Actor:
 def cmd_backup(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     from pathlib import Path
 
-    from registry import backup
+    from registry.backup import files, making
 
     engine = db.make_engine(config.url)
     try:
-        made = backup.make_backup(
+        made = making.make_backup(
             engine, _job_actor(args), Path(args.out), progress=_print_progress
         )
     except RegistryError:
         print(file=sys.stderr)  # end the progress line before the message
         raise
     m = made.manifest
-    print(f"{made.path}\n  {backup.human_size(m.size_bytes)}, SHA-256 {m.sha256}")
-    print(f"  {backup.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables")
+    print(f"{made.path}\n  {files.human_size(m.size_bytes)}, SHA-256 {m.sha256}")
+    print(f"  {files.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     from pathlib import Path
 
-    from registry import backup
+    from registry.backup import restoring
 
     try:
-        done = backup.restore_backup(
+        done = restoring.restore_backup(
             _job_actor(args),
             Path(args.file),
             args.into,
@@ -169,6 +169,107 @@ def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     return 0
 
 
+def cmd_access_report(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    """The Art. 15 report for a person, as the officer's scripts need it; audited."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from registry import report
+    from registry.models import AppUser
+    from registry.report.language import LANGUAGES
+
+    # Checked here, so that each bad input is one line on stderr and exit status 2.
+    if not args.person.isdigit():
+        print(f"--person: {args.person!r} is not a person id (a whole number).", file=sys.stderr)
+        return 2
+    if args.format not in ("json", "html"):
+        print(f"--format: {args.format!r}: choose json or html.", file=sys.stderr)
+        return 2
+    if args.language not in LANGUAGES:
+        print(f"--language: {args.language!r}: choose {', '.join(LANGUAGES)}.", file=sys.stderr)
+        return 2
+    target = Path(args.out)
+    if args.out != "-" and not target.parent.is_dir():
+        print(f"--out: the directory {target.parent} does not exist.", file=sys.stderr)
+        return 2
+    engine = db.make_engine(config.url)
+    with db.make_sessionmaker(engine)() as session:
+        if args.user:
+            # Recorded as that account's report; the account's role must allow reports.
+            user = session.scalar(select(AppUser).where(AppUser.username == args.user))
+            if user is None or not user.active:
+                print(f"--user: no active account named {args.user!r}.", file=sys.stderr)
+                return 2
+            actor = Actor.of(user)
+        else:
+            actor = Actor(None, f"cli:{getpass.getuser()}", Role.COMPLIANCE, "command line")
+        made = report.generate_for_person(session, actor, int(args.person), args.language)
+    text = made.json if args.format == "json" else made.html
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        # Written beside the target and renamed when complete: no half-written report.
+        fd, partial = tempfile.mkstemp(prefix=".access-report-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(partial, target)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+    print(
+        f"Access report {made.report.reference} ({args.format}, {args.language}): "
+        f"{made.report.record_count} records, written to {args.out}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from registry.imports.run import import_file
+    from registry.models import AppUser
+
+    engine = db.make_engine(config.url)
+    if not db.schema_is_current(engine):
+        print("The schema is not current: run `python -m registry migrate` first.", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    with db.make_sessionmaker(engine)() as session:
+        # Amendments and consent events name who made them: the import runs as an account.
+        user = session.scalar(select(AppUser).where(AppUser.username == args.user.lower()))
+        if user is None or not user.active:
+            print(f"No active account named {args.user!r}.", file=sys.stderr)
+            return 2
+        try:
+            result = import_file(
+                session,
+                Actor.of(user),
+                args.kind,
+                path,
+                source=args.source,
+                skip_invalid=args.skip_invalid,
+                dry_run=args.dry_run,
+                rejects_path=path.with_name(f"{path.stem}.rejects.csv"),
+                progress=_print_progress if sys.stderr.isatty() else None,
+            )
+        except RegistryError:
+            if sys.stderr.isatty():
+                print(file=sys.stderr)  # end the progress line before the message
+            raise
+    print(f"{path.name}: {result.file_format}")
+    print(result.sentence())
+    if result.rejects_path is not None:
+        print(f"Rejects (row, column, value, reason): {result.rejects_path}")
+    refused = result.rejected and not args.skip_invalid
+    return 2 if refused else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +332,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--purpose", help="why the list is disclosed (default: names the segment)")
     p.add_argument("--user", help="record the export as this account's (default: cli:<login>)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "access-report",
+        help="a person's Art. 15 access report as JSON or an HTML letter; audited",
+    )
+    p.add_argument("--person", required=True, metavar="ID", help="the person's id")
+    p.add_argument("--format", required=True, metavar="json|html")
+    p.add_argument("--language", required=True, metavar="fi|sv|en", help="the letter's language")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file, or - for stdout")
+    p.add_argument("--user", help="record the report as this account's (default: cli:<login>)")
+    p.set_defaults(func=cmd_access_report)
+
+    p = sub.add_parser(
+        "import",
+        help="import a CSV or XLSX file from one of the notice's regular sources, all or "
+        "nothing, with a rejects report beside the file",
+    )
+    p.add_argument("kind", choices=[k.value for k in ImportKind])
+    p.add_argument("file", help="CSV (UTF-8 or Windows-1252, comma or semicolon) or XLSX")
+    p.add_argument(
+        "--source",
+        help="the notice's regular source the data comes from (its name or the start of it); "
+        "required for persons, orders and activities",
+    )
+    p.add_argument("--user", required=True, help="the dashboard account the import is recorded as")
+    p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows and report the rest (default: nothing if any is invalid)",
+    )
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -104,7 +104,7 @@ def prepare_embedded_demo(
     """Create, migrate and seed the embedded demo database if it is new. True if it was made."""
     if not config.is_embedded_demo or settings.DEMO_DATABASE_PATH.exists():
         return False
-    from registry import seed  # seeding pulls in Faker; only the first start needs it
+    from demo import seeder  # seeding pulls in Faker; only the first start needs it
 
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     partial = settings.DEMO_DATABASE_PATH.with_suffix(".partial.db")
@@ -112,7 +112,7 @@ def prepare_embedded_demo(
     engine = make_engine(f"sqlite:///{partial}")
     try:
         migrate(engine)
-        seed.seed(
+        seeder.seed(
             engine,
             persons=settings.DEMO_PERSONS,
             random_seed=settings.DEMO_RANDOM_SEED,

@@ -89,6 +89,9 @@ class LogRow:
     recorded_by: str | None
     segment: str | None
     note: str
+    transfer_mechanism: str | None = None  # the basis relied on when made
+    agreement_date: dt.date | None = None
+    basis_from_register: bool = False
 
 
 def log(
@@ -122,6 +125,9 @@ def log(
             recorder,
             segment,
             d.note,
+            d.transfer_mechanism,
+            d.agreement_date,
+            d.basis_from_register,
         )
         for d, name, country, recorder, segment in session.execute(
             query.limit(limit).offset(max(0, offset))

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, filters, settings
-from registry.errors import ValidationError
+from registry.errors import NotFound, ValidationError
 from registry.models import (
     DisclosedPerson,
     Disclosure,
@@ -75,8 +75,14 @@ def add_disclosure(
     Recorded by hand (compliance) or by a target-list export (marketing).
     """
     require_any(actor, Permission.RECORD_DISCLOSURE, Permission.EXPORT_TARGET_LIST)
+    recipient = session.get(Recipient, recipient_id)
+    if recipient is None:
+        raise NotFound(f"Recipient {recipient_id} is not in the register.")
     disclosure = Disclosure(
         recipient_id=recipient_id,
+        # Art. 15(2): the basis relied on now, kept even if the register changes later.
+        transfer_mechanism=recipient.transfer_mechanism,
+        agreement_date=recipient.agreement_date,
         disclosed_at=disclosed_at,
         purpose=purpose,
         data_categories=data_categories,
@@ -116,9 +122,11 @@ class PersonDisclosure:
     recipient_name: str
     country: str
     third_country: bool
-    transfer_mechanism: str
+    transfer_mechanism: str | None  # the basis relied on when made; None: not recorded
     purpose: str
     data_categories: list[str]
+    agreement_date: dt.date | None = None
+    basis_from_register: bool = False  # copied from the register by revision 0007
 
 
 def of_person(
@@ -143,9 +151,11 @@ def of_person(
             r.name,
             r.country,
             not in_eea(r.country),
-            r.transfer_mechanism,
+            d.transfer_mechanism,
             d.purpose,
             list(d.data_categories),
+            d.agreement_date,
+            d.basis_from_register,
         )
         for d, r in session.execute(query).unique()
     ]

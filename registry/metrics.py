@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, case, delete, func, insert, literal, select
+from sqlalchemy import Connection, Select, case, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from registry.models import Activity, Order, Person, PersonMetrics, UTCDateTime, utcnow
@@ -24,8 +24,13 @@ LAST_ACTIVITY_COLUMNS: dict[ActivityKind, str] = {
 }
 
 
-def refresh_metrics(target: Session | Connection, now: dt.datetime | None = None) -> int:
-    """Replace person_metrics with figures for every person; returns the rows written.
+def refresh_metrics(
+    target: Session | Connection,
+    now: dt.datetime | None = None,
+    persons: Select[tuple[int]] | None = None,
+) -> int:
+    """Replace person_metrics with figures for every person, or for the `persons` (a query
+    of person ids, as an import's); returns the rows written.
 
     Runs in the caller's transaction and does not commit, so the rows land (or roll back)
     with the caller's work. `now` is the refreshed_at stamp (the seed passes its own clock).
@@ -43,6 +48,7 @@ def refresh_metrics(target: Session | Connection, now: dt.datetime | None = None
             func.min(Order.ordered_on).label("first_order_on"),
             func.max(Order.ordered_on).label("last_order_on"),
         )
+        .where(Order.person_id.in_(persons) if persons is not None else true())
         .group_by(Order.person_id)
         .subquery("orders")
     )
@@ -55,6 +61,7 @@ def refresh_metrics(target: Session | Connection, now: dt.datetime | None = None
             ),
         )
         .where(Activity.kind.in_([k.value for k in LAST_ACTIVITY_COLUMNS]))
+        .where(Activity.person_id.in_(persons) if persons is not None else true())
         .group_by(Activity.person_id)
         .subquery("activities")
     )
@@ -70,6 +77,7 @@ def refresh_metrics(target: Session | Connection, now: dt.datetime | None = None
         )
         .outerjoin(orders, orders.c.person_id == Person.id)
         .outerjoin(activities, activities.c.person_id == Person.id)
+        .where(Person.id.in_(persons) if persons is not None else true())
     )
     columns = [
         "person_id",
@@ -80,10 +88,14 @@ def refresh_metrics(target: Session | Connection, now: dt.datetime | None = None
         *LAST_ACTIVITY_COLUMNS.values(),
         "refreshed_at",
     ]
-    target.execute(delete(PersonMetrics))
+    target.execute(
+        delete(PersonMetrics).where(
+            PersonMetrics.person_id.in_(persons) if persons is not None else true()
+        )
+    )
     result = target.execute(insert(PersonMetrics).from_select(columns, figures))
     written: int = result.rowcount  # type: ignore[attr-defined]
-    if written < 0:  # a driver that does not tell
+    if written < 0 and persons is None:  # a driver that does not tell
         written = target.execute(select(func.count()).select_from(PersonMetrics)).scalar_one()
     return written
 

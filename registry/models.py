@@ -26,7 +26,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -122,6 +124,13 @@ class Person(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic concurrency for amendments (issue 7).
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Art. 14: when data on the person last came from a third party (an import from a source
+    # that is not the person), and when the person was told of it and by whom.
+    third_party_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    informed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    informed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The import that added the person, if one did (issue 19).
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
 
     organisation: Mapped[Organisation | None] = orm_relationship(lazy="joined")
 
@@ -214,8 +223,14 @@ class Order(Base):
     product: Mapped[str] = mapped_column(String(100))
     amount_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     status: Mapped[str] = mapped_column(String(20))  # paid, invoiced, in_recovery
+    # An imported order: the source it came from and that source's own id for it (issue 19).
+    source: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
-    __table_args__ = (Index("ix_customer_order_person_ordered_on", "person_id", "ordered_on"),)
+    __table_args__ = (
+        Index("ix_customer_order_person_ordered_on", "person_id", "ordered_on"),
+        Index("ix_customer_order_source_external_id", "source", "external_id", unique=True),
+    )
 
 
 class Activity(Base):
@@ -230,10 +245,14 @@ class Activity(Base):
     detail: Mapped[str | None] = mapped_column(String(200))
     # Where the app gave a location with the event.
     city: Mapped[str | None] = mapped_column(String(100))
+    # An imported activity: the source it came from and that source's own id for it.
+    source: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
         Index("ix_activity_person_kind", "person_id", "kind", "occurred_at"),
         Index("ix_activity_kind_occurred_at", "kind", "occurred_at"),
+        Index("ix_activity_source_external_id", "source", "external_id", unique=True),
     )
 
 
@@ -316,6 +335,11 @@ class DataSubjectRequest(Base):
     report_generated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The language of every letter on the request: fi, sv or en (registry.report.language).
+    reply_language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
+    # Art. 12(3): when and how the person was told of the extension and its reasons.
+    extension_told_on: Mapped[dt.date | None] = mapped_column(Date)
+    extension_told_channel: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -410,6 +434,15 @@ class RecipientNotification(Base):
     __table_args__ = (UniqueConstraint("amendment_id", "recipient_id"),)
 
 
+def _recipient_value(context: Any, column: str) -> Any:
+    """The disclosure's recipient's `column` as the register holds it at the insert."""
+    recipient_id = context.get_current_parameters().get("recipient_id")
+    if recipient_id is None:
+        return None
+    table = Recipient.__table__
+    return context.connection.scalar(select(table.c[column]).where(table.c.id == recipient_id))
+
+
 class Disclosure(Base):
     """What went to which recipient, when, why, which data categories, by whom."""
 
@@ -425,6 +458,19 @@ class Disclosure(Base):
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id", ondelete="SET NULL"))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     person_count: Mapped[int] = mapped_column(Integer, default=0)  # fixed at recording time
+    # The transfer basis the disclosure relied on when made (Art. 15(2)), not the register's
+    # value of today. Written by add_disclosure; any other insert takes the register's value
+    # at that moment. NULL: not recorded. basis_from_register: copied from the register when
+    # the columns were added (revision 0007), so not known to be the basis at the time.
+    transfer_mechanism: Mapped[str | None] = mapped_column(
+        String(30), default=lambda ctx: _recipient_value(ctx, "transfer_mechanism")
+    )
+    agreement_date: Mapped[dt.date | None] = mapped_column(
+        Date, default=lambda ctx: _recipient_value(ctx, "agreement_date")
+    )
+    basis_from_register: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     recipient: Mapped[Recipient] = orm_relationship(lazy="joined")
 
@@ -483,3 +529,146 @@ class Backup(Base):
     row_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
     result: Mapped[str] = mapped_column(String(20))  # succeeded, failed, running
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReportRedaction(Base):
+    """A passage withheld from an access report to protect others (Art. 15(4)).
+
+    Names the field of the record it is taken from; withdrawn, not deleted, when undone.
+    """
+
+    __tablename__ = "report_redaction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_subject_request.id"))
+    record_type: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(50))
+    field: Mapped[str] = mapped_column(String(30))
+    passage: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    redacted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    redacted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_report_redaction_request_id", "request_id"),)
+
+
+class SentDocument(Base):
+    """What was sent on a request, kept exactly: a letter's HTML and the report's JSON."""
+
+    __tablename__ = "sent_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_subject_request.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # access_report, extension, refusal
+    language: Mapped[str] = mapped_column(String(2))
+    html: Mapped[str] = mapped_column(Text)
+    html_sha256: Mapped[str] = mapped_column(String(64))
+    json: Mapped[str | None] = mapped_column(Text)
+    json_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_sent_document_request_id", "request_id", "created_at"),)
+
+
+class Breach(Base):
+    """A personal data breach (Art. 33(5): every breach is documented, notified or not).
+
+    Changed only through registry.breaches, each change with a row in breach_change;
+    the database refuses DELETE (migration 0008).
+    """
+
+    __tablename__ = "breach"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    summary: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When it was contained; None while it goes on or its end is not known.
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Art. 33(1): the 72 hours run from here.
+    aware_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(30))
+    source_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipient.id"))
+    source_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # A recorded list (disclosure) that was on the lost device or in the internal system.
+    source_disclosure_id: Mapped[int | None] = mapped_column(ForeignKey("disclosure.id"))
+    source_detail: Mapped[str] = mapped_column(String(200), default="")
+    data_categories: Mapped[list[str]] = mapped_column(JSON)
+    relationships: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: all
+    consequences: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    risk: Mapped[str | None] = mapped_column(String(20))  # None: not assessed yet
+    risk_reasoning: Mapped[str] = mapped_column(Text, default="")
+    authority_decision: Mapped[str | None] = mapped_column(String(20))
+    authority_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    authority_reference: Mapped[str] = mapped_column(String(100), default="")
+    authority_reason: Mapped[str] = mapped_column(Text, default="")
+    delay_reasons: Mapped[str] = mapped_column(Text, default="")
+    persons_decision: Mapped[str | None] = mapped_column(String(20))
+    persons_told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    persons_how: Mapped[str] = mapped_column(String(200), default="")
+    persons_exemption: Mapped[str | None] = mapped_column(String(20))
+    persons_reason: Mapped[str] = mapped_column(Text, default="")
+    # The last count of who was affected, and when it was made (registry.breach_persons).
+    affected_persons: Mapped[int | None] = mapped_column(Integer)
+    affected_records: Mapped[int | None] = mapped_column(Integer)
+    affected_counted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
+    __table_args__ = (Index("ix_breach_aware_at", "aware_at"),)
+
+
+class BreachChange(Base):
+    """Append-only: who recorded or changed a breach, when, and each field as old -> new."""
+
+    __tablename__ = "breach_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))
+    # {field: [old, new]} as text; empty for an action without field changes.
+    changes: Mapped[dict[str, list[str | None]]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_breach_change_breach_id", "breach_id", "at"),)
+
+
+class ImportRun(Base):
+    """One import of a file from one of the notice's regular sources (issue 19), with its counts.
+
+    A completed run wrote its rows in the same transaction as this row; a refused or failed
+    one wrote nothing of the file, and is recorded afterwards so the attempt is on record.
+    """
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # ImportKind
+    source: Mapped[str | None] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(200))  # as detected, in words
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    skip_invalid: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))  # ImportStatus
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    new_rows: Mapped[int] = mapped_column(Integer, default=0)
+    updated_rows: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_rows: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_rows: Mapped[int] = mapped_column(Integer, default=0)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_import_run_started_at", "started_at"),)

@@ -14,7 +14,7 @@ from typing import Any
 
 from registry import settings
 from registry.errors import RegistryError
-from registry.vocabulary import TransferMechanism
+from registry.vocabulary import LetterLanguage, TransferMechanism
 
 
 class DeclarationError(RegistryError):
@@ -26,6 +26,9 @@ class Party:
     name: str
     email: str
     address: str = ""
+    # For letters: the lines of a postal address block, and its country (ISO 3166).
+    postal_address: tuple[str, ...] = ()
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,17 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class BreachLetters:
+    """Which language a breach letter to a person is written in (Art. 34(2)), by country."""
+
+    by_country: tuple[tuple[str, str], ...] = (("FI", "fi"), ("AX", "sv"), ("SE", "sv"))
+    default: str = LetterLanguage.EN.value
+
+    def language_for(self, country: str | None) -> str:
+        return dict(self.by_country).get((country or "").upper(), self.default)
+
+
+@dataclass(frozen=True)
 class Declaration:
     registry_name: str
     controller: Party
@@ -76,6 +90,10 @@ class Declaration:
     supervisory_authority_website: str
     legal_bases: tuple[str, ...]
     gaps: tuple[Gap, ...]
+    breach_letters: BreachLetters = BreachLetters()
+    # Regular sources whose data comes from the person (Art. 13); every other source is a
+    # third party, whose data the person must be told of within a month (Art. 14(3)(a)).
+    sources_from_the_person: tuple[str, ...] = ()
 
     @property
     def declared_countries(self) -> frozenset[str]:
@@ -132,7 +150,16 @@ class _Reader:
 
 
 def _party(r: _Reader) -> Party:
-    return Party(r.text("name"), r.text("email", required=False), r.text("address", required=False))
+    country = r.text("country", required=False)
+    if country and (len(country) != 2 or not country.isupper()):
+        raise DeclarationError(f"{r._path('country')}: {country!r} is not an ISO 3166 country code")
+    return Party(
+        r.text("name"),
+        r.text("email", required=False),
+        r.text("address", required=False),
+        r.texts("postal_address"),
+        country,
+    )
 
 
 def _country_codes(r: _Reader, key: str) -> tuple[str, ...]:
@@ -141,6 +168,28 @@ def _country_codes(r: _Reader, key: str) -> tuple[str, ...]:
         if len(code) != 2 or not code.isupper():
             raise DeclarationError(f"{r._path(key)}: {code!r} is not an ISO 3166 country code")
     return codes
+
+
+def _breach_letters(r: _Reader) -> BreachLetters:
+    languages = {v.value for v in LetterLanguage}
+    table = r.table("letter_languages")
+    pairs = []
+    for country, language in table.data.items():
+        if len(country) != 2 or not country.isupper():
+            raise DeclarationError(f"{table._path(country)}: not an ISO 3166 country code")
+        if language not in languages:
+            raise DeclarationError(
+                f"{table._path(country)}: {language!r} is not a letter language "
+                f"({', '.join(sorted(languages))})"
+            )
+        pairs.append((country, language))
+    default = r.text("default_letter_language")
+    if default not in languages:
+        raise DeclarationError(
+            f"{r._path('default_letter_language')}: {default!r} is not a letter language "
+            f"({', '.join(sorted(languages))})"
+        )
+    return BreachLetters(tuple(pairs), default)
 
 
 def parse(data: dict[str, Any], where: str = "") -> Declaration:
@@ -152,6 +201,14 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         if s not in known:
             raise DeclarationError(
                 f"{transfers._path('declared_safeguards')}: unknown safeguard {s!r}"
+            )
+    sources = root.table("sources")
+    regular_sources = sources.texts("regular")
+    from_the_person = sources.texts("from_the_person")
+    for source in from_the_person:
+        if source not in regular_sources:
+            raise DeclarationError(
+                f"{sources._path('from_the_person')}: {source!r} is not one of the regular sources"
             )
     retention, rights = root.table("retention"), root.table("rights")
     authority = root.table("supervisory_authority")
@@ -174,7 +231,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         data_subjects=tuple(
             Entry(r.text("key"), r.text("text")) for r in root.tables("data_subjects")
         ),
-        sources=root.table("sources").texts("regular"),
+        sources=regular_sources,
         recipient_categories=tuple(
             RecipientCategory(r.text("key"), r.text("text"), _country_codes(r, "countries"))
             for r in root.tables("recipient_categories")
@@ -191,6 +248,8 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         gaps=tuple(
             Gap(r.text("article"), r.text("key"), r.text("text")) for r in root.tables("gaps")
         ),
+        breach_letters=_breach_letters(root.table("breaches")),
+        sources_from_the_person=from_the_person,
     )
 
 

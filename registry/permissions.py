@@ -33,9 +33,11 @@ class Permission(StrEnum):
     VIEW_DISCLOSURES = "view disclosures"
     RECORD_DISCLOSURE = "record disclosures"
     MANAGE_RECIPIENTS = "manage recipients"
+    MANAGE_BREACHES = "manage personal data breaches"
     VIEW_AUDIT = "view the audit trail"
     MANAGE_USERS = "manage dashboard users"
     MANAGE_BACKUPS = "make or restore backups"
+    IMPORT_DATA = "import data from the registry's sources"
 
 
 # Every role holds these: a domain function that requires one of them is open to all roles.
@@ -64,12 +66,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_DISCLOSURES,
             Permission.RECORD_DISCLOSURE,
             Permission.MANAGE_RECIPIENTS,
+            Permission.MANAGE_BREACHES,
             Permission.VIEW_AUDIT,
+            Permission.IMPORT_DATA,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
         OPEN_TO_ALL_ROLES
-        | {Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.MANAGE_BACKUPS}
+        | {
+            Permission.MANAGE_USERS,
+            Permission.VIEW_AUDIT,
+            Permission.MANAGE_BACKUPS,
+            Permission.IMPORT_DATA,
+        }
     ),
 }
 

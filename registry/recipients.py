@@ -377,3 +377,23 @@ def recipients_covering(
         if session.scalar(holds) is not None:
             covering.append(recipient)
     return covering
+
+
+def scope_matches(
+    session: Session, recipient: Recipient, person_id: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Which of a scope's categories and relationships the person falls in: why the
+    recipient holds the person's data, as an access report says it."""
+    if recipient.scope != RecipientScope.CATEGORIES:
+        return (), ()
+    categories = tuple(
+        code
+        for code in recipient.scope_categories or ()
+        if session.scalar(
+            select(Person.id).where(Person.id == person_id, _category_condition(code))
+        )
+        is not None
+    )
+    relationship = session.scalar(select(Person.relationship).where(Person.id == person_id))
+    relationships = tuple(r for r in recipient.scope_relationships or () if r == relationship)
+    return categories, relationships

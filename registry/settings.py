@@ -111,3 +111,28 @@ BACKUP_LOCK_WAIT_TIMEOUT = timedelta(minutes=1)
 BACKUP_DOWNLOAD_MAX_BYTES = 256 * 1024 * 1024
 # The Backups page counts and charts the backups of this many recent days.
 BACKUP_HISTORY_DAYS = 30
+
+# Breaches (issue 22). The register and the Overview colour an open breach's clock amber
+# when fewer than this many of the 72 hours (Art. 33(1)) are left, red when none are.
+BREACH_CLOCK_AMBER_HOURS = 24
+# Planner settings (SET LOCAL) for the statements that read every person once, joined in
+# person id order to the distinct person ids of each table that marks a data category.
+BREACH_PLANNER = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+
+# Imports (issue 19). Files are read in blocks and rows validated and staged in chunks, so
+# memory stays flat whatever the file's size.
+IMPORT_READ_BYTES = 1 << 20
+IMPORT_CHUNK_ROWS = 10_000
+IMPORT_DELIMITER_SAMPLE_ROWS = 50  # rows read to tell a comma from a semicolon
+IMPORT_MEMO_SIZE = 50_000  # answers kept per check, for columns whose values repeat
+IMPORT_PREVIEW_ROWS = 10
+IMPORT_REJECTS_SHOWN = 200  # rejects listed on the page; the download has every one
+IMPORT_RECENT_RUNS = 20
+# An import's audit event names the persons it added or changed, by id, up to this many.
+IMPORT_AUDIT_MAX_IDS = 50
+# PostgreSQL memory for an import's staging table (temp_buffers; used only as it fills).
+IMPORT_TEMP_BUFFERS = "256MB"
+# An upload on the server, and its rejects report, are removed after this long at the latest.
+IMPORT_UPLOAD_KEPT = timedelta(hours=2)
+# Art. 14(3)(a): a person whose data came from a third party is told within one month.
+INFORM_WITHIN_MONTHS = 1

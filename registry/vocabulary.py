@@ -176,3 +176,104 @@ class DataCategory(StrEnum):
     CUSTOMER_RELATIONSHIP = "customer_relationship"
     SERVICE_USER = "service_user"
     TRANSACTIONS = "transactions"
+
+
+class BreachSource(StrEnum):
+    """Where a personal data breach happened (issue 22)."""
+
+    RECIPIENT = "recipient"  # a recipient from the register (e.g. the newsletter provider)
+    INTERNAL_SYSTEM = "internal_system"
+    LOST_DEVICE = "lost_device"
+    DASHBOARD_ACCOUNT = "dashboard_account"  # an account of this dashboard was misused
+
+
+class BreachRisk(StrEnum):
+    """The risk to persons' rights and freedoms (Art. 33(1), Art. 34(1))."""
+
+    NO_RISK = "no_risk"  # unlikely to result in a risk: the Ombudsman need not be notified
+    RISK = "risk"  # notify the Ombudsman
+    HIGH_RISK = "high_risk"  # notify the Ombudsman and tell the persons
+
+
+class AuthorityDecision(StrEnum):
+    """Whether the Data Protection Ombudsman was notified (Art. 33)."""
+
+    NOTIFIED = "notified"
+    NOT_NOTIFIED = "not_notified"
+
+
+class PersonsDecision(StrEnum):
+    """Whether the affected persons were told (Art. 34)."""
+
+    TOLD = "told"
+    NOT_TOLD = "not_told"
+
+
+class PersonsExemption(StrEnum):
+    """The Art. 34(3) ground for not telling persons of a high-risk breach one by one."""
+
+    ENCRYPTED = "encrypted"  # (a) the data was unintelligible, e.g. encrypted
+    RISK_REMOVED = "risk_removed"  # (b) later measures ensure the high risk is no longer likely
+    PUBLIC_NOTICE = "public_notice"  # (c) disproportionate effort: a public communication instead
+
+
+class LetterLanguage(StrEnum):
+    """The languages a breach letter to a person is written in."""
+
+    FI = "fi"
+    SV = "sv"
+    EN = "en"
+
+
+BREACH_SOURCE_LABELS: dict[str, str] = {
+    BreachSource.RECIPIENT: "A recipient from the register",
+    BreachSource.INTERNAL_SYSTEM: "An internal system",
+    BreachSource.LOST_DEVICE: "A lost or stolen device",
+    BreachSource.DASHBOARD_ACCOUNT: "An account of this dashboard",
+}
+BREACH_RISK_LABELS: dict[str, str] = {
+    BreachRisk.NO_RISK: "No risk (unlikely to result in a risk)",
+    BreachRisk.RISK: "Risk",
+    BreachRisk.HIGH_RISK: "High risk",
+}
+AUTHORITY_DECISION_LABELS: dict[str, str] = {
+    AuthorityDecision.NOTIFIED: "Notified to the Data Protection Ombudsman",
+    AuthorityDecision.NOT_NOTIFIED: "Not notified",
+}
+PERSONS_DECISION_LABELS: dict[str, str] = {
+    PersonsDecision.TOLD: "Persons told",
+    PersonsDecision.NOT_TOLD: "Persons not told",
+}
+PERSONS_EXEMPTION_LABELS: dict[str, str] = {
+    PersonsExemption.ENCRYPTED: "Art. 34(3)(a): the data was unintelligible (e.g. encrypted)",
+    PersonsExemption.RISK_REMOVED: "Art. 34(3)(b): later measures removed the high risk",
+    PersonsExemption.PUBLIC_NOTICE: "Art. 34(3)(c): a public communication instead "
+    "(telling each person would take disproportionate effort)",
+}
+LETTER_LANGUAGE_LABELS: dict[str, str] = {
+    LetterLanguage.FI: "Finnish",
+    LetterLanguage.SV: "Swedish",
+    LetterLanguage.EN: "English",
+}
+
+
+class OrderStatus(StrEnum):
+    PAID = "paid"
+    INVOICED = "invoiced"
+    IN_RECOVERY = "in_recovery"  # a claim in recovery: kept under Art. 17(3)(e)
+
+
+class ImportKind(StrEnum):
+    """What a file imported from one of the notice's regular sources holds (issue 19)."""
+
+    ORGANISATIONS = "organisations"
+    PERSONS = "persons"
+    ORDERS = "orders"
+    CONSENT = "consent"
+    ACTIVITIES = "activities"
+
+
+class ImportStatus(StrEnum):
+    COMPLETED = "completed"  # the valid rows are written
+    REFUSED = "refused"  # rejected rows and no --skip-invalid: nothing written
+    FAILED = "failed"  # an error stopped it: nothing written

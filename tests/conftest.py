@@ -324,12 +324,12 @@ SEEDED_RANDOM_SEED = 7
 @pytest.fixture(scope="session")
 def _seeded_template(backend: str, database_factory: Databases) -> str:
     """Seeded once per backend and test run, then only copied: nobody connects to it."""
-    from registry import seed
+    from demo import seeder
 
     def seeded(folder: Path) -> str:
         url = create_database(backend, folder, database_factory.migrated(backend))
         engine = db.make_engine(url)
-        seed.seed(
+        seeder.seed(
             engine, persons=SEEDED_PERSONS, random_seed=SEEDED_RANDOM_SEED, demo_accounts=True
         )
         engine.dispose()

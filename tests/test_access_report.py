@@ -1,13 +1,16 @@
-"""The Art. 15 access report: every record on the person, each Art. 15 item, and no leaks."""
+"""The Art. 15 access report: every record on the person, each Art. 15 item, every recipient
+whose scope covers the person, and no leaks."""
 
+import dataclasses
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from registry import access, consent, disclosures
+from registry import consent, disclosures, report
 from registry.errors import ConflictError
 from registry.models import (
     Activity,
@@ -19,10 +22,15 @@ from registry.models import (
     Organisation,
     Person,
     PersonMetrics,
+    Recipient,
     RecipientNotification,
+    Segment,
+    SentDocument,
     utcnow,
 )
 from registry.notice import declaration
+from registry.report import build as report_build
+from registry.report.contents import AccessReport
 from registry.requests import intake, request_view, rules, transitions
 from registry.vocabulary import Role
 from tests import factories
@@ -30,7 +38,8 @@ from tests import factories
 RECEIVED = dt.date(2026, 3, 5)
 SECRET_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-but-secret"
 
-# Each table holding rows on a person, and the part of the report that must show them.
+# Each table holding rows on a person (directly, or through a row that is the person's),
+# and the part of the report that must show them.
 PERSON_TABLES = {
     "person": "person",
     "consent_event": "consent_history",
@@ -39,21 +48,34 @@ PERSON_TABLES = {
     "activity": "activities",
     "person_metrics": "profile",
     "data_subject_request": "requests",
+    "request_transition": "requests",  # the outcomes and dates of each request
+    "sent_document": "requests",  # the letters sent on each request
+    "report_redaction": "redactions",
     "amendment": "amendments",
+    "recipient_notification": "amendments",  # the recipients told of each correction
     "disclosed_person": "disclosures",
 }
 
 
 def test_every_table_on_a_person_has_a_place_in_the_report():
-    """A new table referring to person fails here until the report covers it."""
-    referring = {"person"} | {
-        table.name
-        for table in Base.metadata.sorted_tables
-        for column in table.columns
-        for fk in column.foreign_keys
-        if fk.column.table.name == "person"
-    }
-    assert referring == set(PERSON_TABLES)
+    """A new table referring to a person, or to a person's rows, fails here until the
+    report covers it."""
+    tables = {t.name: t for t in Base.metadata.sorted_tables}
+    found = {"person"}
+    while True:
+        more = {
+            name
+            for name, table in tables.items()
+            for column in table.columns
+            for fk in column.foreign_keys
+            if fk.column.table.name in found and name not in found
+        }
+        if not more:
+            break
+        found |= more
+    assert found == set(PERSON_TABLES)
+    sections = {f.name for f in dataclasses.fields(AccessReport)}
+    assert set(PERSON_TABLES.values()) <= sections
 
 
 @pytest.fixture
@@ -230,58 +252,190 @@ def rich(session, actors):
         requester_contact="maija.virtanen@turunkone.fi",
         person_id=pid,
         today=RECEIVED,
+        reply_language="en",
     )
     transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[0])
+    # Recipients that hold data by their scope, named in no disclosure row.
+    session.add_all(
+        [
+            Recipient(
+                name="CloudHost Inc.",
+                kind="processor",
+                service="Application hosting",
+                country="US",
+                transfer_mechanism="dpf",
+                agreement_date=dt.date(2023, 9, 1),
+                scope="all_persons",
+            ),
+            Recipient(
+                name="Rhein Analytics GmbH",
+                kind="processor",
+                service="Website analytics",
+                country="DE",
+                transfer_mechanism="not_needed",
+                scope="categories",
+                scope_categories=["website_visit"],
+            ),
+            Recipient(
+                name="Event Partner Oy",
+                kind="subcontractor",
+                service="Events",
+                country="FI",
+                transfer_mechanism="not_needed",
+                scope="categories",
+                scope_categories=["newsletter_open"],
+            ),
+        ]
+    )
+    # The register's basis changes after the disclosure: the report keeps the one then.
+    us.transfer_mechanism = "scc_2021"
+    session.commit()
     return actor, person, other, r, earlier
+
+
+def fields(parts):
+    return {f.key: f.value for f in parts}
 
 
 def test_the_report_holds_every_record_on_the_person(session, rich):
     actor, _person, _other, r, earlier = rich
-    report = access.generate(session, actor, r.id)
-    assert report.holds_data and report.reference == f"DSR-{r.id:06d}"
-    items = {i.label: i.value for i in report.person}
-    assert items["First name"] == "<script>alert(1)</script>"
-    assert items["Email address"] == "maija.virtanen@turunkone.fi"
-    assert items["Location given by the app"] == "60.45180, 22.26660"
-    assert items["Employer"] == "Turun Kone Oy"
-    assert items["Username"] == "maija.v"
-    assert items["Password"] == "stored as a one-way hash"
-    assert items["How you are connected to us"] == "Click2Contract service users"
-    assert {i.label: i.value for i in report.organisation}["Business ID"] == "1234567-8"
-    assert [o.product for o in report.orders] == ["Contract Pro licence", "Signature add-on"]
-    assert [a.detail for a in report.activities] == [
+    made = report.generate(session, actor, r.id)
+    rep = made.report
+    assert rep.holds_data and rep.reference == f"DSR-{r.id:06d}" and rep.final
+    items = fields(rep.person)
+    assert items["first_name"] == "<script>alert(1)</script>"
+    assert items["email"] == "maija.virtanen@turunkone.fi"
+    assert items["location"] == "60.45180, 22.26660"
+    assert items["employer"] == "Turun Kone Oy"
+    assert items["username"] == "maija.v"
+    assert items["password"] == "stored"
+    assert items["relationship"] == "Click2Contract service users"
+    assert items["source"] == "Click2Contract service information"
+    assert fields(rep.organisation)["business_id"] == "1234567-8"
+    assert [o.product for o in rep.orders] == ["Contract Pro licence", "Signature add-on"]
+    assert [a.detail for a in rep.activities] == [
         "/pricing",
         "signed a contract",
         "Contract Day 2026",
     ]
-    assert {i.label: i.value for i in report.profile}["Orders in total (EUR)"] == "1730.50"
+    assert fields(rep.profile.figures)["order_total_eur"] == Decimal("1730.50")
     # Newest first; at the same moment the later-recorded event first (consent.history).
-    assert [(c.purpose, c.status) for c in report.consent_history] == [
+    assert [(c.purpose, c.status) for c in rep.consent_history] == [
         ("newsletter", "withdrawn"),
         ("profiling", "granted"),
         ("newsletter", "granted"),
     ]
-    assert report.consent_history[0].evidence == ""
-    assert report.consent_history[1].evidence == "Ticked box"
-    now = {c.purpose: c.status for c in report.consent_now}
+    assert rep.consent_history[0].evidence == ""
+    assert rep.consent_history[1].evidence == "Ticked box"
+    now = {c.purpose: c.status for c in rep.consent_now}
     assert now["newsletter"] == "withdrawn" and now["profiling"] == "granted"
     assert now["post"] == "never_asked" and len(now) == 7
-    assert [q.id for q in report.requests] == [earlier.id, r.id]
-    assert [(a.field, a.old_value, a.new_value, a.recipients_told) for a in report.amendments] == [
+    assert [q.id for q in rep.requests] == [earlier.id, r.id]
+    assert [(a.field, a.old_value, a.new_value, a.recipients_told) for a in rep.amendments] == [
         ("phone", "+358401111111", "+358401234567", ("Nordic Dealer AB",))
     ]
-    assert [(d.recipient, d.outside_eea, d.safeguard) for d in report.disclosures] == [
+    # The basis each disclosure relied on when made, not the register's value of today.
+    assert [(d.recipient, d.outside_eea, d.transfer_mechanism) for d in rep.disclosures] == [
         ("CloudMail Inc.", True, "privacy_shield"),
         ("Nordic Dealer AB", False, "not_needed"),
     ]
     # Nothing of the other person comes along.
-    text = access.to_json(report)
+    text = report.to_json(rep)
     assert "Outsider" not in text and "otto@" not in text and "other's box" not in text
+
+
+def test_every_recipient_holding_the_data_is_named_with_the_transfers(session, rich):
+    actor, _person, _, r, _ = rich
+    rep = report.generate(session, actor, r.id).report
+    named = {x.name: x for x in rep.recipients}
+    # By scope (all persons; website visits) and by disclosure rows; not the newsletter one.
+    assert sorted(named) == [
+        "CloudHost Inc.",
+        "CloudMail Inc.",
+        "Nordic Dealer AB",
+        "Rhein Analytics GmbH",
+    ]
+    assert (named["CloudHost Inc."].scope, named["CloudHost Inc."].disclosed_on) == (
+        "all_persons",
+        (),
+    )
+    assert named["Rhein Analytics GmbH"].scope_matches == ("website_visit",)
+    assert named["CloudMail Inc."].scope is None and len(named["CloudMail Inc."].disclosed_on) == 1
+    assert named["Nordic Dealer AB"].role == "controller"
+    # Art. 15(2) from the same facts: the hosting held in the US, and the disclosure then.
+    assert [(t.recipient, t.transfer_mechanism, t.disclosed_at is None) for t in rep.transfers] == [
+        ("CloudHost Inc.", "dpf", True),
+        ("CloudMail Inc.", "privacy_shield", False),
+    ]
+
+
+def test_a_person_with_no_disclosure_rows_sees_every_all_persons_processor(session, actors):
+    """Processors are recipients (Art. 4(9)); hosting in the US is a transfer (Art. 15(2))."""
+    actor = actors[Role.COMPLIANCE]
+    session.add_all(
+        [
+            Recipient(
+                name="CloudHost Inc.",
+                kind="processor",
+                service="Application hosting",
+                country="US",
+                transfer_mechanism="dpf",
+                scope="all_persons",
+            ),
+            Recipient(
+                name="Polder Hosting B.V.",
+                kind="processor",
+                service="Backup hosting",
+                country="NL",
+                transfer_mechanism="not_needed",
+                scope="all_persons",
+            ),
+            Recipient(
+                name="Fjord Kontrakt AS",
+                kind="dealer",
+                service="Reseller",
+                country="NO",
+                transfer_mechanism="not_needed",
+            ),
+        ]
+    )
+    p = Person(
+        first_name="Aino",
+        last_name="Ainoa",
+        relationship="marketing_opt_in",
+        source="Information provided by the customer",
+        country="FI",
+    )
+    session.add(p)
+    session.commit()
+    r = intake.log_request(
+        session,
+        actor,
+        kind="access",
+        channel="letter",
+        received_on=RECEIVED,
+        requester_name="Aino Ainoa",
+        requester_contact="Kauppakatu 1, 40100 Jyväskylä",
+        person_id=p.id,
+        today=RECEIVED,
+        reply_language="en",
+    )
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[1])
+    made = report.generate(session, actor, r.id)
+    assert made.report.disclosures == ()
+    assert [x.name for x in made.report.recipients] == ["CloudHost Inc.", "Polder Hosting B.V."]
+    assert [(t.recipient, t.country) for t in made.report.transfers] == [("CloudHost Inc.", "US")]
+    assert "Your data is not held by, and has not been disclosed to" not in made.html
+    assert "None of your data is held or has been transferred outside" not in made.html
+    assert "CloudHost Inc. (United States) holds your data: EU-US Data Privacy Framework" in (
+        made.html
+    )
+    assert "Polder Hosting B.V." in made.html and "Fjord Kontrakt AS" not in made.html
 
 
 def test_the_report_gives_each_art_15_item(session, rich):
     actor, _person, _, r, _ = rich
-    a = access.generate(session, actor, r.id).art15
+    a = report.generate(session, actor, r.id).report.art15
     decl = declaration()
     assert a.purposes == tuple(p.text for p in decl.purposes)  # (a)
     held = {c.key: c.held for c in a.data_categories}  # (b)
@@ -291,71 +445,68 @@ def test_the_report_gives_each_art_15_item(session, rich):
         "service_user": True,
         "transactions": True,
     }
-    assert [(x.name, x.country, x.outside_eea) for x in a.recipients] == [  # (c)
-        ("CloudMail Inc.", "US", True),
-        ("Nordic Dealer AB", "SE", False),
-    ]
-    assert len(a.recipient_categories) == len(decl.recipient_categories)
-    assert "retention period" in a.retention  # (d): the declaration states none
-    assert [x.title for x in a.rights][:4] == [  # (e)
-        "Rectification",
-        "Erasure",
-        "Restriction of processing",
-        "Objection",
-    ]
-    assert "In writing to the controller" in a.how_to_exercise
-    assert "Data Protection Ombudsman" in a.complaint and "tietosuoja.fi" in a.complaint  # (f)
+    assert len(a.recipient_categories) == len(decl.recipient_categories)  # (c)
+    assert a.retention == ""  # (d): the declaration states none; the letter says so
+    assert "In writing to the controller" in a.how_to_exercise  # (e)
+    assert a.supervisory_authority.email == "tietosuoja@om.fi"  # (f)
+    assert a.supervisory_authority.postal_address == ("PL 800", "00531 Helsinki")
     assert a.source_of_your_data == "Click2Contract service information"  # (g)
     assert a.regular_sources == decl.sources
     assert any("RFM bands" in text for text in a.profiling)  # (h): the logic
-    assert a.your_profiling_status == "You have allowed profiling for targeted marketing."
-    assert [(s.name, s.safeguard) for s in a.safeguards] == [  # Art. 15(2)
-        ("CloudMail Inc.", "privacy_shield")
-    ]
+    assert a.profiling_status == "granted"
     assert a.declared_third_countries == ("US",)
 
 
 def test_the_letter_and_json_render_everything_and_never_the_hash(session, rich):
     actor, _person, _, r, _ = rich
-    report = access.generate(session, actor, r.id)
-    letter = access.to_html(report)
-    data = json.loads(access.to_json(report))
+    made = report.generate(session, actor, r.id)
+    letter, data = made.html, json.loads(made.json)
     for text in (letter, json.dumps(data)):
         assert SECRET_HASH not in text and "not-a-real-hash" not in text
-        assert "stored as a one-way hash" in text
+    assert "stored as a one-way hash" in letter and data["person"][13]["value"] == "stored"
     assert "<script>alert(1)</script>" not in letter
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in letter
     for item in "abcdefgh":
         assert f"<h3>({item}) " in letter
-    assert "(Art. 15(2))</h3>" in letter
+    assert "<h3>Transfers outside the EU/EEA (Article 15(2))</h3>" in letter
     for expected in (
         "ACCESS REPORT",
         f"Our reference DSR-{r.id:06d}",
-        "Your request 5.3.2026",
+        "Your request of 5 Mar 2026",
         "Contract Pro licence",
         "Signature add-on",
         "In recovery",
         "Event participation",
         "Nordic Dealer AB",
-        "CloudMail Inc. (US, outside the EU/EEA): EU-US Privacy Shield",
+        "CloudMail Inc. (United States) received your data on 1 Oct 2025: EU-US Privacy Shield",
         "Permission withdrawn",
         "+358401111111",
         "Turun Kone Oy",
+        "Female",
         "Test compliance",
         "Jaakko Ranta",
+        "Data Protection Ombudsman",
+        "tietosuoja@om.fi",
+        "€1,730.50",
     ):
         assert expected in letter, expected
-    assert data["format"] == "click2contract-access-report/1"
+    # A postal address block: the person's address, never an email address in it.
+    block = letter.split('<address class="recipient">')[1].split("</address>")[0]
+    assert block == "Maija Virtanen<br>Linnankatu 3<br>20100 Turku"
+    assert "Sent by email to maija.virtanen@turunkone.fi" in letter
+    assert data["format"] == "click2contract-access-report/2"
+    assert data["language"] == "en"
     assert data["received_on"] == "2026-03-05"
     assert data["orders"][1]["amount_eur"] == "240.50"
     assert data["disclosures"][0]["outside_eea"] is True
-    assert data["art15"]["safeguards"][0]["safeguard"] == "privacy_shield"
+    assert data["disclosures"][0]["transfer_mechanism"] == "privacy_shield"
+    assert data["transfers"][0]["recipient"] == "CloudHost Inc."
 
 
-def test_generating_is_audited_and_recorded_on_the_request(session, rich):
+def test_generating_is_audited_recorded_and_stored(session, rich):
     actor, person, _, r, _ = rich
     before = utcnow()
-    access.generate(session, actor, r.id)
+    made = report.generate(session, actor, r.id)
     session.expire_all()
     stored = session.get(DataSubjectRequest, r.id)
     assert stored.report_generated_at >= before
@@ -366,8 +517,29 @@ def test_generating_is_audited_and_recorded_on_the_request(session, rich):
         "compliance-user",
     )
     assert event.detail.startswith(f"person {person.id}: ")
+    assert event.detail.endswith(f"stored copy #{made.document_id}")
+    document = session.get(SentDocument, made.document_id)
+    assert (document.html, document.json, document.kind) == (made.html, made.json, "access_report")
+    assert document.html_sha256 == hashlib.sha256(made.html.encode()).hexdigest()
+    assert document.json_sha256 == hashlib.sha256(made.json.encode()).hexdigest()
     view = request_view.detail(session, actor, r.id)
     assert view.history[-1].action_label == "Access report generated"
+
+
+def test_a_draft_is_audited_but_never_stored(session, rich):
+    actor, _person, _, r, _ = rich
+    draft = report.preview(session, actor, r.id)
+    assert not draft.report.final and draft.document_id is None
+    assert "DRAFT – not sent" in draft.html
+    assert session.scalar(select(func.count()).select_from(SentDocument)) == 0
+    assert session.get(DataSubjectRequest, r.id).report_generated_at is None
+    [event] = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access_report_previewed")
+    ).all()
+    assert event.record_id == str(r.id)
+    # The draft is a consultation of the person's record: the final report lists it.
+    final = report.generate(session, actor, r.id).report
+    assert [c.purpose for c in final.consultations] == ["access_report_previewed"]
 
 
 def test_no_report_before_the_requester_is_verified(session, actors):
@@ -383,9 +555,12 @@ def test_no_report_before_the_requester_is_verified(session, actors):
         today=RECEIVED,
     )
     with pytest.raises(ConflictError, match="identity-verified"):
-        access.generate(session, actor, r.id)
+        report.generate(session, actor, r.id)
+    with pytest.raises(ConflictError, match="identity-verified"):
+        report.preview(session, actor, r.id)
     session.expire_all()
     assert session.get(DataSubjectRequest, r.id).report_generated_at is None
+    assert session.scalar(select(func.count()).select_from(SentDocument)) == 0
 
 
 def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
@@ -399,16 +574,16 @@ def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
         requester_name="Nobody Known",
         requester_contact="nobody@example.fi",
         today=RECEIVED,
+        reply_language="en",
     )
     transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[2])
-    report = access.generate(session, actor, r.id)
-    assert not report.holds_data and report.art15 is None
-    assert "holds no personal data on you" in report.statement
-    assert report.record_count == 0
-    letter = access.to_html(report)
-    assert "The registry holds no personal data on you." in letter
-    assert "Data Protection Ombudsman" in letter
-    data = json.loads(access.to_json(report))
+    made = report.generate(session, actor, r.id)
+    rep = made.report
+    assert not rep.holds_data and rep.art15 is None
+    assert rep.record_count == 0
+    assert "The registry holds no personal data on you." in made.html
+    assert "Data Protection Ombudsman" in made.html
+    data = json.loads(made.json)
     assert data["holds_data"] is False and data["orders"] == [] and data["person"] == []
     # The no-data answer completes the request like any other report.
     transitions.complete(session, actor, r.id, "No data held: told by email")
@@ -434,20 +609,60 @@ def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors
         requester_contact="Kauppakatu 1, 40100 Jyväskylä",
         person_id=p.id,
         today=RECEIVED,
+        reply_language="en",
     )
     transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[1])
-    report = access.generate(session, actor, r.id)
-    assert report.holds_data
-    assert {i.label: i.value for i in report.person}["Password"] == "none stored"
-    assert report.orders == () and report.disclosures == () and report.organisation == ()
-    letter = access.to_html(report)
-    assert letter.count("None held.") == 7  # organisation, history, orders, ... disclosures
-    assert "Your data has not been disclosed to any recipient." in letter
-    assert "None of your data has been transferred outside the EU/EEA." in letter
-    held = {c.key: c.held for c in report.art15.data_categories}
+    made = report.generate(session, actor, r.id)
+    rep = made.report
+    assert rep.holds_data
+    assert fields(rep.person)["password"] == "none"
+    assert rep.orders == () and rep.disclosures == () and rep.organisation == ()
+    assert made.html.count("None held.") == 6  # organisation, history, orders, ... disclosures
+    assert "Your data is not held by, and has not been disclosed to, any recipient." in made.html
+    assert "None of your data is held or has been transferred outside the EU/EEA." in made.html
+    # No postal address on the person: the requester's written one, line by line.
+    block = made.html.split('<address class="recipient">')[1].split("</address>")[0]
+    assert block == "Aino Ainoa<br>Kauppakatu 1<br>40100 Jyväskylä"
+    held = {c.key: c.held for c in rep.art15.data_categories}
     assert held == {
         "basic": True,
         "customer_relationship": True,  # the access request itself
         "service_user": False,
         "transactions": False,
     }
+
+
+def test_derived_data_and_segment_memberships_are_reported(session, rich):
+    actor, _person, _, r, _ = rich
+    session.add(
+        Segment(
+            name="Machinery buyers",
+            definition=[{"field": "industry", "op": "in", "value": ["Machinery"]}],
+            owner_id=actor.user_id,
+        )
+    )
+    session.add(
+        Segment(
+            name="Big spenders",
+            definition=[{"field": "order_total_eur", "op": "gte", "value": 100000}],
+            owner_id=actor.user_id,
+        )
+    )
+    session.commit()
+    profile = report.generate(session, actor, r.id).report.profile
+    assert [(s.name, s.profiling) for s in profile.segments] == [("Machinery buyers", False)]
+    assert profile.value_band in {"new", "champions", "loyal", "occasional", "at_risk", "lapsed"}
+    assert isinstance(profile.engagement, tuple)
+
+
+def test_the_command_line_report_for_a_person(session, rich):
+    actor, person, _, _, _ = rich
+    made = report.generate_for_person(session, actor, person.id, "sv")
+    assert made.report.reference == f"PERSON-{person.id:06d}" and made.report.language == "sv"
+    assert "REGISTERUTDRAG" in made.html
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access_report_generated")
+    ).one()
+    assert (event.record_type, event.record_id) == ("person", str(person.id))
+    again = report_build.build_for_person(session, actor, person.id, utcnow(), "en")[0]
+    assert [c.purpose for c in again.consultations] == ["access_report_generated"]

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import Engine, column, inspect, select, table, text
 from sqlalchemy.orm import Session
 
-from registry import audit, backup, db, settings
-from registry.backup import BackupOperation, BackupResult, RestoreFailed, RestoreRefused
+from registry import audit, db, settings
+from registry.backup import files, making, records, restoring
+from registry.backup.files import BackupOperation, BackupResult, RestoreFailed, RestoreRefused
 from registry.errors import NotFound, PermissionDenied, RegistryError
 from registry.models import (
     Activity,
@@ -37,8 +38,10 @@ from registry.models import (
     PersonMetrics,
     Recipient,
     RecipientNotification,
+    ReportRedaction,
     RequestTransition,
     Segment,
+    SentDocument,
     utcnow,
 )
 from registry.permissions import Actor
@@ -198,6 +201,32 @@ def fill_registry(session: Session, actors: dict[Role, Actor]) -> None:
             amendment_id=amendment.id, recipient_id=recipient.id, notified_by=compliance
         )
     )
+    # What was sent on the request, and a passage withheld from its report (Art. 15(4)).
+    session.add(
+        SentDocument(
+            request_id=request.id,
+            kind="access_report",
+            language="fi",
+            html="<p>Hyvä Åsa</p>",
+            html_sha256="0" * 64,
+            json='{"a": "ä"}',
+            json_sha256="1" * 64,
+            created_by=compliance,
+            created_at=AT,
+        )
+    )
+    session.add(
+        ReportRedaction(
+            request_id=request.id,
+            record_type="activity",
+            record_id="1",
+            field="detail",
+            passage="Otto",
+            reason="another person",
+            redacted_by=compliance,
+            redacted_at=AT,
+        )
+    )
     audit.record(session, actors[Role.COMPLIANCE], "test_fill", "person", p1, "rivit ä ö å")
     session.commit()
 
@@ -246,8 +275,8 @@ def admin(filled: dict[Role, Actor]) -> Actor:
 
 
 @pytest.fixture
-def made(engine: Engine, admin: Actor, tmp_path: Path) -> backup.MadeBackup:
-    return backup.make_backup(engine, admin, tmp_path / "backups")
+def made(engine: Engine, admin: Actor, tmp_path: Path) -> files.MadeBackup:
+    return making.make_backup(engine, admin, tmp_path / "backups")
 
 
 @pytest.fixture
@@ -275,14 +304,14 @@ def test_round_trip_restores_every_row_of_every_table(
     engine, admin, tmp_path, backend, database_factory
 ):
     # A first backup, so the backup table itself holds a row in the second one.
-    backup.make_backup(engine, admin, tmp_path / "first")
+    making.make_backup(engine, admin, tmp_path / "first")
     before = all_rows(engine)
     assert all(before[name] for name in before), [n for n in before if not before[n]]
 
-    made = backup.make_backup(engine, admin, tmp_path / "backups")
+    made = making.make_backup(engine, admin, tmp_path / "backups")
 
     stamp = made.manifest.created_at.strftime("%Y%m%dT%H%M%SZ")
-    assert made.path.name == f"registry-{backend}-{stamp}{backup.SUFFIXES[backend]}"
+    assert made.path.name == f"registry-{backend}-{stamp}{files.SUFFIXES[backend]}"
     assert made.manifest.row_counts == {name: len(rows) for name, rows in before.items()}
     assert made.manifest.schema_revision == before["alembic_version"][0][0]
     check = subprocess.run(
@@ -292,12 +321,12 @@ def test_round_trip_restores_every_row_of_every_table(
         text=True,
     )
     assert check.returncode == 0 and check.stdout.strip().endswith(": OK"), check
-    on_disk = json.loads(backup.manifest_path(made.path).read_text())
+    on_disk = json.loads(files.manifest_path(made.path).read_text())
     assert on_disk["engine"] == backend and on_disk["sha256"] == made.manifest.sha256
     assert on_disk["size_bytes"] == made.path.stat().st_size
 
     target_url = database_factory(backend)
-    restored = backup.restore_backup(admin, made.path, target_url)
+    restored = restoring.restore_backup(admin, made.path, target_url)
     assert restored.schema_current
 
     target = db.make_engine(target_url)
@@ -335,16 +364,16 @@ def test_round_trip_restores_every_row_of_every_table(
 
 
 def test_round_trip_of_a_seeded_registry(backend, database_factory, tmp_path):
-    from registry import seed
+    from demo import seeder
 
     source = db.make_engine(database_factory(backend))
     target = db.make_engine(database_factory(backend))
     job = Actor.command_line("nightly-cron")
     try:
-        seed.seed(source, persons=200, random_seed=11, demo_accounts=True)
+        seeder.seed(source, persons=200, random_seed=11, demo_accounts=True)
         before = all_rows(source)
-        made = backup.make_backup(source, job, tmp_path)
-        backup.restore_backup(job, made.path, target.url.render_as_string(hide_password=False))
+        made = making.make_backup(source, job, tmp_path)
+        restoring.restore_backup(job, made.path, target.url.render_as_string(hide_password=False))
         after = all_rows(target)
     finally:
         source.dispose()
@@ -374,12 +403,12 @@ def test_backup_is_recorded_in_the_database_it_copied(engine, admin, made):
 
 
 def test_backup_files_are_private(made):
-    for path in (made.path, backup.checksum_path(made.path), backup.manifest_path(made.path)):
+    for path in (made.path, files.checksum_path(made.path), files.manifest_path(made.path)):
         assert path.stat().st_mode & 0o777 == 0o600, path
 
 
 def test_a_file_name_for_out_gets_the_time_inserted(engine, admin, tmp_path, backend):
-    made = backup.make_backup(engine, admin, tmp_path / "nightly.bak")
+    made = making.make_backup(engine, admin, tmp_path / "nightly.bak")
     stamp = made.manifest.created_at.strftime("%Y%m%dT%H%M%SZ")
     assert made.path == tmp_path / f"nightly-{stamp}.bak"
 
@@ -387,26 +416,26 @@ def test_a_file_name_for_out_gets_the_time_inserted(engine, admin, tmp_path, bac
 def test_backups_in_the_same_second_never_overwrite_each_other(
     engine, admin, tmp_path, backend, monkeypatch
 ):
-    monkeypatch.setattr(backup, "utcnow", lambda: AT)
-    first = backup.make_backup(engine, admin, tmp_path)
-    second = backup.make_backup(engine, admin, tmp_path)
-    suffix = backup.SUFFIXES[backend]
+    monkeypatch.setattr(making, "utcnow", lambda: AT)
+    first = making.make_backup(engine, admin, tmp_path)
+    second = making.make_backup(engine, admin, tmp_path)
+    suffix = files.SUFFIXES[backend]
     assert first.path.name == f"registry-{backend}-20260305T093015Z{suffix}"
     assert second.path.name == f"registry-{backend}-20260305T093015Z-2{suffix}"
     for made in (first, second):
-        assert backup.verify_backup(made.path) == made.manifest
+        assert files.verify_backup(made.path) == made.manifest
     assert not list(tmp_path.glob("*.partial"))
 
 
 def test_a_backup_failing_late_leaves_no_file_behind(engine, admin, tmp_path, backend, monkeypatch):
-    monkeypatch.setattr(backup, "utcnow", lambda: AT)
-    name = f"registry-{backend}-20260305T093015Z{backup.SUFFIXES[backend]}"
+    monkeypatch.setattr(making, "utcnow", lambda: AT)
+    name = f"registry-{backend}-20260305T093015Z{files.SUFFIXES[backend]}"
     out = tmp_path / "out"
     out.mkdir()
     stale = out / f"{name}.sha256"
     stale.write_text("left by someone else\n")
-    with pytest.raises(backup.BackupFailed, match="File exists"):
-        backup.make_backup(engine, admin, out)
+    with pytest.raises(files.BackupFailed, match="File exists"):
+        making.make_backup(engine, admin, out)
     assert sorted(p.name for p in out.iterdir()) == [stale.name]
     assert stale.read_text() == "left by someone else\n"
 
@@ -414,8 +443,8 @@ def test_a_backup_failing_late_leaves_no_file_behind(engine, admin, tmp_path, ba
 def test_failed_backup_is_recorded_and_explained(engine, admin, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the backup directory should be")
-    with pytest.raises(backup.BackupFailed, match="The backup failed"):
-        backup.make_backup(engine, admin, blocker / "backups")
+    with pytest.raises(files.BackupFailed, match="The backup failed"):
+        making.make_backup(engine, admin, blocker / "backups")
     with db.make_sessionmaker(engine)() as s:
         row = s.scalars(select(Backup)).one()
         assert row.result == BackupResult.FAILED
@@ -436,8 +465,8 @@ def test_a_locked_table_fails_the_backup_instead_of_hanging(
     try:
         with engine.connect() as holder:
             holder.execute(text("LOCK TABLE segment IN ACCESS EXCLUSIVE MODE"))
-            with pytest.raises(backup.BackupFailed, match="lock timeout"):
-                backup.make_backup(engine, Actor.command_line("nightly-cron"), tmp_path)
+            with pytest.raises(files.BackupFailed, match="lock timeout"):
+                making.make_backup(engine, Actor.command_line("nightly-cron"), tmp_path)
             holder.rollback()
         with db.make_sessionmaker(engine)() as s:
             assert s.scalars(select(Backup.result)).one() == BackupResult.FAILED
@@ -469,20 +498,18 @@ def test_backup_is_consistent_while_the_registry_is_written(
                 break
             stop.wait(0.01)
         at_start = written
-        made = backup.make_backup(engine, admin, tmp_path)
+        made = making.make_backup(engine, admin, tmp_path)
         at_end = written
     finally:
         stop.set()
         writer.join()
     assert at_end > at_start, "the app wrote nothing while the backup ran"
     target_url = database_factory(backend)
-    backup.restore_backup(admin, made.path, target_url)  # raises if the counts differ
+    restoring.restore_backup(admin, made.path, target_url)  # raises if the counts differ
     target = db.make_engine(target_url)
     try:
         with target.connect() as c:
-            assert (
-                backup.row_counts(c)["audit_event"] == made.manifest.row_counts["audit_event"] + 1
-            )
+            assert files.row_counts(c)["audit_event"] == made.manifest.row_counts["audit_event"] + 1
     finally:
         target.dispose()
 
@@ -490,13 +517,13 @@ def test_backup_is_consistent_while_the_registry_is_written(
 def test_non_empty_target_is_refused_unless_replaced(admin, made, nonempty_target, engine):
     before = target_state(nonempty_target)
     with pytest.raises(RestoreRefused) as refused:
-        backup.restore_backup(admin, made.path, nonempty_target)
+        restoring.restore_backup(admin, made.path, nonempty_target)
     message = str(refused.value)
     assert "is not empty" in message and "recipient: 1 row" in message
     assert "--replace" in message and "not touched" in message
     assert target_state(nonempty_target) == before
 
-    backup.restore_backup(admin, made.path, nonempty_target, replace=True)
+    restoring.restore_backup(admin, made.path, nonempty_target, replace=True)
     source, target = all_rows(engine), db.make_engine(nonempty_target)
     try:
         after = all_rows(target)
@@ -531,17 +558,17 @@ def test_damaged_file_is_refused_and_the_target_untouched(
     damage(made.path)
     before = target_state(nonempty_target)
     with pytest.raises(RestoreRefused, match=expected) as refused:
-        backup.restore_backup(admin, made.path, nonempty_target, replace=True)
+        restoring.restore_backup(admin, made.path, nonempty_target, replace=True)
     assert "the target database was not touched" in str(refused.value)
     assert target_state(nonempty_target) == before
 
 
 def test_missing_checksum_is_refused(admin, made, database_factory, backend):
-    backup.checksum_path(made.path).unlink()
+    files.checksum_path(made.path).unlink()
     target = database_factory(backend)
     before = target_state(target)
     with pytest.raises(RestoreRefused, match=r"\.sha256 is missing"):
-        backup.restore_backup(admin, made.path, target)
+        restoring.restore_backup(admin, made.path, target)
     assert target_state(target) == before
 
 
@@ -550,20 +577,20 @@ def test_backup_of_the_other_engine_is_refused(admin, made, database_factory, ba
     target = database_factory(other_backend(backend))
     before = target_state(target)
     with pytest.raises(RestoreRefused, match=f"is a {backend} backup"):
-        backup.restore_backup(admin, made.path, target)
+        restoring.restore_backup(admin, made.path, target)
     assert target_state(target) == before
 
 
 def test_row_count_difference_names_the_table_and_both_counts(
     admin, made, database_factory, backend
 ):
-    manifest = backup.manifest_path(made.path)
+    manifest = files.manifest_path(made.path)
     data = json.loads(manifest.read_text())
     data["row_counts"]["person"] = 999
     manifest.write_text(json.dumps(data))
     target_url = database_factory(backend)
     with pytest.raises(RestoreFailed, match="person: 999 in the backup, 4 restored"):
-        backup.restore_backup(admin, made.path, target_url)
+        restoring.restore_backup(admin, made.path, target_url)
     target = db.make_engine(target_url)
     try:
         with db.make_sessionmaker(target)() as s:
@@ -593,36 +620,36 @@ def test_overview_warns_when_the_newest_success_is_too_old(session, admin):
         session.commit()
 
     now = utcnow()
-    empty = backup.overview(session, admin, now=now)
+    empty = records.overview(session, admin, now=now)
     assert empty.last_success is None and empty.stale and empty.total == 0
 
     add(now - dt.timedelta(hours=30), "succeeded")
     add(now - dt.timedelta(hours=2), "failed")  # a failure never counts as a backup
     add(now - dt.timedelta(hours=1), "succeeded", operation="restore")
-    stale = backup.overview(session, admin, now=now)
+    stale = records.overview(session, admin, now=now)
     assert stale.stale and stale.age == dt.timedelta(hours=30)
     assert (stale.succeeded_recently, stale.failed_recently, stale.total) == (1, 1, 3)
     assert stale.entries[0].operation == "restore"
     assert stale.entries[-1].download_problem == "the file is not on this server"
 
     add(now - dt.timedelta(hours=23), "succeeded")
-    fresh = backup.overview(session, admin, now=now)
+    fresh = records.overview(session, admin, now=now)
     assert not fresh.stale and fresh.age == dt.timedelta(hours=23)
     assert fresh.last_success is not None and fresh.last_success.total_rows == 3
-    assert [e.started_at for e in backup.overview(session, admin, now=now, limit=2).entries] == [
+    assert [e.started_at for e in records.overview(session, admin, now=now, limit=2).entries] == [
         now - dt.timedelta(hours=1),
         now - dt.timedelta(hours=2),
     ]
 
 
 def test_download_is_a_tar_of_the_three_files_and_is_audited(session, admin, made):
-    data = backup.download_backup(session, admin, made.backup_id)
+    data = records.download_backup(session, admin, made.backup_id)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         contents = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
     assert contents == {
         made.path.name: made.path.read_bytes(),
-        made.path.name + ".sha256": backup.checksum_path(made.path).read_bytes(),
-        made.path.name + ".json": backup.manifest_path(made.path).read_bytes(),
+        made.path.name + ".sha256": files.checksum_path(made.path).read_bytes(),
+        made.path.name + ".json": files.manifest_path(made.path).read_bytes(),
     }
     event = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "backup_downloaded")
@@ -633,10 +660,10 @@ def test_download_is_a_tar_of_the_three_files_and_is_audited(session, admin, mad
 def test_download_refuses_a_file_changed_on_disk(session, admin, made):
     corrupt(made.path)
     with pytest.raises(RegistryError, match="no longer matches the checksum"):
-        backup.download_backup(session, admin, made.backup_id)
+        records.download_backup(session, admin, made.backup_id)
     made.path.unlink()
     with pytest.raises(NotFound, match="not on this server"):
-        backup.download_backup(session, admin, made.backup_id)
+        records.download_backup(session, admin, made.backup_id)
     assert not session.scalars(
         select(AuditEvent).where(AuditEvent.action == "backup_downloaded")
     ).all()
@@ -648,18 +675,18 @@ def test_download_rereads_the_account(session, admin, made):
     user.role = Role.MARKETING
     session.commit()
     with pytest.raises(PermissionDenied):
-        backup.download_backup(session, admin, made.backup_id)
+        records.download_backup(session, admin, made.backup_id)
     user.role, user.active = Role.ADMINISTRATOR, False
     session.commit()
     with pytest.raises(PermissionDenied, match="no longer active"):
-        backup.download_backup(session, admin, made.backup_id)
+        records.download_backup(session, admin, made.backup_id)
 
 
 def test_a_database_without_tables_is_not_backed_up(tmp_path):
     empty = db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     try:
-        with pytest.raises(backup.BackupFailed, match="holds no tables"):
-            backup.make_backup(empty, Actor.command_line(), tmp_path / "out")
+        with pytest.raises(files.BackupFailed, match="holds no tables"):
+            making.make_backup(empty, Actor.command_line(), tmp_path / "out")
     finally:
         empty.dispose()
     assert not list((tmp_path / "out").iterdir())
@@ -671,13 +698,13 @@ def test_only_administrators_back_up_restore_or_download(
 ):
     actor = filled[role]
     with pytest.raises(PermissionDenied):
-        backup.make_backup(engine, actor, tmp_path)
+        making.make_backup(engine, actor, tmp_path)
     with pytest.raises(PermissionDenied):
-        backup.restore_backup(actor, made.path, f"sqlite:///{tmp_path / 'never.db'}")
+        restoring.restore_backup(actor, made.path, f"sqlite:///{tmp_path / 'never.db'}")
     with pytest.raises(PermissionDenied):
-        backup.overview(session, actor)
+        records.overview(session, actor)
     with pytest.raises(PermissionDenied):
-        backup.download_backup(session, actor, made.backup_id)
+        records.download_backup(session, actor, made.backup_id)
     assert not (tmp_path / "never.db").exists()
 
 
@@ -688,7 +715,7 @@ def test_command_line_backup_and_restore(
 
     monkeypatch.setenv(db.ENV_VAR, database_url)
     assert main(["backup", "--out", str(tmp_path), "--job", "nightly-cron"]) == 0
-    (made,) = [p for p in tmp_path.iterdir() if p.suffix == backup.SUFFIXES[backend]]
+    (made,) = [p for p in tmp_path.iterdir() if p.suffix == files.SUFFIXES[backend]]
     assert str(made) in capsys.readouterr().out
     with db.make_sessionmaker(engine)() as s:
         assert s.scalars(select(Backup.actor_name)).one() == "nightly-cron"
@@ -703,7 +730,7 @@ def test_command_line_backup_and_restore(
 
 
 @pytest.fixture
-def sqlite_backup(database_factory, tmp_path) -> tuple[backup.MadeBackup, Actor]:
+def sqlite_backup(database_factory, tmp_path) -> tuple[files.MadeBackup, Actor]:
     """A backup of a filled SQLite database, for what only SQLite has: files and WAL."""
     engine = db.make_engine(database_factory("sqlite"))
     try:
@@ -711,7 +738,7 @@ def sqlite_backup(database_factory, tmp_path) -> tuple[backup.MadeBackup, Actor]
             actors = {role: Actor.of(make_user(s, role)) for role in Role}
             fill_registry(s, actors)
         admin = actors[Role.ADMINISTRATOR]
-        return backup.make_backup(engine, admin, tmp_path / "backups"), admin
+        return making.make_backup(engine, admin, tmp_path / "backups"), admin
     finally:
         engine.dispose()
 
@@ -721,7 +748,7 @@ def test_damaged_file_never_creates_a_new_sqlite_target(sqlite_backup, tmp_path)
     truncate(made.path)
     target = tmp_path / "new.db"
     with pytest.raises(RestoreRefused, match="truncated"):
-        backup.restore_backup(admin, made.path, f"sqlite:///{target}")
+        restoring.restore_backup(admin, made.path, f"sqlite:///{target}")
     assert not target.exists()
 
 
@@ -732,7 +759,7 @@ def test_restore_into_a_live_sqlite_database_in_wal_mode(sqlite_backup, tmp_path
     try:
         with app.connect() as c:
             assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        backup.restore_backup(admin, made.path, url)
+        restoring.restore_backup(admin, made.path, url)
         with db.make_sessionmaker(app)() as s:
             assert len(s.scalars(select(Person)).all()) == 4
             assert s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()[-1] == (

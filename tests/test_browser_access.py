@@ -19,14 +19,15 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
+from demo.data.accounts import DEMO_ACCOUNTS
 from navigation import PAGES
-from registry import db, seed
+from registry import db
 from registry.models import AppUser, AuditEvent
 from registry.permissions import ROLE_PERMISSIONS
 from registry.vocabulary import Role
 from tests.browser import LiveApp, screenshot, sign_in, wait_idle
 
-ACCOUNTS = {Role(role): (name, password) for name, _, role, password in seed.DEMO_ACCOUNTS}
+ACCOUNTS = {Role(role): (name, password) for name, _, role, password in DEMO_ACCOUNTS}
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_LINK = '<a href="https://example.org/">click</a>'
@@ -91,7 +92,7 @@ def shoot(page, backend: str, name: str) -> None:  # type: ignore[no-untyped-def
 def test_navigation_lists_exactly_the_roles_pages(role, live_app, page):
     signed_in(page, live_app, role)
     assert nav_titles(page) == role_titles(role)
-    [display_name] = [a[1] for a in seed.DEMO_ACCOUNTS if a[0] == ACCOUNTS[role][0]]
+    [display_name] = [a[1] for a in DEMO_ACCOUNTS if a[0] == ACCOUNTS[role][0]]
     sidebar = page.get_by_test_id("stSidebar").inner_text()
     assert display_name in sidebar and role.capitalize() in sidebar
 
@@ -264,7 +265,7 @@ def test_users_page_journey(own_app, own_db, browser, page, backend):
     assert stored.display_name == HOSTILE_NAME
 
     # The only administrator cannot demote herself.
-    [admin_row] = [a for a in seed.DEMO_ACCOUNTS if a[2] == Role.ADMINISTRATOR]
+    [admin_row] = [a for a in DEMO_ACCOUNTS if a[2] == Role.ADMINISTRATOR]
     select_option(page, "Account", f"{admin_row[0]} · {admin_row[1]}")
     wait_idle(page)
     role_form = page.get_by_test_id("stForm").nth(1)

@@ -253,8 +253,8 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
 def test_a_withdrawal_recorded_in_the_browser_changes_the_count(consent_app, page):
     from playwright.sync_api import expect
 
+    from demo.data.accounts import DEMO_ACCOUNTS
     from registry import db
-    from registry.seed import DEMO_ACCOUNTS
 
     engine = db.make_engine(consent_app.database_url)
     with db.make_sessionmaker(engine)() as s:

@@ -10,7 +10,7 @@ from registry import disclosure_log, disclosures, settings
 from registry.disclosure_log import DisclosureFilter
 from registry.disclosures import DisclosureInput
 from registry.errors import PermissionDenied, ValidationError
-from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Segment
+from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient, Segment
 from registry.vocabulary import Role
 from tests import factories
 
@@ -309,3 +309,84 @@ def test_record_by_hand_takes_a_saved_segments_current_members(session, actors, 
     assert stored == set(world["ids"])
     [row] = disclosure_log.log(session, compliance, DisclosureFilter(purpose="Payroll processing"))
     assert row.segment == "Finland"
+
+
+def test_a_disclosure_keeps_the_basis_it_relied_on_when_made(session, actors, world):
+    """Art. 15(2): the safeguard of a transfer is the one it was made on, not today's."""
+    cloud = session.scalars(select(Recipient).where(Recipient.name == "Cloud Inc")).one()
+    cloud.agreement_date = dt.date(2019, 1, 2)
+    session.commit()
+    made = disclosures.record_disclosure(
+        session,
+        actors[Role.COMPLIANCE],
+        form(cloud.id, str(world["ids"][0])),
+    )
+    cloud.transfer_mechanism, cloud.agreement_date = "scc_2021", dt.date(2024, 5, 6)
+    session.commit()
+    session.expire_all()
+    stored = session.get(Disclosure, made.id)
+    assert (stored.transfer_mechanism, stored.agreement_date, stored.basis_from_register) == (
+        "privacy_shield",
+        dt.date(2019, 1, 2),
+        False,
+    )
+    [row] = [
+        r
+        for r in disclosure_log.log(session, actors[Role.COMPLIANCE], DisclosureFilter())
+        if r.id == made.id
+    ]
+    assert (row.transfer_mechanism, row.agreement_date) == ("privacy_shield", dt.date(2019, 1, 2))
+    # A row written outside add_disclosure takes the register's basis at that moment.
+    direct = Disclosure(
+        recipient_id=cloud.id,
+        disclosed_at=dt.datetime(2026, 2, 1, tzinfo=UTC),
+        purpose="Direct",
+        data_categories=["basic"],
+        legal_basis="contract",
+    )
+    session.add(direct)
+    session.commit()
+    assert (direct.transfer_mechanism, direct.agreement_date) == ("scc_2021", dt.date(2024, 5, 6))
+
+
+def test_the_migration_copies_the_registers_basis_and_says_so(backend, database_factory):
+    """Disclosures made before revision 0007 get the register's basis, marked as such."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from registry import db
+
+    url = database_factory(backend)
+    engine = db.make_engine(url)
+    try:
+        config = db._alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005_recipients_scope")
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO recipient (id, name, kind, service, country, transfer_mechanism,"
+                    " agreement_date, active) VALUES (1, 'Cloud', 'processor', 'Hosting', 'US',"
+                    " 'dpf', '2023-09-01', :t)"
+                ),
+                {"t": True},
+            )
+            c.execute(
+                text(
+                    "INSERT INTO disclosure (id, recipient_id, disclosed_at, purpose,"
+                    " data_categories, legal_basis, note, person_count) VALUES (1, 1,"
+                    " :at, 'Hosting', '[\"basic\"]', 'contract', '', 0)"
+                ),
+                {"at": dt.datetime(2024, 1, 1, tzinfo=UTC)},
+            )
+        db.migrate(engine)
+        with db.make_sessionmaker(engine)() as s:
+            d = s.get(Disclosure, 1)
+            assert (d.transfer_mechanism, d.agreement_date, d.basis_from_register) == (
+                "dpf",
+                dt.date(2023, 9, 1),
+                True,
+            )
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from registry import access, consent, deadlines
+from registry import consent, deadlines, report
 from registry.errors import ConflictError, PermissionDenied, ValidationError
 from registry.models import (
     AuditEvent,
@@ -17,6 +17,7 @@ from registry.models import (
     RequestTransition,
     utcnow,
 )
+from registry.report import notices
 from registry.requests import intake, queue, request_view, rules, transitions
 from registry.requests.queue import QueueFilter
 from registry.requests.rules import Action
@@ -173,7 +174,7 @@ def test_only_compliance_handles_requests(session, actors, role):
     with pytest.raises(PermissionDenied):
         transitions.reject(session, actor, r.id, "no")
     with pytest.raises(PermissionDenied):
-        access.generate(session, actor, r.id)
+        report.generate(session, actor, r.id)
     assert _count(session, DataSubjectRequest) == 1 and _count(session, AuditEvent) == 0
 
 
@@ -194,6 +195,10 @@ EXPECTED = {
     (Action.REJECT, S.RECEIVED): S.REJECTED,
     (Action.REJECT, S.VERIFIED): S.REJECTED,
     (Action.REJECT, S.EXTENDED): S.REJECTED,
+    (Action.TELL_EXTENSION, S.EXTENDED): S.EXTENDED,
+    (Action.LANGUAGE, S.RECEIVED): S.RECEIVED,
+    (Action.LANGUAGE, S.VERIFIED): S.VERIFIED,
+    (Action.LANGUAGE, S.EXTENDED): S.EXTENDED,
 }
 STEPS = [a for a in Action if a is not Action.LOG]
 
@@ -209,11 +214,15 @@ def _run(action, session, actor, request, person, today):
         case Action.EXTEND:
             transitions.extend(session, actor, request.id, "Complex request", today=today)
         case Action.REPORT:
-            access.generate(session, actor, request.id)
+            report.generate(session, actor, request.id)
         case Action.COMPLETE:
             transitions.complete(session, actor, request.id, "Report sent by post")
         case Action.REJECT:
             transitions.reject(session, actor, request.id, "Identity could not be established")
+        case Action.TELL_EXTENSION:
+            notices.record_extension_told(session, actor, request.id, today, "email", today=today)
+        case Action.LANGUAGE:
+            notices.set_reply_language(session, actor, request.id, "sv")
 
 
 @pytest.mark.parametrize("status", list(S))
@@ -253,7 +262,7 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(session, actor
 def test_only_access_requests_get_a_report(session, actors):
     r = _request(session, status=S.VERIFIED, kind=RequestKind.RECTIFICATION)
     with pytest.raises(ConflictError, match="not an access request"):
-        access.generate(session, actors[Role.COMPLIANCE], r.id)
+        report.generate(session, actors[Role.COMPLIANCE], r.id)
     assert Action.REPORT not in rules.allowed_actions(S.VERIFIED, RequestKind.RECTIFICATION)
 
 
@@ -301,7 +310,8 @@ def test_extension_moves_the_due_date_to_three_months_after_receipt(session, act
         dt.date(2026, 4, 7),  # the day by which the person must be told
     )
     assert view.extension_reason == "Many requests at once"
-    assert view.history[-1].note == "Many requests at once"
+    # The notice of extension is made and kept in the same step.
+    assert view.history[-1].note == "Many requests at once; notice of extension #1 (fi)"
 
 
 def test_extension_after_the_first_month_is_too_late(session, actors):
@@ -352,7 +362,7 @@ def test_completing_an_access_request_needs_the_report(session, actors):
     session.commit()
     with pytest.raises(ValidationError, match="Generate the access report"):
         transitions.complete(session, actor, r.id, "Sent")
-    access.generate(session, actor, r.id)
+    report.generate(session, actor, r.id)
     transitions.complete(session, actor, r.id, "Report sent by email")
     view = request_view.detail(session, actor, r.id, today=TODAY)
     assert view.status == S.COMPLETED and view.outcome == "Report sent by email"

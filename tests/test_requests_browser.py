@@ -1,6 +1,7 @@
 """Browser journey: the compliance officer logs an access request, verifies the requester,
-extends the deadline, generates and downloads the Art. 15 report, completes the request, and
-exports the queue as CSV.
+extends the deadline (the notice of extension is kept) and records that the person was told,
+generates the Art. 15 report and downloads it, byte for byte the stored copy, also after
+completing the request, and exports the queue as CSV.
 
 Runs on its own copy of the seeded database (it writes), on SQLite and PostgreSQL; the SQLite
 run's screenshots are requests-*.png (see tests/browser.py for where they go).
@@ -15,12 +16,20 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from registry import db, deadlines, seed
-from registry.models import AuditEvent, DataSubjectRequest, DisclosedPerson, Disclosure, Person
+from demo.data.accounts import DEMO_ACCOUNTS
+from registry import db, deadlines
+from registry.models import (
+    AuditEvent,
+    DataSubjectRequest,
+    DisclosedPerson,
+    Disclosure,
+    Person,
+    SentDocument,
+)
 from registry.requests.rules import finnish_date
 from tests.browser import screenshot, sign_in, visible, wait_idle
 
-OFFICER, PASSWORD = next((a[0], a[3]) for a in seed.DEMO_ACCOUNTS if a[2] == "compliance")
+OFFICER, PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
 
 
 @pytest.fixture
@@ -117,20 +126,42 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     page.get_by_role("button", name="Extend", exact=True).click()
     wait_idle(page)
     page.get_by_text(f"Extended: now due {new_due}.").wait_for()
-
-    # Generate the report and download both files.
-    page.get_by_role("button", name="Generate the access report").click()
+    page.get_by_role("heading", name="Letters sent").wait_for()
+    # Telling the person of the extension is a step of its own (Art. 12(3)).
+    page.get_by_text("Record that the person was told of the extension").click()
+    page.get_by_role("button", name="Record that the person was told").click()
     wait_idle(page)
-    page.get_by_text("Access report generated").first.wait_for()
+    page.get_by_text("Recorded: the person was told of the extension.").wait_for()
+
+    # Generate the final report and download both files: the stored copy, byte for byte.
+    page.get_by_role("button", name="Generate the final report").click()
+    wait_idle(page)
+    page.get_by_text("Final report generated and kept").first.wait_for()
+    with db.make_sessionmaker(engine)() as s:
+        stored = s.scalars(
+            select(SentDocument).where(
+                SentDocument.request_id == logged.id, SentDocument.kind == "access_report"
+            )
+        ).one()
+        kinds = s.scalars(
+            select(SentDocument.kind).where(SentDocument.request_id == logged.id)
+        ).all()
+    assert sorted(kinds) == ["access_report", "extension"]
     with page.expect_download() as got:
         page.get_by_role("button", name="Download the data (JSON)").click()
-    report = json.loads(got.value.path().read_text(encoding="utf-8"))
+    data = got.value.path().read_bytes()
+    assert data == stored.json.encode("utf-8")
+    report = json.loads(data)
     assert report["holds_data"] is True and report["request_id"] == logged.id
-    assert {"label": "Email address", "value": person.email} in report["person"]
+    assert report["language"] == "en"  # the request was written in English
+    assert {"key": "email", "value": person.email, "kind": "text"} in report["person"]
     assert recipient in {d["recipient"] for d in report["disclosures"]}
+    assert "CloudHost Inc." in {r["name"] for r in report["recipients"]}
     with page.expect_download() as got:
-        page.get_by_role("button", name="Download the letter (HTML)").click()
-    letter = got.value.path().read_text(encoding="utf-8")
+        page.get_by_role("button", name="Download the letter (HTML)").last.click()
+    letter_bytes = got.value.path().read_bytes()
+    assert letter_bytes == stored.html.encode("utf-8")
+    letter = letter_bytes.decode("utf-8")
     assert "ACCESS REPORT" in letter and name in letter
     if person.password_hash:
         assert "stored as a one-way hash" in letter and person.password_hash not in letter
@@ -143,6 +174,10 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     page.get_by_role("button", name="Complete the request").click()
     wait_idle(page)
     page.get_by_text("The request is closed: no further steps.").wait_for()
+    # Closed, what was sent can still be downloaded, and it is the same bytes.
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download the letter (HTML)").last.click()
+    assert got.value.path().read_bytes() == letter_bytes
     shoot(page, backend, "detail-completed")
     with db.make_sessionmaker(engine)() as s:
         done = s.get(DataSubjectRequest, logged.id)
@@ -156,7 +191,9 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
             "request_viewed",
             "request_verify_identity",
             "request_extend",
+            "request_tell_extension",
             "request_report",
+            "sent_document_downloaded",
             "request_complete",
         } <= actions
 

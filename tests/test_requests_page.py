@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from registry import deadlines
-from registry.models import AuditEvent, DataSubjectRequest
+from registry.models import (
+    Activity,
+    AuditEvent,
+    DataSubjectRequest,
+    Person,
+    ReportRedaction,
+    SentDocument,
+)
 from registry.requests import intake, rules, transitions
 from registry.vocabulary import RequestKind, RequestStatus, Role
 from tests import factories
@@ -207,23 +214,157 @@ def test_detail_view_walks_the_workflow(database_url, session, queue, app_test):
     assert list(history["Step"]) == ["Logged", "Identity verified", "Extended"]
 
 
-def test_access_report_is_generated_and_offered_for_download(database_url, queue, app_test):
+def test_access_report_is_generated_kept_and_downloadable_after_completion(
+    database_url, session, queue, app_test
+):
     actor, _, made = queue
     r = made["overdue"]
     at = _open(app_test(database_url, actor, PAGE), r.id)
     _button(at, "Mark the identity verified").click()
     at.run()
-    _button(at, "Generate the access report").click()
+    _button(at, "Generate the final report").click()
     at.run()
     assert not at.exception, at.exception
+    [document] = session.scalars(select(SentDocument).where(SentDocument.request_id == r.id))
+    assert any(f"kept (copy #{document.id})" in x.value for x in at.success)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download the letter (HTML)", "Download the data (JSON)"]
-    assert any("no personal data" in c.value for c in at.caption)
+    assert any(document.html_sha256 in c.value for c in at.caption)
     next(t for t in at.text_area if t.label == "Outcome").set_value("Told: no data held")
     _button(at, "Complete the request").click()
     at.run()
     assert not at.exception, at.exception
     assert any("The request is closed" in i.value for i in at.info)
+    # Closed, what was sent is still there to download.
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download the letter (HTML)", "Download the data (JSON)"]
+    assert any(m.value == "#### Letters sent" for m in at.markdown)
+
+
+def test_the_report_part_sets_the_language_reviews_and_previews(
+    database_url, session, actors, app_test
+):
+    actor = actors[Role.COMPLIANCE]
+    person = Person(
+        first_name="Maija",
+        last_name="**Virtanen**",
+        email="maija@example.fi",
+        street_address="Linnankatu 3",
+        postal_code="20100",
+        city="Turku",
+        relationship="customer_contact",
+        source="Information provided by the customer",
+        country="FI",
+    )
+    session.add(person)
+    session.commit()
+    session.add(
+        Activity(
+            person_id=person.id,
+            kind="customer_service_contact",
+            occurred_at=dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC),
+            detail="Called with colleague Otto Outsider",
+        )
+    )
+    session.commit()
+    r = intake.log_request(
+        session,
+        actor,
+        kind="access",
+        channel="letter",
+        received_on=deadlines.today(),
+        requester_name="Maija Virtanen",
+        requester_contact="Linnankatu 3, 20100 Turku",
+        person_id=person.id,
+    )
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[1])
+    at = _open(app_test(database_url, actor, PAGE), r.id)
+    assert not at.exception, at.exception
+    assert any("Letters in **Finnish**" in m.value for m in at.markdown)
+    # The reply language is a step of its own.
+    next(s for s in at.selectbox if s.label == "Reply language").set_value("sv")
+    _button(at, "Set the reply language").click()
+    at.run()
+    assert not at.exception, at.exception
+    session.expire_all()
+    assert session.get(DataSubjectRequest, r.id).reply_language == "sv"
+    assert any("Letters in **Swedish**" in m.value for m in at.markdown)
+    # Review: the free text is listed; a passage not in it is refused by the field.
+    texts = at.dataframe[0].value
+    assert "Called with colleague Otto Outsider" in list(texts["Text"])
+    next(t for t in at.text_input if t.label == "Passage to withhold").set_value("Nobody")
+    next(t for t in at.text_input if t.label == "Reason").set_value("A colleague")
+    _button(at, "Withhold the passage").click()
+    at.run()
+    assert "The passage is not in this text; copy it exactly." in [e.value for e in at.error]
+    assert session.scalar(select(func.count()).select_from(ReportRedaction)) == 0
+    next(t for t in at.text_input if t.label == "Passage to withhold").set_value("Otto Outsider")
+    _button(at, "Withhold the passage").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Passage withheld" in x.value for x in at.success)
+    assert session.scalar(select(func.count()).select_from(ReportRedaction)) == 1
+    # The draft: previewed, not stored; the passage is gone from it.
+    _button(at, "Preview a draft").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any(
+        c.value.startswith("Draft:") and "1 passages withheld" in c.value for c in at.caption
+    )
+    assert session.scalar(select(func.count()).select_from(SentDocument)) == 0
+    # Markup in the data stays literal on the page.
+    assert any("\\*\\*Virtanen\\*\\*" in m.value for m in at.markdown)
+
+
+def test_extension_letter_telling_and_the_queue_flag(database_url, session, actors, app_test):
+    actor = actors[Role.COMPLIANCE]
+    today = deadlines.today()
+    r = intake.log_request(
+        session,
+        actor,
+        kind="erasure",
+        channel="email",
+        received_on=today - dt.timedelta(days=20),
+        requester_name="Eero Extended",
+        requester_contact="eero@example.fi",
+        details="Poistakaa tietoni, kiitos. Haluan että kaikki tiedot poistetaan.",
+    )
+    transitions.verify_identity(session, actor, r.id, rules.IDENTITY_METHODS[0])
+    transitions.extend(session, actor, r.id, "Paljon pyyntöjä", today=today)
+    # As if received two months ago: the person had to be told by now.
+    session.execute(
+        update(DataSubjectRequest)
+        .where(DataSubjectRequest.id == r.id)
+        .values(received_on=today - dt.timedelta(days=60))
+    )
+    session.commit()
+    at = app_test(database_url, actor, PAGE)
+    assert not at.exception, at.exception
+    assert any(f"Request #{r.id}: the person had to be told" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert list(table["Flags"]) == ["Extension not told in time"]
+    at = _open(at, r.id)
+    assert any(m.value == "#### Letters sent" for m in at.markdown)
+    assert [b.label for b in at.get("download_button")] == ["Download the letter (HTML)"]
+    assert any("Extension not told in time" in w.value for w in at.warning)
+    next(s for s in at.selectbox if s.label == "How").set_value("letter")
+    _button(at, "Record that the person was told").click()
+    at.run()
+    assert not at.exception, at.exception
+    session.expire_all()
+    told = session.get(DataSubjectRequest, r.id)
+    assert (told.extension_told_on, told.extension_told_channel) == (today, "letter")
+    assert any("Extension told after the notify-by date" in w.value for w in at.warning)
+    # A rejection now, past the original due date but within the extension, is not late.
+    next(t for t in at.text_area if t.label == "Reason for the rejection").set_value(
+        "Kirjanpitolaki edellyttää säilyttämistä"
+    )
+    _button(at, "Reject the request").click()
+    at.run()
+    assert not at.exception, at.exception
+    kinds = sorted(d.kind for d in session.scalars(select(SentDocument)))
+    assert kinds == ["extension", "refusal"]
+    assert [b.label for b in at.get("download_button")] == ["Download the letter (HTML)"] * 2
 
 
 def test_rectification_links_to_the_persons_page(database_url, queue, app_test):

@@ -17,7 +17,10 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from registry import db, deadlines, seed, transfers
+from demo import seeder
+from demo.data.accounts import DEMO_ACCOUNTS
+from demo.organisations import y_tunnus_check_digit
+from registry import db, deadlines, transfers
 from registry.auth import password_matches
 from registry.consent import precedence
 from registry.errors import RegistryError
@@ -72,7 +75,7 @@ class Seeded:
 def seeded(backend: str, database_factory: Callable[[str], str]) -> Iterator[Seeded]:
     """One seeded database per backend, read (never written) by most tests below."""
     engine = db.make_engine(database_factory(backend))
-    counts = seed.seed(engine, PERSONS, RANDOM_SEED, demo_accounts=True, today=TODAY)
+    counts = seeder.seed(engine, PERSONS, RANDOM_SEED, demo_accounts=True, today=TODAY)
     yield Seeded(engine, counts)
     engine.dispose()
 
@@ -108,7 +111,7 @@ def test_the_same_seed_gives_the_same_rows(
     engines = [db.make_engine(database_factory(backend)) for _ in range(3)]
     try:
         counts = [
-            seed.seed(e, 120, s, today=TODAY, demo_accounts=True)
+            seeder.seed(e, 120, s, today=TODAY, demo_accounts=True)
             for e, s in zip(engines, (5, 5, 6), strict=True)
         ]
         assert counts[0] == counts[1]
@@ -133,7 +136,7 @@ def test_both_backends_get_the_same_persons(database_factory: Callable[[str], st
     sqlite = db.make_engine(database_factory("sqlite"))
     postgresql = db.make_engine(database_factory("postgresql"))  # skips without a server
     try:
-        counts = [seed.seed(e, 80, 3, today=TODAY) for e in (sqlite, postgresql)]
+        counts = [seeder.seed(e, 80, 3, today=TODAY) for e in (sqlite, postgresql)]
         assert counts[0] == counts[1]
         assert _person_rows(sqlite) == _person_rows(postgresql)
         with sqlite.connect() as a, postgresql.connect() as b:
@@ -148,7 +151,7 @@ def test_a_database_with_persons_is_refused(seeded: Seeded) -> None:
     with _session(seeded.engine) as s:
         before = s.scalar(select(func.count()).select_from(Person))
     with pytest.raises(RegistryError, match="already has 300 persons"):
-        seed.seed(seeded.engine, 10, 1, today=TODAY)
+        seeder.seed(seeded.engine, 10, 1, today=TODAY)
     with _session(seeded.engine) as s:
         assert s.scalar(select(func.count()).select_from(Person)) == before
 
@@ -164,7 +167,7 @@ def test_counts_are_the_rows_written(seeded: Seeded) -> None:
 def test_sequences_continue_after_the_seed(seed_db_url: str) -> None:
     engine = db.make_engine(seed_db_url)
     try:
-        seed.seed(engine, 40, 2, today=TODAY)
+        seeder.seed(engine, 40, 2, today=TODAY)
         with _session(engine) as s:
             last = s.scalar(select(func.max(Organisation.id)))
             org = Organisation(
@@ -468,16 +471,16 @@ def test_persons_and_organisations_look_real_but_are_synthetic(seeded: Seeded) -
     assert len(ids) == len(set(ids))
     for business_id in ids:
         digits, check = business_id.split("-")
-        assert len(digits) == 7 and seed.y_tunnus_check_digit(int(digits)) == int(check)
+        assert len(digits) == 7 and y_tunnus_check_digit(int(digits)) == int(check)
     assert {o.kind for o in organisations} == {"customer", "dealer", "partner"}
     assert any(o.customer_until for o in organisations)
 
 
 def test_y_tunnus_check_digit() -> None:
-    assert seed.y_tunnus_check_digit(112038) == 9  # 0112038-9, a well-known company's ID
-    assert seed.y_tunnus_check_digit(1572860) == 0  # remainder 0: check digit 0
-    assert seed.y_tunnus_check_digit(1) == 9
-    assert seed.y_tunnus_check_digit(6) is None  # remainder 1: never issued
+    assert y_tunnus_check_digit(112038) == 9  # 0112038-9, a well-known company's ID
+    assert y_tunnus_check_digit(1572860) == 0  # remainder 0: check digit 0
+    assert y_tunnus_check_digit(1) == 9
+    assert y_tunnus_check_digit(6) is None  # remainder 1: never issued
 
 
 # --- the demo accounts ---
@@ -490,8 +493,8 @@ def test_demo_accounts_segments_and_sign_ins(seeded: Seeded) -> None:
         sign_ins = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in")))
         disclosures = list(s.scalars(select(Disclosure)))
         amendments = list(s.scalars(select(Amendment)))
-    assert {(u, users[u].role) for u in users} == {(a[0], a[2]) for a in seed.DEMO_ACCOUNTS}
-    assert {users[a[0]].role for a in seed.DEMO_ACCOUNTS} == set(Role)
+    assert {(u, users[u].role) for u in users} == {(a[0], a[2]) for a in DEMO_ACCOUNTS}
+    assert {users[a[0]].role for a in DEMO_ACCOUNTS} == set(Role)
     marketing = users["marketing"]
     assert marketing.email == "marketing@click2contract.example"
     assert password_matches(marketing.password_hash, "marketing-demo-2026")
@@ -510,7 +513,7 @@ def test_demo_accounts_segments_and_sign_ins(seeded: Seeded) -> None:
 def test_without_demo_accounts_nothing_points_at_a_user(seed_db_url: str) -> None:
     engine = db.make_engine(seed_db_url)
     try:
-        counts = seed.seed(engine, 60, 4, today=TODAY)
+        counts = seeder.seed(engine, 60, 4, today=TODAY)
         assert "app_user" not in counts
         with _session(engine) as s:
             assert s.scalar(select(func.count()).select_from(AppUser)) == 0
@@ -527,7 +530,7 @@ def test_progress_is_reported_up_to_done(seed_db_url: str) -> None:
     engine = db.make_engine(seed_db_url)
     reports: list[tuple[float, str]] = []
     try:
-        seed.seed(engine, 30, 4, today=TODAY, progress=lambda f, m: reports.append((f, m)))
+        seeder.seed(engine, 30, 4, today=TODAY, progress=lambda f, m: reports.append((f, m)))
     finally:
         engine.dispose()
     fractions = [f for f, _ in reports]
@@ -537,7 +540,7 @@ def test_progress_is_reported_up_to_done(seed_db_url: str) -> None:
 def test_a_single_person_is_enough(seed_db_url: str) -> None:
     engine = db.make_engine(seed_db_url)
     try:
-        counts = seed.seed(engine, 1, 3, today=TODAY)
+        counts = seeder.seed(engine, 1, 3, today=TODAY)
         assert counts["person"] == counts["person_metrics"] == 1
         assert counts["data_subject_request"] >= len(RequestStatus) * len(RequestKind)
     finally:

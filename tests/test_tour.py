@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from demo.data.accounts import DEMO_ACCOUNTS
 from navigation import PAGES
 from registry.permissions import ROLE_PERMISSIONS
-from registry.seed import DEMO_ACCOUNTS
 from registry.vocabulary import Role
 from tests.browser import screenshot, sign_in, wait_idle
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import auth
+from registry import permissions
 from registry.errors import PermissionDenied
 from registry.models import Person
 from registry.permissions import Actor, Permission
@@ -61,9 +60,9 @@ def test_a_cached_read_checks_the_permission_on_every_call(signed_in, actors, mo
     read(1)
     # The role loses the permission: the cached answer is there, and still refused.
     monkeypatch.setitem(
-        auth.ROLE_PERMISSIONS,
+        permissions.ROLE_PERMISSIONS,
         Role.COMPLIANCE,
-        auth.ROLE_PERMISSIONS[Role.COMPLIANCE] - {Permission.VIEW_AUDIT},
+        permissions.ROLE_PERMISSIONS[Role.COMPLIANCE] - {Permission.VIEW_AUDIT},
     )
     with pytest.raises(PermissionDenied, match="may not view the audit trail"):
         read(1)
@@ -85,6 +84,8 @@ def test_a_cached_read_names_its_permission_and_keeps_the_reads_name():
 
 
 def pager_script() -> None:
+    # AppTest runs this function's body alone: it imports what it uses.
+    import streamlit as st
 
     from views import widgets
 

@@ -47,8 +47,13 @@ def log_request(
     details: str = "",
     person_id: int | None = None,
     today: dt.date | None = None,
+    reply_language: str | None = None,
 ) -> DataSubjectRequest:
-    """Log a request received in writing; its due date follows from the receipt date."""
+    """Log a request received in writing; its due date follows from the receipt date.
+
+    The reply language defaults from the request (registry.report.language)."""
+    from registry.report.language import LANGUAGES, default_language
+
     require(actor, Permission.HANDLE_REQUESTS)
     today = today or deadlines.today()
     errors: dict[str, str] = {}
@@ -69,10 +74,16 @@ def log_request(
     details = details.strip()
     if len(details) > settings.MAX_LONG_TEXT:
         errors["details"] = f"Keep the text under {settings.MAX_LONG_TEXT} characters."
-    if person_id is not None and session.get(Person, person_id) is None:
+    person = session.get(Person, person_id) if person_id is not None else None
+    if person_id is not None and person is None:
         errors["person_id"] = "That person is no longer in the registry; search again."
+    if reply_language is not None and reply_language not in LANGUAGES:
+        errors["reply_language"] = "Choose Finnish, Swedish or English."
     if errors:
         raise ValidationError(errors)
+    language = reply_language or default_language(
+        details, person.country if person else None, contact
+    )
     request = DataSubjectRequest(
         kind=kind,
         channel=channel,
@@ -85,6 +96,7 @@ def log_request(
         due_on=deadlines.due_date(received_on),
         created_by=actor.user_id,
         created_at=utcnow(),
+        reply_language=language,
     )
     try:
         session.add(request)

@@ -67,6 +67,9 @@ class RequestView:
     closed_at: dt.datetime | None
     actions: tuple[Action, ...]
     history: tuple[RequestHistoryEntry, ...] = ()
+    reply_language: str = "fi"
+    extension_told_on: dt.date | None = None
+    extension_told_channel: str | None = None
 
 
 def detail(
@@ -124,6 +127,9 @@ def detail(
             )
             for t, name in history
         ),
+        reply_language=r.reply_language,
+        extension_told_on=r.extension_told_on,
+        extension_told_channel=r.extension_told_channel,
     )
 
 

@@ -55,9 +55,11 @@ class Action(StrEnum):
     VERIFY = "verify_identity"
     ASSIGN = "assign"
     EXTEND = "extend"
-    REPORT = "report"  # the Art. 15 report was generated (registry.access)
+    REPORT = "report"  # the Art. 15 report was generated and stored (registry.report)
     COMPLETE = "complete"
     REJECT = "reject"
+    TELL_EXTENSION = "tell_extension"  # Art. 12(3): the person was told of the extension
+    LANGUAGE = "set_reply_language"  # the language of the letters (registry.report)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.REPORT: Rule(frozenset({S.VERIFIED, S.EXTENDED}), None, "Access report generated"),
     Action.COMPLETE: Rule(frozenset({S.VERIFIED, S.EXTENDED}), S.COMPLETED, "Completed"),
     Action.REJECT: Rule(OPEN_STATUSES, S.REJECTED, "Rejected"),
+    Action.TELL_EXTENSION: Rule(frozenset({S.EXTENDED}), None, "Person told of the extension"),
+    Action.LANGUAGE: Rule(OPEN_STATUSES, None, "Reply language set"),
 }
 ACTION_LABELS: dict[str, str] = {  # keyed by Action, read by stored action names
     Action.LOG: "Logged",

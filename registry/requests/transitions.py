@@ -36,6 +36,8 @@ _REFUSALS: dict[Action, tuple[str, str]] = {
     Action.REPORT: ("answered with a report", "only an open, identity-verified request can be"),
     Action.COMPLETE: ("completed", "only an open, identity-verified request can be"),
     Action.REJECT: ("rejected", "only an open request can be"),
+    Action.TELL_EXTENSION: ("marked as told of an extension", "only an extended request can be"),
+    Action.LANGUAGE: ("given a reply language", "only an open request can be"),
 }
 
 
@@ -96,7 +98,7 @@ def step(
     """Lock, check the table, apply `change` (which returns the note), record, commit.
 
     Any error rolls the whole step back, so a refused step leaves nothing and holds no lock.
-    registry.access runs the REPORT step through it too.
+    registry.report runs the REPORT step through it too.
     """
     require(actor, Permission.HANDLE_REQUESTS)
     try:
@@ -209,7 +211,10 @@ def extend(
         request.due_on = deadlines.due_date(request.received_on, extended=True)
         request.extension_reason = reason
         request.extended_at = utcnow()
-        return reason
+        # The letter that tells the person, made and kept in this same transaction.
+        from registry.report import notices
+
+        return reason + notices.store_extension_letter(session, actor, request)
 
     return step(session, actor, request_id, Action.EXTEND, change).due_on
 
@@ -251,15 +256,24 @@ def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> N
     step(session, actor, request_id, Action.COMPLETE, change)
 
 
-def reject(session: Session, actor: Actor, request_id: int, reason: str) -> None:
+def reject(
+    session: Session, actor: Actor, request_id: int, reason: str, today: dt.date | None = None
+) -> None:
+    """Art. 12(4): close the request with its reasons; the refusal letter is made and kept
+    in the same transaction. A rejection after the (possibly extended) due date is flagged."""
     require(actor, Permission.HANDLE_REQUESTS)
+    today = today or deadlines.today()
     reason = _required(
         reason, "reason", "Give the reason for the rejection: the person must be told it."
     )
 
     def change(request: DataSubjectRequest) -> str:
+        from registry.report import notices
+
         request.outcome = reason
         request.closed_at = utcnow()
-        return reason
+        late = today > request.due_on
+        note = reason + (f" (after the due date {finnish_date(request.due_on)})" if late else "")
+        return note + notices.store_refusal_letter(session, actor, request, late=late)
 
     step(session, actor, request_id, Action.REJECT, change)

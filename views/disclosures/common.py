@@ -11,6 +11,7 @@ from registry import disclosure_log, disclosures, recipients, settings
 from registry.disclosure_log import DisclosureFilter, LogRow
 from registry.disclosures import CATEGORY_LABELS
 from registry.permissions import Actor, Permission
+from registry.transfers import MECHANISM_LABELS
 from views import widgets
 
 
@@ -20,6 +21,17 @@ def helsinki(at: dt.datetime) -> str:
 
 def categories_text(keys: list[str]) -> str:
     return ", ".join(CATEGORY_LABELS.get(k, k) for k in keys)
+
+
+def basis_then(mechanism: str | None, agreed: dt.date | None, from_register: bool) -> str:
+    """The transfer basis a disclosure relied on when made, and its agreement date."""
+    if mechanism is None:
+        return "Not recorded"
+    text = MECHANISM_LABELS.get(mechanism, mechanism)
+    if agreed:
+        text += f", agreement {agreed:%d.%m.%Y}"
+    # Revision 0007 copied the register's value to rows made before the basis was kept.
+    return text + (" (from the register; not recorded at the time)" if from_register else "")
 
 
 kpis = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosure_log.kpis)

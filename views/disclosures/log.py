@@ -16,6 +16,7 @@ from registry.permissions import Actor
 from registry.transfers import country_name, in_eea, iso3
 from views import widgets
 from views.disclosures.common import (
+    basis_then,
     categories_text,
     filter_options,
     helsinki,
@@ -171,6 +172,11 @@ def log_table(actor: Actor, current: DisclosureFilter) -> None:
             "Purpose": [r.purpose for r in rows],
             "Data categories": [categories_text(r.data_categories) for r in rows],
             "Legal basis": [LEGAL_BASES.get(r.legal_basis, r.legal_basis) for r in rows],
+            # Art. 15(2): the basis relied on when the disclosure was made.
+            "Transfer basis then": [
+                basis_then(r.transfer_mechanism, r.agreement_date, r.basis_from_register)
+                for r in rows
+            ],
             "Persons": [r.persons for r in rows],
             "Recorded by": [
                 r.recorded_by or ("segment export" if r.segment else "command line") for r in rows

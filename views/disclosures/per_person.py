@@ -8,9 +8,9 @@ import streamlit as st
 
 from registry import disclosures
 from registry.permissions import Actor
-from registry.transfers import MECHANISM_LABELS, country_name
+from registry.transfers import country_name
 from views import widgets
-from views.disclosures.common import categories_text, helsinki
+from views.disclosures.common import basis_then, categories_text, helsinki
 
 
 def per_person_tab(actor: Actor) -> None:
@@ -34,9 +34,9 @@ def per_person_tab(actor: Actor) -> None:
                 "EU/EEA": ["Outside" if x.third_country else "Inside" for x in found],
                 "Purpose": [x.purpose for x in found],
                 "Data categories": [categories_text(x.data_categories) for x in found],
-                # Art. 15(2): the safeguard of each third-country transfer.
-                "Safeguard": [
-                    MECHANISM_LABELS.get(x.transfer_mechanism, x.transfer_mechanism)
+                # Art. 15(2): the safeguard each third-country transfer relied on then.
+                "Safeguard then": [
+                    basis_then(x.transfer_mechanism, x.agreement_date, x.basis_from_register)
                     if x.third_country
                     else ""
                     for x in found

@@ -9,9 +9,11 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from registry import settings
+from registry.errors import ConflictError, NotFound, ValidationError
 from registry.permissions import Actor, Permission
+from registry.report import notices, sent
 from registry.requests import queue, transitions
-from registry.requests.rules import finnish_date
+from registry.requests.rules import Action, finnish_date
 from views import widgets
 
 ss = st.session_state
@@ -20,7 +22,7 @@ SELECTED = "requests_selected_id"  # the request whose detail view is open
 VIEWED = "requests_viewed_id"  # the request whose opening was last audited
 FILTER = "requests_queue_filter"
 PAGE = "requests_queue_page"
-REPORT = "requests_report"  # {"id", "json", "html", "holds_data", "records"} of this session
+REPORT = "requests_report"  # {"id", "html", "records", "redactions"}: this session's draft
 LOG_ERRORS = "requests_log_errors"
 STEP_ERRORS = "requests_step_errors"
 FLASH = "requests_flash"
@@ -45,6 +47,29 @@ def done(message: str) -> None:
     widgets.flash(FLASH, message)
     ss[STEP_ERRORS] = {}
     st.rerun()
+
+
+def step(action: Action, call: Callable[[Session], object], success: str) -> None:
+    """Run one workflow step; field errors go next to the step's fields."""
+    try:
+        with widgets.session() as s:
+            call(s)
+    except ValidationError as e:
+        ss[STEP_ERRORS] = {action: e.field_errors}
+        st.rerun()
+    except (ConflictError, NotFound) as e:
+        ss[STEP_ERRORS] = {action: {"conflict": str(e)}}
+        st.rerun()
+    done(success)
+
+
+def step_errors(action: Action) -> dict[str, str]:
+    return ss.get(STEP_ERRORS, {}).get(action, {})
+
+
+def conflict(action: Action) -> None:
+    if message := step_errors(action).get("conflict"):
+        st.error(message, icon=":material/block:")
 
 
 def selected() -> int | None:
@@ -86,6 +111,17 @@ def queue_page(
 
 
 figures = widgets.cached_read(Permission.HANDLE_REQUESTS)(queue.figures)
+
+
+@widgets.cached_read(Permission.HANDLE_REQUESTS)
+def flags(
+    s: Session, actor: Actor, ids: tuple[int, ...], day: dt.date
+) -> dict[int, tuple[str, ...]]:
+    return notices.deadline_flags(s, actor, ids, day)
+
+
+untold = widgets.cached_read(Permission.HANDLE_REQUESTS)(notices.untold_extensions)
+stored_copies = widgets.cached_read(Permission.HANDLE_REQUESTS)(sent.copies)
 
 
 @widgets.cached_read(Permission.HANDLE_REQUESTS)

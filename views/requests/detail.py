@@ -9,12 +9,15 @@ import streamlit as st
 
 from registry.errors import NotFound
 from registry.permissions import Actor
+from registry.report import notices
+from registry.report.language import LANGUAGE_NAMES
 from registry.requests import request_view
 from registry.requests.request_view import RequestView
 from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, finnish_date
 from registry.vocabulary import RequestKind, RequestStatus
 from views import widgets
 from views.requests.common import VIEWED, helsinki, label, open_request, ss
+from views.requests.report import letters_sent
 from views.requests.steps import workflow
 
 URGENCY_BADGE = {"overdue": "red", "due_soon": "orange", "on_time": "green", "closed": "gray"}
@@ -27,7 +30,19 @@ STATUS_BADGE = {
 }
 
 
-def header(view: RequestView) -> None:
+def view_flags(view: RequestView, today: dt.date) -> tuple[str, ...]:
+    return notices.flags_of(
+        view.status,
+        view.received_on,
+        view.due_on,
+        view.extended_at,
+        view.extension_told_on,
+        view.closed_at,
+        today,
+    )
+
+
+def header(view: RequestView, today: dt.date) -> None:
     st.subheader(f"Request #{view.id} · {label(KIND_LABELS, view.kind)}")
     badges = st.columns([1, 1, 4])
     with badges[0]:
@@ -49,6 +64,7 @@ def header(view: RequestView) -> None:
                 ("Received", f"{finnish_date(view.received_on)} by {channel}"),
                 ("Matched person", person),
                 ("Assignee", view.assignee_name),
+                ("Reply language", LANGUAGE_NAMES.get(view.reply_language, view.reply_language)),
             ]
         )
     with right:
@@ -57,6 +73,12 @@ def header(view: RequestView) -> None:
             rows += [
                 ("Extended", f"{helsinki(view.extended_at)}: {view.extension_reason}"),
                 ("Person to be told of the extension by", finnish_date(view.original_due_on)),
+                (
+                    "Person told of the extension",
+                    f"{finnish_date(view.extension_told_on)} by {view.extension_told_channel}"
+                    if view.extension_told_on
+                    else "not recorded",
+                ),
             ]
         if view.identity_verified_at:
             note = f" ({view.identity_note})" if view.identity_note else ""
@@ -67,6 +89,8 @@ def header(view: RequestView) -> None:
         if view.closed_at:
             rows.append(("Closed", f"{helsinki(view.closed_at)}: {view.outcome}"))
         widgets.facts(rows)
+        for flag in view_flags(view, today):
+            st.warning(notices.FLAG_LABELS[flag], icon=":material/flag:")
     if view.details:
         with st.container(border=True):
             st.caption("What the request says")
@@ -128,7 +152,8 @@ def show(actor: Actor, request_id: int, today: dt.date) -> None:
         st.warning(str(e))
         open_request(None)
         return
-    header(view)
+    header(view, today)
     rectification_link(view)
     workflow(actor, view, today)
+    letters_sent(actor, view)
     history(view)

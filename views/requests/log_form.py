@@ -9,6 +9,7 @@ import streamlit as st
 from registry import settings
 from registry.errors import ValidationError
 from registry.permissions import Actor
+from registry.report.language import LANGUAGE_NAMES, LANGUAGES
 from registry.requests import intake, rules
 from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, finnish_date
 from registry.vocabulary import RequestChannel, RequestKind
@@ -86,6 +87,19 @@ def show(actor: Actor, today: dt.date) -> None:
             key="requests_log_details",
         )
         widgets.field_error(errors, "details")
+        language_options: list[str | None] = [None, *LANGUAGES]
+        reply_language = st.selectbox(
+            "Reply language",
+            language_options,
+            format_func=lambda x: (
+                "From the request (its text, else the person's country)"
+                if x is None
+                else LANGUAGE_NAMES[x]
+            ),
+            key="requests_log_language",
+            help="The language of every letter on the request. It can be changed later.",
+        )
+        widgets.field_error(errors, "reply_language")
         submitted = st.form_submit_button("Log the request", type="primary")
     if submitted:
         try:
@@ -101,6 +115,7 @@ def show(actor: Actor, today: dt.date) -> None:
                     details=details,
                     person_id=person_id,
                     today=today,
+                    reply_language=reply_language,
                 )
         except ValidationError as e:
             ss[LOG_ERRORS] = e.field_errors

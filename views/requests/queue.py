@@ -10,6 +10,7 @@ import streamlit as st
 
 from registry import settings
 from registry.permissions import Actor
+from registry.report import notices
 from registry.requests import queue
 from registry.requests.queue import QueueFilter
 from registry.requests.rules import KIND_LABELS, STATUS_LABELS, finnish_date
@@ -20,10 +21,12 @@ from views.requests.common import (
     PAGE,
     assignees,
     figures,
+    flags,
     label,
     open_request,
     queue_page,
     ss,
+    untold,
 )
 
 URGENCY_STYLE = {
@@ -153,6 +156,7 @@ def queue_table(queue_filter: QueueFilter, today: dt.date) -> None:
     if not rows:
         st.info("No requests match these filters.", icon=":material/inbox:")
         return
+    flagged = flags(tuple(r.id for r in rows), today)
     frame = pd.DataFrame(
         {
             "Request": [f"#{r.id}" for r in rows],
@@ -164,6 +168,9 @@ def queue_table(queue_filter: QueueFilter, today: dt.date) -> None:
             "Days left": [r.days_left for r in rows],
             "Status": [label(STATUS_LABELS, r.status) for r in rows],
             "Assignee": [r.assignee_name or "—" for r in rows],
+            "Flags": [
+                "; ".join(notices.FLAG_LABELS[f] for f in flagged.get(r.id, ())) for r in rows
+            ],
         }
     )
     urgencies = [r.urgency for r in rows]
@@ -218,6 +225,13 @@ def export_button(actor: Actor, queue_filter: QueueFilter, today: dt.date) -> No
 def show(actor: Actor, today: dt.date) -> None:
     """The queue tab."""
     kpis(today)
+    for request_id, by in untold(today):
+        # Art. 12(3): an extension must be told within the first month of receipt.
+        st.warning(
+            f"Request #{request_id}: the person had to be told of the extension by "
+            f"{finnish_date(by)}, and no telling is recorded.",
+            icon=":material/schedule:",
+        )
     chart, filters = st.columns([3, 2])
     with filters:
         queue_filter = filter_form(today)

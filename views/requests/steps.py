@@ -1,5 +1,6 @@
-"""The workflow steps of one request: verify, report (Art. 15), complete, extend, assign,
-match, reject. Each is one domain call; field errors show beside the step's fields."""
+"""The workflow steps of one request: verify, report (Art. 15, in views.requests.report),
+complete, extend and tell, assign, match, reject, reply language. Each is one domain call;
+field errors show beside the step's fields."""
 
 from __future__ import annotations
 
@@ -7,11 +8,8 @@ import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
-import streamlit.components.v1 as components
-from sqlalchemy.orm import Session
 
-from registry import access, deadlines, settings
-from registry.errors import ConflictError, NotFound, ValidationError
+from registry import deadlines, settings
 from registry.permissions import Actor
 from registry.requests import rules, transitions
 from registry.requests.request_view import RequestView
@@ -23,34 +21,13 @@ from views.requests.common import (
     REPORT,
     STEP_ERRORS,
     assignees,
-    done,
-    helsinki,
+    conflict,
     person_finder,
     ss,
+    step,
+    step_errors,
 )
-
-
-def step(action: Action, call: Callable[[Session], object], success: str) -> None:
-    """Run one workflow step; field errors go next to the step's fields."""
-    try:
-        with widgets.session() as s:
-            call(s)
-    except ValidationError as e:
-        ss[STEP_ERRORS] = {action: e.field_errors}
-        st.rerun()
-    except (ConflictError, NotFound) as e:
-        ss[STEP_ERRORS] = {action: {"conflict": str(e)}}
-        st.rerun()
-    done(success)
-
-
-def step_errors(action: Action) -> dict[str, str]:
-    return ss.get(STEP_ERRORS, {}).get(action, {})
-
-
-def conflict(action: Action) -> None:
-    if message := step_errors(action).get("conflict"):
-        st.error(message, icon=":material/block:")
+from views.requests.report import language_form, report_section, told_form
 
 
 def verify_form(actor: Actor, view: RequestView, today: dt.date) -> None:
@@ -111,67 +88,9 @@ def extend_form(actor: Actor, view: RequestView, today: dt.date) -> None:
             step(
                 Action.EXTEND,
                 lambda s: transitions.extend(s, actor, view.id, reason, today=today),
-                f"Extended: now due {finnish_date(new_due)}.",
+                f"Extended: now due {finnish_date(new_due)}. The notice of extension is under "
+                "Letters sent: send it, then record that the person was told.",
             )
-
-
-def report_section(actor: Actor, view: RequestView, today: dt.date) -> None:
-    conflict(Action.REPORT)
-    if st.button(
-        "Generate the access report" if not view.report_generated_at else "Generate it again",
-        type="primary" if not view.report_generated_at else "secondary",
-        icon=":material/description:",
-        help="Reads every record on the matched person and the registry declaration. "
-        "Recorded in the audit trail and the request's history.",
-    ):
-        try:
-            with widgets.session() as s:
-                report = access.generate(s, actor, view.id)
-        except (ConflictError, NotFound) as e:
-            ss[STEP_ERRORS] = {Action.REPORT: {"conflict": str(e)}}
-            st.rerun()
-        ss[REPORT] = {
-            "id": view.id,
-            "json": access.to_json(report),
-            "html": access.to_html(report),
-            "holds_data": report.holds_data,
-            "records": report.record_count,
-        }
-        done("Access report generated: download it below.")
-    made = ss.get(REPORT)
-    if not made or made["id"] != view.id:
-        if view.report_generated_at:
-            st.caption(
-                f"Generated on {helsinki(view.report_generated_at)}. Generate it again to "
-                "download it in this session."
-            )
-        return
-    if made["holds_data"]:
-        st.caption(f"{made['records']} records on {view.person_name}.")
-    else:
-        st.caption("The registry holds no personal data on the requester: the report says so.")
-    name = access.reference(view.id)
-    left, right = st.columns(2)
-    with left:
-        st.download_button(
-            "Download the letter (HTML)",
-            made["html"],
-            file_name=f"{name}-access-report.html",
-            mime="text/html",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-    with right:
-        st.download_button(
-            "Download the data (JSON)",
-            made["json"],
-            file_name=f"{name}-access-report.json",
-            mime="application/json",
-            icon=":material/data_object:",
-            on_click="ignore",
-        )
-    with st.expander("Preview the letter"):
-        components.html(made["html"], height=700, scrolling=True)
 
 
 def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
@@ -200,6 +119,12 @@ def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
 def reject_form(actor: Actor, view: RequestView, today: dt.date) -> None:
     errors = step_errors(Action.REJECT)
     conflict(Action.REJECT)
+    if today > view.due_on:
+        st.warning(
+            f"The due date {finnish_date(view.due_on)} has passed: a rejection now is flagged "
+            "as late, and the letter says so.",
+            icon=":material/flag:",
+        )
     with st.form("requests_reject_form"):
         reason = st.text_area(
             "Reason for the rejection",
@@ -211,8 +136,9 @@ def reject_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Reject the request"):
             step(
                 Action.REJECT,
-                lambda s: transitions.reject(s, actor, view.id, reason),
-                f"Request #{view.id} rejected.",
+                lambda s: transitions.reject(s, actor, view.id, reason, today=today),
+                f"Request #{view.id} rejected. The decision not to act, with the right to "
+                "complain and to a judicial remedy, is under Letters sent.",
             )
 
 
@@ -233,11 +159,13 @@ StepView = Callable[[Actor, RequestView, dt.date], None]
 STEP_VIEWS: dict[Action, tuple[str, StepView]] = {
     Action.VERIFY: ("Verify the requester's identity", verify_form),
     Action.REPORT: ("Access report (Art. 15)", report_section),
+    Action.TELL_EXTENSION: ("Record that the person was told of the extension", told_form),
     Action.COMPLETE: ("Complete", complete_form),
     Action.EXTEND: ("Extend the deadline", extend_form),
     Action.ASSIGN: ("Assign", assign_form),
     Action.MATCH: ("Match to a person", match_form),
     Action.REJECT: ("Reject", reject_form),
+    Action.LANGUAGE: ("Reply language", language_form),
 }
 
 
@@ -247,6 +175,8 @@ def next_step(view: RequestView) -> Action | None:
         return Action.VERIFY
     if Action.REPORT in view.actions and not view.report_generated_at:
         return Action.REPORT
+    if Action.TELL_EXTENSION in view.actions and not view.extension_told_on:
+        return Action.TELL_EXTENSION
     return Action.COMPLETE if Action.COMPLETE in view.actions else None
 
 
@@ -260,6 +190,10 @@ def workflow(actor: Actor, view: RequestView, today: dt.date) -> None:
     if ss.get(REPORT, {}).get("id") == view.id:
         pending.add(Action.REPORT)  # keep the fresh report's downloads in view
     for action, (title, draw) in STEP_VIEWS.items():
+        if action is Action.TELL_EXTENSION and view.extension_told_on:
+            continue  # told once; the header says when and how
+        if action is Action.LANGUAGE and Action.REPORT in view.actions:
+            continue  # an access request sets it in its report section
         if action in view.actions:
             with st.expander(title, expanded=action == wanted or action in pending):
                 draw(actor, view, today)

@@ -1,0 +1,123 @@
+"""Making a backup: a file with its checksum and manifest under a name no other backup
+takes, every attempt recorded, failed ones too."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from registry.backup import postgresql, sqlite
+from registry.backup.files import (
+    SUFFIXES,
+    BackupFailed,
+    BackupOperation,
+    MadeBackup,
+    Manifest,
+    Progress,
+    backup_path,
+    checksum_path,
+    file_digest,
+    human_size,
+    manifest_path,
+    rows,
+    silent,
+    write_private,
+)
+from registry.backup.records import record_operation
+from registry.models import utcnow
+from registry.permissions import Actor, Permission, require
+
+
+def make_backup(
+    engine: Engine, actor: Actor, out: Path, *, progress: Progress | None = None
+) -> MadeBackup:
+    """Back up the database behind `engine` into `out` (a directory or a file name).
+
+    Every attempt is recorded in the database backed up: a `backup` row and an audit event,
+    failed attempts too, so a missing nightly backup shows on the Backups page.
+    """
+    require(actor, Permission.MANAGE_BACKUPS)
+    report = progress or silent
+    started = utcnow()
+    engine_name = engine.dialect.name
+    if engine_name not in SUFFIXES:
+        raise BackupFailed(f"Backups of {engine_name} databases are not supported.")
+    path = backup_path(out, engine_name, started)
+    partial: Path | None = None
+    finished: list[Path] = []  # removed again if a later step fails
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path, partial = _claim(path)
+        report(0.0, "Taking a consistent snapshot")
+        if engine_name == "postgresql":
+            counts, revision, tool = postgresql.dump(engine, partial, report)
+        else:
+            counts, revision, tool = sqlite.copy(engine, partial, report)
+        if not counts:
+            raise BackupFailed("The database holds no tables: there is nothing to back up.")
+        report(0.85, "Computing the SHA-256 checksum")
+        partial.chmod(0o600)
+        size, digest = file_digest(partial)
+        # The final name only ever names a complete file, and a link never replaces one.
+        os.link(partial, path)
+        finished.append(path)
+        partial.unlink()
+        manifest = Manifest(
+            file_name=path.name,
+            engine=engine_name,
+            schema_revision=revision,
+            created_at=started,
+            size_bytes=size,
+            sha256=digest,
+            row_counts=counts,
+            made_by=actor.username,
+            tool=tool,
+        )
+        for companion, content in (
+            (checksum_path(path), f"{digest}  {path.name}\n"),
+            (manifest_path(path), manifest.to_json()),
+        ):
+            write_private(companion, content)
+            finished.append(companion)
+    except Exception as e:  # whatever failed, the attempt is recorded before it is reported
+        for leftover in [partial, *finished]:
+            if leftover is not None and leftover.is_file():
+                leftover.unlink()
+        reason = str(e).strip() or type(e).__name__
+        try:
+            record_operation(engine, actor, BackupOperation.BACKUP, started, path, reason=reason)
+        except SQLAlchemyError as recording:
+            reason += f" (the failure could not be recorded either: {type(recording).__name__})"
+        raise BackupFailed(f"The backup failed: {reason}") from e
+    report(0.95, "Recording the backup")
+    total = sum(counts.values())
+    backup_id = record_operation(
+        engine,
+        actor,
+        BackupOperation.BACKUP,
+        started,
+        path,
+        manifest=manifest,
+        detail=f"{path.name}: {human_size(size)}, {rows(total)} in {len(counts)} tables",
+    )
+    report(1.0, f"Backup made: {path.name}")
+    return MadeBackup(backup_id, path, manifest)
+
+
+def _claim(path: Path) -> tuple[Path, Path]:
+    """A free name for the backup and its partial file, created here so no other backup
+    started in the same second can take it (they get -2, -3, ...)."""
+    for n in range(1, 100):
+        candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        partial = candidate.with_name(candidate.name + ".partial")
+        if candidate.exists():
+            continue
+        try:
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return candidate, partial
+    raise BackupFailed(f"No free file name beside {path}: too many backups in one second.")
