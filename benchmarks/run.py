@@ -32,7 +32,7 @@ from navigation import PAGES  # noqa: E402
 from registry import db  # noqa: E402
 from registry.permissions import ROLE_PERMISSIONS  # noqa: E402
 from registry.vocabulary import Role  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE_SELECTOR, start_app  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_SELECTOR, start_app  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 TARGET_WARM_S, TARGET_COLD_S, TARGET_RSS_MB = 1.0, 3.0, 600

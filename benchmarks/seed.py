@@ -12,6 +12,7 @@ rows per second, and drops it unless --keep. The load average is printed too: on
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -19,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import URL, make_url  # noqa: E402
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
 
-from demo import seeder  # noqa: E402
-from registry import db  # noqa: E402
+from demo import seeder
+from registry import db
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server process CPU {server_cpu:.1f} s (without parallel index-build workers)")
     print("phases: wall seconds, python CPU, server CPU")
     steps: list[tuple[str, str, float, float, float | None]] = []  # phase, step, wall, cpu...
-    for (at, py, srv, message), (at2, py2, srv2, _next) in zip(marks, marks[1:], strict=False):
+    for (at, py, srv, message), (at2, py2, srv2, _next) in itertools.pairwise(marks):
         # A phase is named by the report that starts it.
         if message.startswith(f"{args.persons:,} of "):
             phase = "waiting for the last COPY batches"

@@ -95,11 +95,11 @@ def consent_chunk(
     for p in range(len(PURPOSES)):
         emit(o, p, OBJECTED, t_obj[o], 1)
     # Some ask for the newsletter again later: an explicit new grant.
-    again = o[rng.random(len(o)) < 0.3]
-    emit(again, NEWSLETTER, GRANTED, after(t_obj[again], ref), 1)
+    regranted = o[rng.random(len(o)) < 0.3]
+    emit(regranted, NEWSLETTER, GRANTED, after(t_obj[regranted], ref), 1)
     # A grant sent at the moment of the objection and recorded after it: the objection wins.
-    tie = o[rng.random(len(o)) < 0.05]
-    emit(tie, EMAIL, GRANTED, t_obj[tie], 2)
+    tied = o[rng.random(len(o)) < 0.05]
+    emit(tied, EMAIL, GRANTED, t_obj[tied], 2)
 
     who = np.concatenate([x[0] for x in parts])
     purpose = np.concatenate([np.full(len(x[0]), x[1], dtype=np.int8) for x in parts])

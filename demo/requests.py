@@ -248,8 +248,8 @@ def insert_requests(seeder: Seeder, conn: Connection) -> None:
                 }
             )
     first_notification = seeder.ids.take("recipient_notification", len(notifications))
-    for j, note in enumerate(notifications):
-        note["id"] = first_notification + j
+    for j, notification in enumerate(notifications):
+        notification["id"] = first_notification + j
     seeder.insert(conn, RecipientNotification, notifications)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from demo import accounts, activity, consent, disclosures, organisations, persons, requests
 from demo.arrays import to_micros
@@ -169,9 +169,7 @@ class Seeder:
             self.report(0.86, "Requests, amendments and disclosure counts")
             for disclosure_id, n in self.disclosed.items():
                 conn.execute(
-                    Disclosure.__table__.update()
-                    .where(Disclosure.__table__.c.id == disclosure_id)
-                    .values(person_count=n)
+                    update(Disclosure).where(Disclosure.id == disclosure_id).values(person_count=n)
                 )
             requests.insert_requests(self, conn)
             self.report(0.9, "Person metrics")

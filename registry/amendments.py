@@ -95,7 +95,7 @@ def employers(
                 Organisation.business_id.like(f"{escaped}%", escape="\\"),
             )
         )
-    rows = session.execute(query.order_by(Organisation.name, Organisation.id).limit(limit)).all()
+    rows = list(session.execute(query.order_by(Organisation.name, Organisation.id).limit(limit)))
     if missing := set(wanted) - {i for i, _, _ in rows}:
         rows += session.execute(
             select(Organisation.id, Organisation.name, Organisation.business_id).where(

@@ -96,7 +96,7 @@ class AuditFilter:
             text += " where " + " and ".join(conditions)
         return "all events" if text == "events" else text
 
-    def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
+    def apply(self, query: Select) -> Select:
         if self.actor_name:
             query = query.where(AuditEvent.actor_name == self.actor_name)
         if self.action:
@@ -224,7 +224,7 @@ def export_csv(session: Session, actor: Actor, audit_filter: AuditFilter) -> Ite
     return lines()
 
 
-class _hour_of(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+class _hour_of(FunctionElement[str]):  # lower case: reads like a SQL function
     """The UTC hour of a timestamp as 'YYYY-MM-DD HH' text: fine enough to regroup by
     Helsinki day in Python, whose offset to UTC changes with daylight saving time."""
 

@@ -738,7 +738,7 @@ class _Sheet:
     def __init__(self, file_format: str, out: BinaryIO) -> None:
         self.format, self.out = file_format, out
         if file_format == FileFormat.CSV:
-            self.text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+            self.text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
             self.csv = csv.writer(self.text, lineterminator="\r\n")
         else:
             self.book = Workbook(write_only=True)

@@ -124,7 +124,7 @@ class _Flags:
             return column
         return literal_column(f"{FLAGS}.{column.key}", column.type)
 
-    def _joined(self, name: str, ids: Select) -> ColumnElement[bool]:  # type: ignore[type-arg]
+    def _joined(self, name: str, ids: Select) -> ColumnElement[bool]:
         if name not in self.sets:
             column = ids.selected_columns[0]
             distinct = ids.with_only_columns(column.label("person_id")).distinct()
@@ -136,7 +136,7 @@ class _Flags:
         self,
         name: str,
         disclosures: Select,
-        categories: list[str],  # type: ignore[type-arg]
+        categories: list[str],
     ) -> dict[str, ColumnElement[bool]]:
         """Per category: persons in a disclosure of `disclosures` that carried it.
 
@@ -182,7 +182,7 @@ class _Flags:
             return exists().where(person_id == Person.id, *where)
         return self._joined(name, select(person_id).where(*where))
 
-    def in_persons(self, name: str, ids: Select) -> ColumnElement[bool]:  # type: ignore[type-arg]
+    def in_persons(self, name: str, ids: Select | CompoundSelect) -> ColumnElement[bool]:
         """Persons whose id `ids` (a one-column query) yields."""
         if self.direct:
             return Person.id.in_(ids)
@@ -190,7 +190,7 @@ class _Flags:
             ids = select(ids.subquery().c[0])
         return self._joined(name, ids)
 
-    def query(self, *columns: Any, where: ColumnElement[bool] | None = None) -> Select:  # type: ignore[type-arg]
+    def query(self, *columns: Any, where: ColumnElement[bool] | None = None) -> Select:
         """Person joined to each set of ids, with `columns` of person beside the tests."""
         wanted = {c.key: c for c in (Person.relationship, Person.created_at, Person.username)}
         wanted.update({c.key: c for c in columns})
@@ -244,7 +244,7 @@ def _audited(user: AppUser | None, start: dt.datetime, end: dt.datetime):  # typ
     """A function giving a column of the account's audit events of a record type in the
     window (none for a missing account)."""
 
-    def events(record_type: str, column: ColumnElement, *where: ColumnElement[bool]) -> Select:  # type: ignore[type-arg]
+    def events(record_type: str, column: ColumnElement, *where: ColumnElement[bool]) -> Select:
         if user is None:
             return select(column).where(false())
         # actor_name first: (actor_name, at) is indexed; the id makes the match exact.
@@ -271,7 +271,7 @@ def _held(session: Session, breach: Breach, now: dt.datetime, f: _Flags) -> dict
         for code in categories:
             held[code].append(and_(f.created_at <= until, *also, f.holds(code)))
 
-    def disclosed(name: str, disclosures: Select, only: set[str] | None = None) -> None:  # type: ignore[type-arg]
+    def disclosed(name: str, disclosures: Select, only: set[str] | None = None) -> None:
         codes = [c for c in categories if only is None or c in only]
         if not codes:
             return

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
@@ -35,7 +35,7 @@ from registry.vocabulary import (
 ALL_DIRECT_MARKETING: tuple[Purpose, ...] = tuple(Purpose)
 
 
-def precedence(occurred_at: dt.datetime, status: str, event_id: int) -> tuple:  # type: ignore[type-arg]
+def precedence(occurred_at: dt.datetime, status: str, event_id: int) -> tuple[object, ...]:
     """Sort key of an event: the greatest key is the current status."""
     return (occurred_at, CONSENT_PRECEDENCE[status], event_id)
 
@@ -226,7 +226,7 @@ def history(session: Session, actor: Actor, person_id: int) -> list[ConsentEvent
     )
 
 
-def status_is(purpose: str, statuses: Iterable[str], person_id: ColumnElement[int]):  # type: ignore[no-untyped-def]
+def status_is(purpose: str, statuses: Iterable[str], person_id: SQLColumnExpression[int]):  # type: ignore[no-untyped-def]
     """SQL: the person's current status for `purpose` is one of `statuses`."""
     return (
         select(ConsentState.person_id)
@@ -244,7 +244,7 @@ def may_contact(purpose: str, person_id: ColumnElement[int]):  # type: ignore[no
     return status_is(purpose, [ConsentStatus.GRANTED], person_id)
 
 
-def current_statuses(*purposes: str) -> Select[tuple[int, str, str]]:
+def current_statuses(*purposes: str) -> Select[int, str, str]:
     """SQL: (person_id, purpose, status) of every current status for the purposes, to join
     onto persons when counting many at once (one hash join, not a probe per person). A person
     never asked for a purpose has no row for it."""

@@ -30,7 +30,7 @@ from registry.vocabulary import DataCategory, TransferMechanism
 
 # The declaration may say only "scc" (as the notice does: "templates approved by the EU
 # Commission"); that covers either set of clauses for the check of what it names.
-_DECLARED_AS = {
+_DECLARED_AS: dict[str, str] = {
     TransferMechanism.SCC_2021: "scc",
     TransferMechanism.SCC_PRE_2021: "scc",
 }

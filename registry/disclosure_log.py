@@ -46,7 +46,7 @@ class DisclosureFilter:
     until: dt.date | None = None  # inclusive
     recorded_by: int | None = None
 
-    def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
+    def apply(self, query: Select) -> Select:
         if self.recipient_id is not None:
             query = query.where(Disclosure.recipient_id == self.recipient_id)
         # Recipients are few: a subquery on them beats joining the big tables to filter.

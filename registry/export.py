@@ -74,10 +74,10 @@ LEGAL_BASIS = "Consent, GDPR Art. 6(1)(a)"
 # What each channel's list holds: only what the recipient needs to send the message.
 _NAME = [("first_name", Person.first_name), ("last_name", Person.last_name)]
 COLUMNS: dict[Channel, list[tuple[str, Any]]] = {
-    **dict.fromkeys(
-        (Channel.EMAIL, Channel.NEWSLETTER, Channel.EVENTS),
-        [*_NAME, ("email", Person.email), ("organisation", Organisation.name)],
-    ),
+    **{
+        channel: [*_NAME, ("email", Person.email), ("organisation", Organisation.name)]
+        for channel in (Channel.EMAIL, Channel.NEWSLETTER, Channel.EVENTS)
+    },
     Channel.PHONE: [*_NAME, ("phone", Person.phone), ("organisation", Organisation.name)],
     Channel.POST: [
         *_NAME,

@@ -134,7 +134,7 @@ class Person(Base):
 
     organisation: Mapped[Organisation | None] = orm_relationship(lazy="joined")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
     __table_args__ = (
         # Prefix search by email / name / username; text_pattern_ops lets LIKE 'x%' use them.
         Index(
@@ -157,6 +157,18 @@ class Person(Base):
         Index("ix_person_relationship", "relationship"),
         Index("ix_person_phone", "phone"),
         Index("ix_person_created_at", "created_at"),
+        # Prefix search by username and phone on PostgreSQL (revision 0003); SQLite's LIKE
+        # cannot use such an index, so it has none.
+        Index(
+            "ix_person_username_pattern",
+            "username",
+            postgresql_ops={"username": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_person_phone_pattern",
+            "phone",
+            postgresql_ops={"phone": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
 
@@ -609,7 +621,7 @@ class Breach(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
     __table_args__ = (Index("ix_breach_aware_at", "aware_at"),)
 
 

@@ -7,14 +7,14 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import String
 
 
-class day_of(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+class day_of(FunctionElement[str]):  # lower case: reads like a SQL function
     """The UTC calendar day of a timestamp or date, as 'YYYY-MM-DD' text."""
 
     type = String()
     inherit_cache = True
 
 
-class month_of(FunctionElement[str]):  # noqa: N801
+class month_of(FunctionElement[str]):
     """The UTC calendar month of a timestamp or date, as 'YYYY-MM' text."""
 
     type = String()

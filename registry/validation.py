@@ -63,7 +63,7 @@ def name(text: str, max_length: int = settings.MAX_NAME_LENGTH) -> str | Invalid
     return _too_long(value, max_length) or value
 
 
-def optional_text(text: str, max_length: int) -> str | None | Invalid:
+def optional_text(text: str, max_length: int) -> str | Invalid | None:
     """One line of free text (street address, city, position, gender); empty is None."""
     value = one_line(text)
     if problem := _refused_character(value):
@@ -73,7 +73,7 @@ def optional_text(text: str, max_length: int) -> str | None | Invalid:
     return _too_long(value, max_length) or value
 
 
-def email(text: str) -> str | None | Invalid:
+def email(text: str) -> str | Invalid | None:
     """An email address by its syntax alone; the domain is lower-cased by the library."""
     value = text.strip()
     if not value:
@@ -89,7 +89,7 @@ def email(text: str) -> str | None | Invalid:
     return _too_long(checked.normalized, settings.MAX_EMAIL_LENGTH) or checked.normalized
 
 
-def phone(text: str, region: str = settings.PHONE_DEFAULT_REGION) -> str | None | Invalid:
+def phone(text: str, region: str = settings.PHONE_DEFAULT_REGION) -> str | Invalid | None:
     """A phone number in E.164 (+358401234567); without +country code it is read in `region`."""
     value = one_line(text)
     if not value:
@@ -155,7 +155,7 @@ POSTAL_FORMATS: dict[str, PostalFormat] = {
 _OTHER_POSTAL_CODE = re.compile(r"[A-Z0-9](?:[A-Z0-9 -]*[A-Z0-9])?")
 
 
-def postal_code(text: str, country_code: str) -> str | None | Invalid:
+def postal_code(text: str, country_code: str) -> str | Invalid | None:
     """A postal code in the format of `country_code`; a "FI-" style prefix is dropped."""
     value = unicodedata.normalize("NFC", one_line(text).upper())
     if not value:

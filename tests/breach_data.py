@@ -301,7 +301,7 @@ def expected(session: Session, breach: Breach, now: dt.datetime) -> Expected:
                     for pid in rows.get(d_id, ()):
                         flag(pid, code)
 
-    def everyone(until: dt.datetime, covered=lambda p: True) -> None:  # noqa: ANN001
+    def everyone(until: dt.datetime, covered=lambda p: True) -> None:
         for p in people.values():
             if p.created_at <= until and covered(p):
                 for code in categories:

@@ -5,38 +5,61 @@ postgresql+psycopg://postgres@127.0.0.1:5432/postgres); each test session create
 uniquely named databases there and drops them afterwards, so runs can go in parallel.
 Without the variable the PostgreSQL cases skip with a reason, unless
 REGISTRY_REQUIRE_POSTGRES=1 (set by .ci/run), when they fail instead.
+
+Databases are migrated once per backend and session, then copied (a file copy on SQLite,
+CREATE DATABASE ... TEMPLATE on PostgreSQL); the seeded database is seeded once and copied
+the same way for the tests that write to one of their own.
+
+Markers, given here so that nobody has to remember them: `browser` for every test with a
+real browser or server, `postgres` for every PostgreSQL case. `pytest -m "not browser"` is
+the quick loop.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from registry import db
 from registry.models import AppUser, Base
 from registry.permissions import Actor
 from registry.vocabulary import Role
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, COUNT_SCRIPT_RUNS, ROOT, LiveApp, start_app
 
-ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]
 SERVER_URL_VAR = "REGISTRY_TEST_DATABASE_URL"
 # argon2id hash of TEST_PASSWORD, made once so fixtures need not pay argon2's cost.
 TEST_PASSWORD = "correct-horse-battery"
+
+# Fixtures that mean a real browser or a server of the app: their tests are marked `browser`.
+BROWSER_FIXTURES = frozenset({"page", "browser", "live_app", "live_app_factory"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker and xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if BROWSER_FIXTURES.intersection(fixtures):
+            item.add_marker(pytest.mark.browser)
+            # With --dist loadgroup, the tests that share a server (the session's live_app,
+            # or a module's own) run on one worker, which then starts that server once.
+            shared = "live_app" if "live_app" in fixtures else item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(f"{shared}-{backend}"))
 
 
 def _server_url() -> str:
@@ -49,18 +72,49 @@ def _server_url() -> str:
     return url
 
 
-def create_database(backend: str, directory: Path) -> str:
-    """A new, empty, migrated database of the backend; returns its URL."""
-    if backend == "sqlite":
-        url = f"sqlite:///{directory / f'registry-{uuid.uuid4().hex[:8]}.db'}"
-    else:
-        server = make_url(_server_url())
-        name = f"registry_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
+def _admin_engine() -> Engine:
+    return create_engine(make_url(_server_url()), isolation_level="AUTOCOMMIT")
+
+
+def _create_postgresql(template: str | None) -> str:
+    server = make_url(_server_url())
+    name = f"registry_test_{uuid.uuid4().hex[:10]}"
+    statement = f'CREATE DATABASE "{name}"'
+    if template is not None:
+        statement += f' TEMPLATE "{make_url(template).database}"'
+    admin = _admin_engine()
+    try:
+        for attempt in range(50):
+            try:
+                with admin.connect() as c:
+                    c.execute(text(statement))
+                break
+            except OperationalError as error:
+                # A template's last connection may still be closing on the server.
+                if "being accessed by other users" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.1)
+    finally:
         admin.dispose()
-        url = server.set(database=name).render_as_string(hide_password=False)
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def create_database(backend: str, directory: Path, template: str | None = None) -> str:
+    """A new database of the backend; returns its URL.
+
+    Without a template it is created empty and migrated; with one (a database of the same
+    backend that nobody is connected to) it is a copy of that.
+    """
+    if backend == "sqlite":
+        path = directory / f"registry-{uuid.uuid4().hex[:8]}.db"
+        url = f"sqlite:///{path}"
+        if template is not None:
+            shutil.copyfile(make_url(template).database or "", path)
+            return url
+    else:
+        url = _create_postgresql(template)
+        if template is not None:
+            return url
     engine = db.make_engine(url)
     db.migrate(engine)
     engine.dispose()
@@ -70,28 +124,84 @@ def create_database(backend: str, directory: Path) -> str:
 def drop_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        Path(parsed.database or "").unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
         return
-    admin = create_engine(make_url(_server_url()), isolation_level="AUTOCOMMIT")
+    admin = _admin_engine()
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
-    """Make extra databases (e.g. a restore target); all are dropped at the end."""
-    made: list[str] = []
-    directory = tmp_path_factory.mktemp("databases")
+SHARED_RECORD = ".shared-url"
 
-    def make(backend: str) -> str:
-        url = create_database(backend, directory)
-        made.append(url)
+
+class Databases:
+    """Makes the databases of a test session; `databases(backend)` is a new migrated, empty
+    one, `databases(backend, template=url)` a copy of that database. All are dropped at the
+    end of the session.
+
+    The templates (migrated, seeded) are made once per test run: under pytest-xdist the first
+    worker that needs one makes it in the folder the workers share, and the others copy the
+    same; the controller drops them when every worker has finished (pytest_sessionfinish).
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.directory = tmp_path_factory.mktemp("databases")
+        in_worker = os.environ.get("PYTEST_XDIST_WORKER") is not None
+        self.shared = tmp_path_factory.getbasetemp().parent if in_worker else None
+        self.made: list[str] = []
+        self.templates: dict[str, str] = {}
+
+    def __call__(self, backend: str, template: str | None = None) -> str:
+        url = create_database(backend, self.directory, template or self.migrated(backend))
+        self.made.append(url)
         return url
 
-    yield make
-    for url in made:
-        drop_database(url)
+    def migrated(self, backend: str) -> str:
+        return self.once(f"migrated-{backend}", lambda folder: create_database(backend, folder))
+
+    def once(self, key: str, make: Callable[[Path], str]) -> str:
+        """make(folder) once per test run, and its URL thereafter."""
+        if key in self.templates:
+            return self.templates[key]
+        if self.shared is None:
+            url = make(self.directory)
+            self.made.append(url)
+        else:
+            with (self.shared / f"{key}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                record = self.shared / f"{key}{SHARED_RECORD}"
+                if record.exists():
+                    url = record.read_text()
+                else:
+                    url = make(self.shared)
+                    record.write_text(url)
+        self.templates[key] = url
+        return url
+
+    def drop_all(self) -> None:
+        for url in self.made:
+            drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Make extra databases (e.g. a restore target); all are dropped at the end."""
+    databases = Databases(tmp_path_factory)
+    yield databases
+    databases.drop_all()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the xdist controller, once all workers are done: drop the templates they shared."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is not None:
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)  # as xdist itself reads it
+    if factory is None:
+        return
+    for record in factory.getbasetemp().glob(f"*{SHARED_RECORD}"):
+        drop_database(record.read_text())
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -99,29 +209,67 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+class _Emptier:
+    """Empties a PostgreSQL test database between tests, sequences restarted.
+
+    Deleting the few rows a test left, with triggers off for the transaction
+    (session_replication_role, a superuser setting), takes a tenth of what TRUNCATE takes on
+    this many tables; where the role may not, TRUNCATE ... RESTART IDENTITY does it.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine = db.make_engine(url)
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        with self.engine.connect() as c:
+            sequences = c.scalars(
+                text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+            ).all()
+        # The names come from the models and the catalogue, never from input.
+        deletes = [f"DELETE FROM {t};" for t in tables]  # noqa: S608
+        restarts = [f'ALTER SEQUENCE "{s}" RESTART;' for s in sequences]
+        self.fast = " ".join(["SET LOCAL session_replication_role = replica;", *deletes, *restarts])
+        # TRUNCATE is not a row DELETE: the append-only audit trigger does not fire.
+        self.slow = f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
+        self.use_fast = True
+
+    def empty(self) -> None:
+        if self.use_fast:
+            try:
+                with self.engine.begin() as c:
+                    c.exec_driver_sql(self.fast)
+                return
+            except DBAPIError:
+                self.use_fast = False
+        with self.engine.begin() as c:
+            c.exec_driver_sql(self.slow)
+
+
 @pytest.fixture(scope="session")
-def _empty_template(backend: str, database_factory: Callable[[str], str]) -> str:
+def _empty_template(backend: str, database_factory: Databases) -> str:
+    """The database the PostgreSQL tests share, emptied before each (SQLite ones copy it)."""
     return database_factory(backend)
 
 
-def _reset(engine: Engine) -> None:
-    tables = [t.name for t in Base.metadata.sorted_tables]
-    with engine.begin() as c:
-        if engine.dialect.name == "postgresql":
-            # TRUNCATE is not a row DELETE: the append-only audit trigger does not fire.
-            c.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def _emptier(backend: str, _empty_template: str) -> Iterator[_Emptier | None]:
+    if backend == "sqlite":
+        yield None
+        return
+    emptier = _Emptier(_empty_template)
+    yield emptier
+    emptier.engine.dispose()
 
 
 @pytest.fixture
-def database_url(backend: str, _empty_template: str, tmp_path: Path) -> str:
+def database_url(
+    backend: str, _empty_template: str, _emptier: _Emptier | None, tmp_path: Path
+) -> str:
     """A fresh, empty, migrated database for one test."""
-    if backend == "sqlite":
+    if _emptier is None:
         path = tmp_path / "registry.db"
         shutil.copyfile(make_url(_empty_template).database or "", path)
         return f"sqlite:///{path}"
-    engine = db.make_engine(_empty_template)
-    _reset(engine)
-    engine.dispose()
+    _emptier.empty()
     return _empty_template
 
 
@@ -170,21 +318,41 @@ def actors(session: Session) -> dict[Role, Actor]:
 # --- a small seeded database per backend, shared read-only by page and browser tests ---
 
 SEEDED_PERSONS = 300
+SEEDED_RANDOM_SEED = 7
 
 
 @pytest.fixture(scope="session")
-def seeded_url(backend: str, database_factory: Callable[[str], str]) -> str:
+def _seeded_template(backend: str, database_factory: Databases) -> str:
+    """Seeded once per backend and test run, then only copied: nobody connects to it."""
+    from demo import seeder
+
+    def seeded(folder: Path) -> str:
+        url = create_database(backend, folder, database_factory.migrated(backend))
+        engine = db.make_engine(url)
+        seeder.seed(
+            engine, persons=SEEDED_PERSONS, random_seed=SEEDED_RANDOM_SEED, demo_accounts=True
+        )
+        engine.dispose()
+        return url
+
+    return database_factory.once(f"seeded-{backend}", seeded)
+
+
+@pytest.fixture(scope="session")
+def seeded_copy(
+    backend: str, _seeded_template: str, database_factory: Databases
+) -> Callable[[], str]:
+    """A new copy of the seeded database, for tests and servers that write to their own."""
+    return lambda: database_factory(backend, template=_seeded_template)
+
+
+@pytest.fixture(scope="session")
+def seeded_url(seeded_copy: Callable[[], str]) -> str:
     """A migrated database seeded with synthetic data and the demo accounts.
 
     Tests that write to it must only add rows that no other test counts on.
     """
-    from demo import seeder
-
-    url = database_factory(backend)
-    engine = db.make_engine(url)
-    seeder.seed(engine, persons=SEEDED_PERSONS, random_seed=7, demo_accounts=True)
-    engine.dispose()
-    return url
+    return seeded_copy()
 
 
 @pytest.fixture
@@ -207,7 +375,18 @@ def demo_actor(session: Session, role: Role) -> Actor:
 
 
 @pytest.fixture
-def app_test(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+def fresh_caches() -> Iterator[None]:
+    """AppTest runs pages in this process: a query result cached for another test's
+    database (on PostgreSQL even one with the same URL) must not leak into this test."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app_test(monkeypatch: pytest.MonkeyPatch, fresh_caches: None) -> Callable[..., object]:
     """Run dashboard.py signed in as `actor` on `url`, then switch to `page` if given."""
     from streamlit.testing.v1 import AppTest
 
@@ -233,68 +412,36 @@ def app_test(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
 
 # --- browser journeys: a real server and Debian's Chromium driven by Playwright ---
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-IDLE_SELECTOR = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class LiveApp:
-    base_url: str
-    database_url: str
-    process: subprocess.Popen[bytes]
-
-
-def start_app(database_url: str, log_path: Path, script: str = "dashboard.py") -> LiveApp:
-    port = _free_port()
-    env = {**os.environ, db.ENV_VAR: database_url}
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return LiveApp(base, database_url, process)
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"streamlit did not start; see {log_path}")
+StartLiveApp = Callable[..., LiveApp]
 
 
 @pytest.fixture(scope="session")
-def live_app(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartLiveApp]:
+    """Start the dashboard on a database: `live_app_factory(url, env={...})`.
+
+    Use the server in a `with` block to stop it when done; any still running are stopped at
+    the end of the session. Its log is `app.log_text()`.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
-    app = start_app(seeded_url, tmp_path_factory.mktemp("server") / "streamlit.log")
-    yield app
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    started: list[LiveApp] = []
+
+    def start(database_url: str, env: Mapping[str, str] | None = None) -> LiveApp:
+        log = tmp_path_factory.mktemp("server") / "streamlit.log"
+        app = start_app(database_url, log, env=env)
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(seeded_url: str, live_app_factory: StartLiveApp) -> Iterator[LiveApp]:
+    """A server on the shared seeded database (read-only, as seeded_url)."""
+    with live_app_factory(seeded_url) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
@@ -315,72 +462,3 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     p.set_default_timeout(30_000)
     yield p
     context.close()
-
-
-# Counts the script runs that finish in the page, so that wait_idle can tell the rerun an
-# action started from the idle state left by the run before it (on a loaded machine a rerun
-# may start well after the click, and the old page would be read as the new one).
-COUNT_SCRIPT_RUNS = """
-window.__stRuns = {epoch: Math.random(), finished: 0};
-new MutationObserver((records) => {
-  for (const r of records) {
-    if (r.attributeName === 'data-test-script-state' && r.oldValue === 'running') {
-      window.__stRuns.finished++;
-    }
-  }
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                      attributeFilter: ['data-test-script-state']});
-"""
-RERUN_START_GRACE_MS = 3_000
-
-
-def _runs_finished(page) -> list | None:  # type: ignore[no-untyped-def]
-    return page.evaluate(
-        "() => window.__stRuns ? [window.__stRuns.epoch, window.__stRuns.finished] : null"
-    )
-
-
-def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished the script run that the last action started."""
-    before, now = getattr(page, "_runs_seen", None), _runs_finished(page)
-    if before is not None and now is not None and before[0] == now[0]:
-        try:
-            page.wait_for_function(
-                "n => window.__stRuns.finished > n", arg=before[1], timeout=RERUN_START_GRACE_MS
-            )
-        except PlaywrightTimeout:
-            pass  # the action started no run
-    else:
-        page.wait_for_timeout(200)  # a new document, or a page without the counter
-    page.wait_for_selector(IDLE_SELECTOR, timeout=30_000)
-    page._runs_seen = _runs_finished(page)
-
-
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-
-
-def screenshot(page, backend: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    """docs/screenshots/NAME.png of the whole page content, from the SQLite run only."""
-    if backend != "sqlite":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)  # let expanders and charts finish drawing
-    # Streamlit scrolls inside its main block, so grow the window to the content first.
-    size = page.viewport_size
-    height = page.evaluate(
-        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
-        '[data-testid="stAppViewContainer"]\')].map(e => e.scrollHeight), 0)'
-    )
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(300)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    page.set_viewport_size(size)
-
-
-def sign_in(page, app: LiveApp, username: str, password: str, path: str = "") -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{app.base_url}/{path}")
-    wait_idle(page)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)  # not "Show password"
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page)

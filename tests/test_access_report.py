@@ -33,6 +33,7 @@ from registry.report import build as report_build
 from registry.report.contents import AccessReport
 from registry.requests import intake, request_view, rules, transitions
 from registry.vocabulary import Role
+from tests import factories
 
 RECEIVED = dt.date(2026, 3, 5)
 SECRET_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-but-secret"
@@ -175,22 +176,17 @@ def rich(session, actors):
             ),
         ]
     )
-    eea = Recipient(
-        name="Nordic Dealer AB",
-        kind="dealer",
-        service="Reselling",
-        country="SE",
-        transfer_mechanism="not_needed",
+    eea = factories.recipient(
+        session, "Nordic Dealer AB", kind="dealer", service="Reselling", country="SE", commit=False
     )
-    us = Recipient(
-        name="CloudMail Inc.",
-        kind="processor",
+    us = factories.recipient(
+        session,
+        "CloudMail Inc.",
         service="Email delivery",
         country="US",
         transfer_mechanism="privacy_shield",
+        commit=False,
     )
-    session.add_all([eea, us])
-    session.flush()
     disclosures.add_disclosure(
         session,
         actor,
@@ -302,7 +298,7 @@ def fields(parts):
 
 
 def test_the_report_holds_every_record_on_the_person(session, rich):
-    actor, person, other, r, earlier = rich
+    actor, _person, _other, r, earlier = rich
     made = report.generate(session, actor, r.id)
     rep = made.report
     assert rep.holds_data and rep.reference == f"DSR-{r.id:06d}" and rep.final
@@ -349,7 +345,7 @@ def test_the_report_holds_every_record_on_the_person(session, rich):
 
 
 def test_every_recipient_holding_the_data_is_named_with_the_transfers(session, rich):
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     rep = report.generate(session, actor, r.id).report
     named = {x.name: x for x in rep.recipients}
     # By scope (all persons; website visits) and by disclosure rows; not the newsletter one.
@@ -438,7 +434,7 @@ def test_a_person_with_no_disclosure_rows_sees_every_all_persons_processor(sessi
 
 
 def test_the_report_gives_each_art_15_item(session, rich):
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     a = report.generate(session, actor, r.id).report.art15
     decl = declaration()
     assert a.purposes == tuple(p.text for p in decl.purposes)  # (a)
@@ -462,7 +458,7 @@ def test_the_report_gives_each_art_15_item(session, rich):
 
 
 def test_the_letter_and_json_render_everything_and_never_the_hash(session, rich):
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     made = report.generate(session, actor, r.id)
     letter, data = made.html, json.loads(made.json)
     for text in (letter, json.dumps(data)):
@@ -531,7 +527,7 @@ def test_generating_is_audited_recorded_and_stored(session, rich):
 
 
 def test_a_draft_is_audited_but_never_stored(session, rich):
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     draft = report.preview(session, actor, r.id)
     assert not draft.report.final and draft.document_id is None
     assert "DRAFT – not sent" in draft.html
@@ -595,15 +591,14 @@ def test_a_person_with_no_data_gets_a_report_that_says_so(session, actors):
 
 def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors):
     actor = actors[Role.COMPLIANCE]
-    p = Person(
-        first_name="Aino",
-        last_name="Ainoa",
+    p = factories.person(
+        session,
+        "Aino",
+        "Ainoa",
         relationship="marketing_opt_in",
         source="Information provided by the customer",
         country="FI",
     )
-    session.add(p)
-    session.commit()
     r = intake.log_request(
         session,
         actor,
@@ -638,7 +633,7 @@ def test_a_person_with_only_a_person_row_sees_each_section_empty(session, actors
 
 
 def test_derived_data_and_segment_memberships_are_reported(session, rich):
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     session.add(
         Segment(
             name="Machinery buyers",

@@ -19,7 +19,6 @@ from registry.models import (
     Activity,
     Amendment,
     AuditEvent,
-    DataSubjectRequest,
     Order,
     Organisation,
     Person,
@@ -29,6 +28,7 @@ from registry.models import (
 )
 from registry.notifications import FollowUp
 from registry.vocabulary import ConsentStatus, Purpose, RequestKind, Role
+from tests import factories
 
 NOW = utcnow()
 
@@ -58,23 +58,19 @@ def make_person(session: Session, **overrides: object) -> Person:
         "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
     }
     values.update(overrides)
-    person = Person(**values)
-    session.add(person)
-    session.commit()
-    return person
+    return factories.person(session, **values)  # type: ignore[arg-type]
 
 
 def make_recipient(session: Session, name: str, country: str = "FI") -> Recipient:
-    recipient = Recipient(
-        name=name,
+    mechanism = "not_needed" if country == "FI" else "scc_2021"
+    return factories.recipient(
+        session,
+        name,
         kind="dealer",
         service="resale",
         country=country,
-        transfer_mechanism="not_needed" if country == "FI" else "scc_2021",
+        transfer_mechanism=mechanism,
     )
-    session.add(recipient)
-    session.commit()
-    return recipient
 
 
 def disclose(session, actor, recipient, person, at, categories=("basic",)):  # type: ignore[no-untyped-def]
@@ -257,18 +253,7 @@ def test_linked_request_must_be_this_persons_rectification(session, engine, offi
     other = make_person(session, email="other@yritys.fi", username="other")
 
     def request(kind: str, person_id: int | None) -> int:
-        r = DataSubjectRequest(
-            kind=kind,
-            channel="email",
-            received_on=dt.date(2026, 5, 3),
-            requester_name="Anna Virtanen",
-            requester_contact="anna.virtanen@yritys.fi",
-            person_id=person_id,
-            due_on=dt.date(2026, 6, 3),
-        )
-        session.add(r)
-        session.commit()
-        return r.id
+        return factories.request_row(session, kind, person_id=person_id).id
 
     access = request(RequestKind.ACCESS, anna.id)
     others = request(RequestKind.RECTIFICATION, other.id)

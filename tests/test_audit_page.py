@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 
 from registry import deadlines, settings
 from registry.models import AuditEvent
@@ -16,12 +15,6 @@ PAGE = "pages/audit.py"
 
 def _at_helsinki(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), settings.REGISTRY_TZ).astimezone(dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    """Each test has its own database; the page caches its drop-down choices per process."""
-    st.cache_data.clear()
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def test_sign_in_returns_the_actor_and_is_audited(session, actors):
 def test_five_failures_lock_the_account_for_fifteen_minutes(session, actors):
     username = actors[Role.COMPLIANCE].username
     for attempt in range(1, settings.MAX_FAILED_SIGN_INS):
-        with pytest.raises(SignInRefused, match="^Wrong username or password.$"):
+        with pytest.raises(SignInRefused, match=r"^Wrong username or password.$"):
             auth.sign_in(session, username, "not the password", now=T0)
         assert session.get(AppUser, actors[Role.COMPLIANCE].user_id).failed_sign_ins == attempt
     fifth = T0 + dt.timedelta(minutes=1)
@@ -102,7 +102,7 @@ def test_a_success_resets_the_failure_count(session, actors):
             auth.sign_in(session, username, "wrong", now=T0)
     auth.sign_in(session, username, TEST_PASSWORD, now=T0)
     for _ in range(settings.MAX_FAILED_SIGN_INS - 1):
-        with pytest.raises(SignInRefused, match="^Wrong username or password.$"):
+        with pytest.raises(SignInRefused, match=r"^Wrong username or password.$"):
             auth.sign_in(session, username, "wrong", now=T0)
     assert session.get(AppUser, actors[Role.MARKETING].user_id).locked_until is None
 
@@ -112,7 +112,7 @@ def test_unknown_and_inactive_accounts_get_the_same_answer(session, actors):
     marketing.active = False
     session.commit()
     for username in ("nobody", "marketing-user", ""):
-        with pytest.raises(SignInRefused, match="^Wrong username or password.$"):
+        with pytest.raises(SignInRefused, match=r"^Wrong username or password.$"):
             auth.sign_in(session, username, TEST_PASSWORD, now=T0)
     details = [(e.actor_name, e.detail) for e in _audit_rows(session, "sign_in_failed")]
     assert details == [
@@ -604,7 +604,7 @@ def test_reset_password_lifts_a_lock(session, actors):
         users.reset_password(session, admin, compliance.user_id, "short")
     account = users.reset_password(session, admin, compliance.user_id, NEW_PASSWORD)
     assert not account.locked()
-    with pytest.raises(SignInRefused, match="^Wrong username"):
+    with pytest.raises(SignInRefused, match=r"^Wrong username"):
         auth.sign_in(session, compliance.username, TEST_PASSWORD)
     assert auth.sign_in(session, compliance.username, NEW_PASSWORD) == compliance
     assert len(_audit_rows(session, "user_password_reset")) == 1

@@ -491,6 +491,7 @@ def test_failed_backup_is_recorded_and_explained(engine, admin, tmp_path):
     assert not list(tmp_path.rglob("*.partial"))
 
 
+@pytest.mark.postgres
 def test_a_locked_table_fails_the_backup_instead_of_hanging(
     database_factory, tmp_path, monkeypatch
 ):
@@ -607,6 +608,7 @@ def test_missing_checksum_is_refused(admin, made, database_factory, backend):
     assert target_state(target) == before
 
 
+@pytest.mark.postgres  # the other engine of the SQLite case is PostgreSQL
 def test_backup_of_the_other_engine_is_refused(admin, made, database_factory, backend):
     target = database_factory(other_backend(backend))
     before = target_state(target)

@@ -11,20 +11,18 @@ from sqlalchemy import select
 from registry import db
 from registry.models import AuditEvent, Backup
 from registry.vocabulary import Role
-from tests.conftest import TEST_PASSWORD, make_user, sign_in, start_app, wait_idle
+from tests.browser import sign_in, wait_idle
+from tests.conftest import TEST_PASSWORD, make_user
 
 
 @pytest.fixture
-def backups_app(backend, database_factory, tmp_path, monkeypatch):
+def backups_app(backend, database_factory, live_app_factory, tmp_path):
     url = database_factory(backend)
     engine = db.make_engine(url)
     with db.make_sessionmaker(engine)() as s:
         make_user(s, Role.ADMINISTRATOR, "admin-journey")
-    monkeypatch.setenv("REGISTRY_BACKUP_DIR", str(tmp_path / "backups"))
-    app = start_app(url, tmp_path / "streamlit.log")
-    yield app, engine, tmp_path
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(url, env={"REGISTRY_BACKUP_DIR": str(tmp_path / "backups")}) as app:
+        yield app, engine, tmp_path
     engine.dispose()
 
 
@@ -61,5 +59,5 @@ def test_administrator_makes_and_downloads_a_backup(backups_app, page):
     with db.make_sessionmaker(engine)() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "backup_downloaded")).one()
     assert event.actor_name == "admin-journey" and event.record_id == str(made.id)
-    log = (tmp_path / "streamlit.log").read_text()
+    log = app.log_text()
     assert "Traceback" not in log and "missing ScriptRunContext" not in log, log

@@ -12,24 +12,19 @@ from sqlalchemy import select
 from registry import db, settings
 from registry.models import AuditEvent, Breach, Disclosure
 from tests import breach_data
-from tests.conftest import TEST_PASSWORD, screenshot, sign_in, start_app, wait_idle
+from tests.browser import screenshot, sign_in, visible, wait_idle
+from tests.conftest import TEST_PASSWORD
 
 
 @pytest.fixture
-def journey_app(backend, database_factory, tmp_path):
+def journey_app(backend, database_factory, live_app_factory, tmp_path):
     url = database_factory(backend)
     engine = db.make_engine(url)
     with db.make_sessionmaker(engine)() as s:
         breach_data.build(s, persons=40)
-    app = start_app(url, tmp_path / "streamlit.log")
-    yield app, engine, tmp_path
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(url) as app:
+        yield app, engine, tmp_path
     engine.dispose()
-
-
-def visible(locator):
-    return locator.filter(visible=True).first
 
 
 def choose(page, label: str, option: str) -> None:
@@ -124,5 +119,5 @@ def test_record_a_breach_see_the_clock_count_and_download(journey_app, page, bac
         [made] = s.scalars(select(Disclosure).where(Disclosure.purpose.like("Art. 34%")))
         assert made.person_count == data.count(b"\r\n") - 1
     screenshot(page, backend, "breaches-documents")
-    log = (tmp_path / "streamlit.log").read_text()
+    log = app.log_text()
     assert "Traceback" not in log, log

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 from sqlalchemy import func, select
 
 from navigation import PAGES
@@ -22,10 +21,7 @@ from tests.breach_data import AWARE, WINDOW_END, WINDOW_START
 PAGE = "pages/breaches.py"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    # The PostgreSQL test database is emptied and reused under the same URL.
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ and the sign-in page says so; the Users and Audit trail pages work end to end, h
 stays text, and the audit CSV download is itself audited.
 
 The navigation checks use the shared read-only `live_app`; the journeys that write run on
-a server of their own. Screenshots of the SQLite run go to docs/screenshots/.
+a server of their own. Screenshots of the SQLite run: see tests/browser.py.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from demo import seeder
 from demo.data.accounts import DEMO_ACCOUNTS
 from navigation import PAGES
 from registry import db
 from registry.models import AppUser, AuditEvent
 from registry.permissions import ROLE_PERMISSIONS
 from registry.vocabulary import Role
-from tests.conftest import LiveApp, screenshot, sign_in, start_app, wait_idle
+from tests.browser import LiveApp, screenshot, sign_in, wait_idle
 
 ACCOUNTS = {Role(role): (name, password) for name, _, role, password in DEMO_ACCOUNTS}
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
@@ -151,35 +150,27 @@ def test_a_signed_out_visitor_sees_no_page(live_app, page):
         assert_no_page_shown(page, title)
 
 
-def test_a_deep_link_as_the_first_request_of_a_server_shows_no_page(seeded_url, tmp_path, page):
+def test_a_deep_link_as_the_first_request_of_a_server_shows_no_page(
+    seeded_url, live_app_factory, page
+):
     """Before any session has run dashboard.py, Streamlit still treats pages/ as the old
     pages directory and runs the linked page script by itself; the page's own role check
     must then stop it."""
-    app = start_app(seeded_url, tmp_path / "streamlit.log")
-    try:
+    with live_app_factory(seeded_url) as app:
         page.add_init_script(RECORD_TITLES)
         page.goto(f"{app.base_url}/{page_path('Users')}")
         wait_idle(page)
         page.get_by_text("You are not signed in.").or_(page.get_by_label("Username")).wait_for()
         assert_no_page_shown(page, "Users")
-    finally:
-        app.process.terminate()
-        app.process.wait(timeout=10)
 
 
 # --- journeys that write, on a server of their own ---
 
 
 @pytest.fixture(scope="module")
-def own_app(backend, database_factory, tmp_path_factory) -> Iterator[LiveApp]:  # type: ignore[no-untyped-def]
-    url = database_factory(backend)
-    engine = db.make_engine(url)
-    seeder.seed(engine, persons=100, random_seed=5, demo_accounts=True)
-    engine.dispose()
-    app = start_app(url, tmp_path_factory.mktemp("access-server") / "streamlit.log")
-    yield app
-    app.process.terminate()
-    app.process.wait(timeout=10)
+def own_app(seeded_copy, live_app_factory) -> Iterator[LiveApp]:  # type: ignore[no-untyped-def]
+    with live_app_factory(seeded_copy()) as app:
+        yield app
 
 
 @pytest.fixture

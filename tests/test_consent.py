@@ -24,6 +24,7 @@ from registry.vocabulary import (
     Relationship,
     Role,
 )
+from tests import factories
 
 GRANTED, WITHDRAWN, OBJECTED = (
     ConsentStatus.GRANTED,
@@ -44,16 +45,10 @@ def add_person(
     last: str = "Virtanen",
     relationship: str = Relationship.CUSTOMER_CONTACT,
 ) -> Person:
-    person = Person(
-        first_name=first,
-        last_name=last,
-        email=f"{first}.{last}@example.fi".lower(),
-        relationship=relationship,
-        source="customer data system",
+    email = f"{first}.{last}@example.fi".lower()
+    return factories.person(
+        session, first, last, email=email, relationship=relationship, source="customer data system"
     )
-    session.add(person)
-    session.commit()
-    return person
 
 
 def grant(session, actor, person, purposes, when, source=ConsentSource.WEB_FORM):  # type: ignore[no-untyped-def]
@@ -72,19 +67,7 @@ def import_event(
     evidence: str | None = None,
 ) -> ConsentEvent:
     """An event from an import (as the seed writes them): no evidence check, no audit."""
-    event = ConsentEvent(
-        person_id=person.id,
-        purpose=purpose,
-        status=status,
-        occurred_at=when,
-        source=source,
-        evidence=evidence,
-    )
-    session.add(event)
-    session.flush()
-    consent._apply(session, event)
-    session.commit()
-    return event
+    return factories.imported_consent(session, person.id, purpose, status, when, source, evidence)
 
 
 def state_of(session: Session, person: Person, purpose: str) -> ConsentState:

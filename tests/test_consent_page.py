@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 from sqlalchemy import func, select
 
 from registry import consent
 from registry.models import AuditEvent, ConsentEvent, Person
 from registry.vocabulary import ConsentSource, ConsentStatus, Purpose, Relationship, Role
+from tests import factories
+from tests.browser import shown, sign_in, wait_idle
 
 PAGE = "pages/consent.py"
 GRANTED, WITHDRAWN, OBJECTED = (
@@ -19,14 +20,6 @@ GRANTED, WITHDRAWN, OBJECTED = (
     ConsentStatus.OBJECTED,
 )
 T0 = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # AppTest runs in this process: a cached figure from another test's database must not leak.
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture
@@ -39,15 +32,15 @@ def registry(session, actors):
         ("Eero", "Korhonen", Relationship.SERVICE_USER),
         ("Liisa", "Mäkinen", Relationship.MARKETING_OPT_IN),
     ]:
-        person = Person(
-            first_name=first,
-            last_name=last,
+        people[first] = factories.person(
+            session,
+            first,
+            last,
             email=f"{first}.{last}@example.fi".lower(),
             relationship=relationship,
             source="customer data system",
+            commit=False,
         )
-        session.add(person)
-        people[first] = person
     session.commit()
     consent.record_consent(
         session,
@@ -59,17 +52,9 @@ def registry(session, actors):
         "newsletter form, log 881",
         T0,
     )
-    imported = ConsentEvent(
-        person_id=people["Eero"].id,
-        purpose=Purpose.NEWSLETTER,
-        status=GRANTED,
-        occurred_at=T0,
-        source=ConsentSource.APP,
+    factories.imported_consent(
+        session, people["Eero"].id, Purpose.NEWSLETTER, GRANTED, T0, ConsentSource.APP
     )
-    session.add(imported)
-    session.flush()
-    consent._apply(session, imported)
-    session.commit()
     return people
 
 
@@ -162,7 +147,7 @@ def test_recording_a_withdrawal_changes_the_counts_at_once(
     button(at, "Record withdrawal").click().run()
     assert not at.exception, at.exception
 
-    assert [s.value for s in at.success][0].startswith("Recorded a withdrawal for Aino Virtanen")
+    assert next(s.value for s in at.success).startswith("Recorded a withdrawal for Aino Virtanen")
     history = at.dataframe[-1].value
     assert list(history["Status"][:2]) == ["Withdrawn", "Granted"]
     assert list(history["In effect"][:1]) == ["yes"]
@@ -246,38 +231,21 @@ def test_viewing_a_history_is_audited_once_per_selection(
 
 
 @pytest.fixture(scope="module")
-def consent_app(backend, database_factory, tmp_path_factory):  # type: ignore[no-untyped-def]
+def consent_app(seeded_copy, live_app_factory):  # type: ignore[no-untyped-def]
     """A server of its own: the journey writes consent, which shared-database tests count."""
-    from demo import seeder
-    from registry import db
-    from tests.conftest import start_app
-
-    url = database_factory(backend)
-    engine = db.make_engine(url)
-    seeder.seed(engine, persons=150, random_seed=5, demo_accounts=True)
-    engine.dispose()
-    app = start_app(url, tmp_path_factory.mktemp("consent-server") / "streamlit.log")
-    yield app
-    app.process.terminate()
-    app.process.wait(timeout=10)
-
-
-def visible(locator):  # type: ignore[no-untyped-def]
-    # Inactive tabs stay in the page, hidden; only the shown widget is meant.
-    return locator.filter(visible=True)
+    with live_app_factory(seeded_copy()) as app:
+        yield app
 
 
 def metric_card(page, label: str):  # type: ignore[no-untyped-def]
-    card = visible(page.get_by_test_id("stMetric")).filter(
+    card = shown(page.get_by_test_id("stMetric")).filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
     )
     return card.get_by_test_id("stMetricValue")
 
 
 def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import wait_idle
-
-    visible(page.get_by_label(label, exact=True)).click()
+    shown(page.get_by_label(label, exact=True)).click()
     page.get_by_role("option", name=option).first.click()
     wait_idle(page)
 
@@ -287,7 +255,6 @@ def test_a_withdrawal_recorded_in_the_browser_changes_the_count(consent_app, pag
 
     from demo.data.accounts import DEMO_ACCOUNTS
     from registry import db
-    from tests.conftest import sign_in, wait_idle
 
     engine = db.make_engine(consent_app.database_url)
     with db.make_sessionmaker(engine)() as s:

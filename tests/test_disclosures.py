@@ -12,39 +12,22 @@ from registry.disclosures import DisclosureInput
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient, Segment
 from registry.vocabulary import Role
+from tests import factories
 
 UTC = dt.UTC
 
 
 def make_persons(session, n):
-    people = [
-        Person(
-            first_name=f"First{i}",
-            last_name=f"Last{i}",
-            email=f"p{i}@example.com",
-            country="FI",
-            relationship="customer_contact",
-            source="test",
-        )
-        for i in range(n)
-    ]
-    session.add_all(people)
-    session.commit()
+    people = factories.persons(
+        session, n, last_name="Last{i}", email="p{i}@example.com", country="FI"
+    )
     return [p.id for p in people]
 
 
 def make_recipient(session, name, country, mechanism, kind="processor", active=True):
-    r = Recipient(
-        name=name,
-        kind=kind,
-        service="IT",
-        country=country,
-        transfer_mechanism=mechanism,
-        active=active,
+    return factories.recipient(
+        session, name, kind=kind, country=country, transfer_mechanism=mechanism, active=active
     )
-    session.add(r)
-    session.commit()
-    return r
 
 
 @pytest.fixture

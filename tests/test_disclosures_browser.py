@@ -9,36 +9,24 @@ from sqlalchemy import select
 from registry import db
 from registry.models import AuditEvent, Disclosure, Person
 from registry.vocabulary import Role
-from tests.conftest import TEST_PASSWORD, make_user, sign_in, start_app, wait_idle
+from tests import factories
+from tests.browser import sign_in, visible, wait_idle
+from tests.conftest import TEST_PASSWORD, make_user
 
 
 @pytest.fixture
-def journey_app(backend, database_factory, tmp_path):
+def journey_app(backend, database_factory, live_app_factory):
     url = database_factory(backend)
     engine = db.make_engine(url)
     with db.make_sessionmaker(engine)() as s:
         make_user(s, Role.COMPLIANCE, "officer-journey")
-        s.add_all(
-            Person(
-                first_name=first,
-                last_name="Journey",
-                email=f"{first.lower()}@example.com",
-                country="FI",
-                relationship="customer_contact",
-                source="test",
-            )
-            for first in ("Aino", "Eino", "Helmi")
-        )
+        for first in ("Aino", "Eino", "Helmi"):
+            email = f"{first.lower()}@example.com"
+            factories.person(s, first, "Journey", email=email, country="FI", commit=False)
         s.commit()
-    app = start_app(url, tmp_path / "streamlit.log")
-    yield app, engine, tmp_path
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(url) as app:
+        yield app, engine
     engine.dispose()
-
-
-def visible(locator):
-    return locator.filter(visible=True).first
 
 
 def choose(page, label: str, option: str) -> None:
@@ -50,7 +38,7 @@ def choose(page, label: str, option: str) -> None:
 
 
 def test_add_recipient_record_disclosure_and_find_it(journey_app, page):
-    app, engine, tmp_path = journey_app
+    app, engine = journey_app
     with db.make_sessionmaker(engine)() as s:
         ids = list(s.scalars(select(Person.id).order_by(Person.id)))
 
@@ -93,5 +81,5 @@ def test_add_recipient_record_disclosure_and_find_it(journey_app, page):
     for cell in ("Kyoto Analytics KK", "Visitor statistics", "Japan (JP)"):
         cells = grid.get_by_role("gridcell", name=cell, exact=True, include_hidden=True)
         cells.first.wait_for(state="attached")
-    log = (tmp_path / "streamlit.log").read_text()
+    log = app.log_text()
     assert "Traceback" not in log, log

@@ -2,51 +2,28 @@
 
 import datetime as dt
 
-import pytest
-import streamlit as st
 from sqlalchemy import func, select
 
 from registry import disclosures
-from registry.models import AuditEvent, Disclosure, Person, Recipient
+from registry.models import AuditEvent, Disclosure
 from registry.vocabulary import Role
+from tests import factories
 
 PAGE = "pages/disclosures.py"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    # The PostgreSQL test database is emptied and reused under the same URL.
-    st.cache_data.clear()
-
-
 def build(session, actor):
-    people = [
-        Person(
-            first_name=f"Aino{i}",
-            last_name="Virtanen",
-            email=f"aino{i}@example.com",
-            country="FI",
-            relationship="customer_contact",
-            source="test",
-        )
-        for i in range(3)
-    ]
-    mailer = Recipient(
-        name="Mailer Oy",
-        kind="processor",
-        service="Mail",
-        country="FI",
-        transfer_mechanism="not_needed",
+    people = factories.persons(
+        session, 3, first_name="Aino{i}", email="aino{i}@example.com", country="FI", commit=False
     )
-    shield = Recipient(
-        name="SurveyPeak LLC",
-        kind="processor",
+    mailer = factories.recipient(session, "Mailer Oy", service="Mail", commit=False)
+    shield = factories.recipient(
+        session,
+        "SurveyPeak LLC",
         service="Surveys",
         country="US",
         transfer_mechanism="privacy_shield",
     )
-    session.add_all([*people, mailer, shield])
-    session.commit()
     now = dt.datetime.now(dt.UTC)
     disclosures.add_disclosure(
         session,

@@ -466,7 +466,7 @@ def test_an_import_that_fails_halfway_leaves_nothing(session, officer, tmp_path,
         raise OperationalError("INSERT", {}, Exception("the disk is full"))
 
     monkeypatch.setattr(Persons, "_insert", insert_then_fail)
-    with pytest.raises(run.ImportFailed, match="wrote nothing of the file.*the disk is full"):
+    with pytest.raises(run.ImportFailed, match=r"wrote nothing of the file.*the disk is full"):
         do_import(session, officer, "persons", path)
     session.expire_all()
     assert count(session, Person) == 1 and count(session, Amendment) == 0
@@ -873,5 +873,5 @@ def test_the_declaration_names_only_regular_sources_as_the_persons_own():
     data = tomllib.loads(settings.DECLARATION_PATH.read_text(encoding="utf-8"))
     assert set(notice.parse(data).sources_from_the_person) <= set(data["sources"]["regular"])
     data["sources"]["from_the_person"] = ["The internet"]
-    with pytest.raises(notice.DeclarationError, match="^sources.from_the_person: 'The internet'"):
+    with pytest.raises(notice.DeclarationError, match=r"^sources\.from_the_person: 'The internet'"):
         notice.parse(data)

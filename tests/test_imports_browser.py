@@ -10,7 +10,8 @@ from sqlalchemy import select
 from registry import db
 from registry.models import AuditEvent, ImportRun, Person
 from registry.vocabulary import Role
-from tests.conftest import TEST_PASSWORD, make_user, screenshot, sign_in, start_app, wait_idle
+from tests.browser import screenshot, sign_in, visible, wait_idle
+from tests.conftest import TEST_PASSWORD, make_user
 
 PARTNERS = "Partners and companies and authorities offering personal information services"
 CSV = (
@@ -22,20 +23,14 @@ CSV = (
 
 
 @pytest.fixture
-def journey_app(backend, database_factory, tmp_path):
+def journey_app(backend, database_factory, live_app_factory, tmp_path):
     url = database_factory(backend)
     engine = db.make_engine(url)
     with db.make_sessionmaker(engine)() as s:
         make_user(s, Role.COMPLIANCE, "officer-import")
-    app = start_app(url, tmp_path / "streamlit.log")
-    yield app, engine, tmp_path
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(url) as app:
+        yield app, engine, tmp_path
     engine.dispose()
-
-
-def visible(locator):  # type: ignore[no-untyped-def]
-    return locator.filter(visible=True).first
 
 
 def test_upload_preview_check_import_and_see_the_run(journey_app, page, backend):
@@ -91,5 +86,5 @@ def test_upload_preview_check_import_and_see_the_run(journey_app, page, backend)
     page.get_by_role("tab", name="To be told (Art. 14)").click()
     wait_idle(page)
     screenshot(page, backend, "import-to-be-told")
-    log = (tmp_path / "streamlit.log").read_text()
+    log = app.log_text()
     assert "Traceback" not in log and "missing ScriptRunContext" not in log, log

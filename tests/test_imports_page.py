@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import select
 
 from registry.models import ImportRun, Person
@@ -18,9 +17,7 @@ PAGE = "pages/imports.py"
 PARTNERS = "Partners and companies and authorities offering personal information services"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def csv_bytes(rows: list[list[str]], delimiter: str = ";", encoding: str = "cp1252") -> bytes:
@@ -118,7 +115,7 @@ def test_persons_to_be_told_and_recording_it(database_url, session, actors, app_
             "k.csv",
             csv_bytes(
                 [
-                    HEADER[1:4] + ["first_name"],
+                    [*HEADER[1:4], "first_name"],
                     ["Aalto", "a@yritys.example.fi", "service_user", "Aino"],
                 ]
             ),

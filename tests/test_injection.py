@@ -4,7 +4,6 @@ text, and every table is still there afterwards (sign-in form, Users page, Audit
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from sqlalchemy import func, inspect, select
 
 from registry import audit
@@ -17,11 +16,6 @@ ATTACKS = [
     '" OR 1=1 --',
 ]
 NEW_PASSWORD = "a-new-long-password-2026"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    st.cache_data.clear()
 
 
 def _tables_intact(engine, session) -> None:  # type: ignore[no-untyped-def]

@@ -4,29 +4,18 @@ import dataclasses
 import datetime as dt
 
 from registry import declaration_check, disclosures
-from registry.models import Activity, Person, Recipient
+from registry.models import Activity
 from registry.notice import declaration
 from registry.vocabulary import Role
+from tests import factories
 
 
 def person(session, relationship="customer_contact", **fields):
-    p = Person(
-        first_name="Aino",
-        last_name="Virtanen",
-        country="FI",
-        relationship=relationship,
-        source="test",
-        **fields,
-    )
-    session.add(p)
-    session.commit()
-    return p
+    return factories.person(session, country="FI", relationship=relationship, **fields)
 
 
 def disclose(session, actor, name, country, mechanism, kind="processor", categories=("basic",)):
-    r = Recipient(name=name, kind=kind, service="IT", country=country, transfer_mechanism=mechanism)
-    session.add(r)
-    session.commit()
+    r = factories.recipient(session, name, kind=kind, country=country, transfer_mechanism=mechanism)
     p = person(session)
     disclosures.add_disclosure(
         session,

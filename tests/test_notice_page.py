@@ -2,20 +2,11 @@
 
 import datetime as dt
 
-import pytest
-import streamlit as st
-
 from registry import disclosures
 from registry.models import Person, Recipient
 from registry.vocabulary import Role
 
 PAGE = "pages/notice.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    # The PostgreSQL test database is emptied and reused under the same URL.
-    st.cache_data.clear()
 
 
 def text_of(at):

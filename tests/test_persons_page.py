@@ -13,14 +13,14 @@ from registry.disclosures import add_disclosure
 from registry.models import (
     Amendment,
     AuditEvent,
-    DataSubjectRequest,
     Organisation,
     Person,
-    Recipient,
     RecipientNotification,
     utcnow,
 )
 from registry.vocabulary import Role
+from tests import factories
+from tests.browser import sign_in, wait_idle
 from tests.conftest import TEST_PASSWORD, make_user
 from views import widgets
 
@@ -34,18 +34,14 @@ def build(session, officer, *, first_name="Anna", last_name="Virtanen"):  # type
     org = Organisation(
         name="Asiakas Oy", business_id="1234567-8", industry="Retail", country="FI", city="Turku"
     )
-    dealer = Recipient(
-        name="Jälleenmyyjä Oy",
-        kind="dealer",
-        service="resale",
-        country="FI",
-        transfer_mechanism="not_needed",
+    session.add(org)
+    dealer = factories.recipient(
+        session, "Jälleenmyyjä Oy", kind="dealer", service="resale", commit=False
     )
-    session.add_all([org, dealer])
-    session.flush()
-    person = Person(
-        first_name=first_name,
-        last_name=last_name,
+    person = factories.person(
+        session,
+        first_name,
+        last_name,
         email="anna.virtanen@asiakas.fi",
         phone="+358401234567",
         street_address="Tykistökatu 4",
@@ -59,8 +55,6 @@ def build(session, officer, *, first_name="Anna", last_name="Virtanen"):  # type
         relationship="service_user",
         source="Click2Contract service",
     )
-    session.add(person)
-    session.commit()
     add_disclosure(
         session,
         officer,
@@ -76,18 +70,13 @@ def build(session, officer, *, first_name="Anna", last_name="Virtanen"):  # type
 
 
 def rectification(session, person_id: int) -> int:  # type: ignore[no-untyped-def]
-    request = DataSubjectRequest(
-        kind="rectification",
+    return factories.request_row(
+        session,
+        "rectification",
         channel="letter",
-        received_on=dt.date(2026, 5, 3),
-        requester_name="Anna Virtanen",
         requester_contact="Tykistökatu 4, Turku",
         person_id=person_id,
-        due_on=dt.date(2026, 6, 3),
-    )
-    session.add(request)
-    session.commit()
-    return request.id
+    ).id
 
 
 def open_person(app_test, url, actor, person_id):  # type: ignore[no-untyped-def]
@@ -308,10 +297,9 @@ def test_the_page_refuses_roles_without_the_right(database_url, session, actors,
 
 
 @pytest.fixture(scope="module")
-def persons_app(backend, database_factory, tmp_path_factory):  # type: ignore[no-untyped-def]
+def persons_app(backend, database_factory, live_app_factory):  # type: ignore[no-untyped-def]
     """The journey amends a person, which tests on the shared seeded database may count."""
     from registry.auth import Actor
-    from tests.conftest import start_app
 
     url = database_factory(backend)
     engine = db.make_engine(url)
@@ -320,16 +308,12 @@ def persons_app(backend, database_factory, tmp_path_factory):  # type: ignore[no
         person, dealer = build(s, officer, first_name="Ilmari", last_name="<b>Koski</b> --")
         ids = (person.id, dealer.name)
     engine.dispose()
-    app = start_app(url, tmp_path_factory.mktemp("persons-server") / "streamlit.log")
-    yield app, ids
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(url) as app:
+        yield app, ids
 
 
 def test_amend_an_email_see_the_history_and_tick_a_recipient(persons_app, page):
     from playwright.sync_api import expect
-
-    from tests.conftest import sign_in, wait_idle
 
     app, (person_id, dealer) = persons_app
     sign_in(page, app, "officer", TEST_PASSWORD)

@@ -1,19 +1,11 @@
 """AppTest of the Recipients page: register with status, add with field errors, edit."""
 
-import pytest
-import streamlit as st
 from sqlalchemy import select
 
 from registry.models import Recipient
 from registry.vocabulary import Role
 
 PAGE = "pages/recipients.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    # The PostgreSQL test database is emptied and reused under the same URL.
-    st.cache_data.clear()
 
 
 def field(widgets, label):
@@ -68,7 +60,7 @@ def test_edit_changes_the_mechanism_and_clears_the_problem(database_url, session
     assert "without a valid transfer mechanism" in at.dataframe[0].value["Status"][0]
     mechanisms = [s for s in at.selectbox if s.label == "Transfer mechanism"]
     mechanisms[-1].set_value("dpf")
-    [b for b in at.button if b.label == "Save"][0].click()
+    next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Status"][0] == "Fine"
@@ -92,14 +84,14 @@ def test_role_and_scope_are_shown_and_edited_with_errors(database_url, session, 
     assert list(table["Role"]) == ["Processor (Art. 28 agreement)"]
     assert list(table["Whose data"]) == ["Per disclosure"]
     [s for s in at.selectbox if s.label == "Whose data it holds"][-1].set_value("categories")
-    [b for b in at.button if b.label == "Save"][0].click()
+    next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [
         "Choose at least one data category or relationship whose persons it holds."
     ]
     [m for m in at.multiselect if m.label == "Data categories"][-1].set_value(["website_visit"])
-    [b for b in at.button if b.label == "Save"][0].click()
+    next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception, at.exception
     assert not at.error

@@ -50,7 +50,7 @@ SECTIONS = (
 class _Labels(HTMLParser):
     """The text of the letter's headings and labels: what the template writes itself."""
 
-    TAGS = {"h1", "h2", "h3", "th", "title"}
+    TAGS = frozenset({"h1", "h2", "h3", "th", "title"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,7 +88,7 @@ def _letter(session, actor, request_id, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_each_language_renders_every_section(session, rich, lang):  # noqa: F811
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     html = _letter(session, actor, r.id, lang)
     t = words(lang)
     assert f'<html lang="{lang}">' in html
@@ -111,7 +111,7 @@ def test_each_language_renders_every_section(session, rich, lang):  # noqa: F811
 
 
 def test_no_english_is_left_in_the_finnish_letter(session, rich):  # noqa: F811
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     html = _letter(session, actor, r.id, "fi")
     english = language._messages("en")
     finnish = language._messages("fi")
@@ -144,7 +144,7 @@ HOSTILE = "<script>alert(1)</script> **x** =cmd|' /C calc'!A0 <b>bold</b> {{ 7*7
 def test_hostile_text_in_every_field_stays_literal(session, rich):  # noqa: F811
     """Whatever a field holds reaches the letter as characters: no markup, no template
     code, no Markdown, no formula."""
-    actor, person, other, r, earlier = rich
+    actor, person, _other, r, earlier = rich
     from registry.models import Activity, Amendment, ConsentEvent, Order, Organisation, Recipient
 
     for p in (person,):
@@ -234,7 +234,7 @@ def test_the_extension_letter_gives_the_new_time_limit_and_reasons(lang):
 
 
 def test_letters_are_stored_when_extending_and_rejecting(session, rich):  # noqa: F811
-    actor, person, _, r, earlier = rich
+    actor, _person, _, r, earlier = rich
     transitions.extend(session, actor, r.id, "Many requests at once", today=dt.date(2026, 3, 20))
     transitions.verify_identity(session, actor, earlier.id, rules.IDENTITY_METHODS[0])
     transitions.reject(session, actor, earlier.id, "Not ours to change", today=dt.date(2026, 3, 1))

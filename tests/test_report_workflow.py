@@ -97,7 +97,7 @@ def test_the_reply_language_is_logged_and_changed_as_a_step(session, actors):
 
 
 def test_a_withheld_passage_is_recorded_and_replaced_in_the_final_report(session, rich):  # noqa: F811
-    actor, person, other, r, _ = rich
+    actor, person, _other, r, _ = rich
     visit = session.scalars(
         select(Activity).where(Activity.person_id == person.id, Activity.kind == "app_use")
     ).one()
@@ -177,7 +177,7 @@ def test_a_redaction_is_refused_with_its_reason(session, rich):  # noqa: F811
 
 
 def test_the_stored_copy_is_what_is_downloaded_byte_for_byte(session, rich):  # noqa: F811
-    actor, person, _, r, _ = rich
+    actor, _person, _, r, _ = rich
     made = report.generate(session, actor, r.id)
     transitions.complete(session, actor, r.id, "Report sent by email")
     [copy] = sent.copies(session, actor, r.id)
@@ -296,7 +296,7 @@ def test_a_letter_in_an_unfinished_language_refuses_the_step(session, actors, mo
     real = dtext._load(dtext.TRANSLATIONS_PATH)
     broken = {"fi": real["fi"], "sv": {k: v for k, v in real["sv"].items() if k != "purposes"}}
     monkeypatch.setattr(dtext, "_load", lambda path: broken)
-    with pytest.raises(Exception, match="sv.purposes: missing"):
+    with pytest.raises(Exception, match=r"sv\.purposes: missing"):
         transitions.reject(session, actor, r.id, "No", today=RECEIVED)
     session.expire_all()
     assert session.get(DataSubjectRequest, r.id).status == RequestStatus.RECEIVED
@@ -312,9 +312,9 @@ def test_the_command_line_writes_the_report_and_audits_it(
     rich,  # noqa: F811
     tmp_path,
     monkeypatch,
-    capsys,  # noqa: F811
+    capsys,
 ):
-    actor, person, _, _, _ = rich
+    _actor, person, _, _, _ = rich
     monkeypatch.setenv(db.ENV_VAR, database_url)
     out = tmp_path / "report.json"
     argv = ["access-report", "--person", str(person.id), "--format", "json"]

@@ -22,6 +22,7 @@ from registry.requests import intake, queue, request_view, rules, transitions
 from registry.requests.queue import QueueFilter
 from registry.requests.rules import Action
 from registry.vocabulary import ConsentStatus, Purpose, RequestKind, RequestStatus, Role
+from tests import factories
 from tests.conftest import make_user
 
 S = RequestStatus
@@ -29,17 +30,8 @@ TODAY = dt.date(2026, 3, 10)
 
 
 def _person(session, first="Maija", last="Virtanen", email="maija.virtanen@example.fi") -> Person:
-    p = Person(
-        first_name=first,
-        last_name=last,
-        email=email,
-        relationship="customer_contact",
-        source="Information provided by the customer",
-        country="FI",
-    )
-    session.add(p)
-    session.commit()
-    return p
+    source = "Information provided by the customer"
+    return factories.person(session, first, last, email=email, source=source, country="FI")
 
 
 def _request(
@@ -503,7 +495,7 @@ def queue_data(session, actors):
 
 
 def test_queue_lists_open_requests_soonest_due_first_with_days_left(session, queue_data):
-    actor, other, person, made = queue_data
+    actor, _other, _person, _made = queue_data
     rows = queue.queue(session, actor, QueueFilter(), today=TODAY)
     assert [r.requester_name for r in rows] == [
         "Olli Overdue",

@@ -3,8 +3,8 @@ extends the deadline (the notice of extension is kept) and records that the pers
 generates the Art. 15 report and downloads it, byte for byte the stored copy, also after
 completing the request, and exports the queue as CSV.
 
-Runs on its own seeded database (it writes), on SQLite and PostgreSQL; the SQLite run's
-screenshots go to docs/screenshots/requests-*.png.
+Runs on its own copy of the seeded database (it writes), on SQLite and PostgreSQL; the SQLite
+run's screenshots are requests-*.png (see tests/browser.py for where they go).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from demo import seeder
 from demo.data.accounts import DEMO_ACCOUNTS
 from registry import db, deadlines
 from registry.models import (
@@ -28,25 +27,18 @@ from registry.models import (
     SentDocument,
 )
 from registry.requests.rules import finnish_date
-from tests.conftest import screenshot, sign_in, start_app, wait_idle
+from tests.browser import screenshot, sign_in, visible, wait_idle
 
 OFFICER, PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
 
 
 @pytest.fixture
-def journey_app(backend, database_factory, tmp_path):
-    url = database_factory(backend)
+def journey_app(seeded_copy, live_app_factory):
+    url = seeded_copy()
     engine = db.make_engine(url)
-    seeder.seed(engine, persons=300, random_seed=11, demo_accounts=True)
-    app = start_app(url, tmp_path / "streamlit.log")
-    yield app, engine, tmp_path
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(url) as app:
+        yield app, engine
     engine.dispose()
-
-
-def visible(locator):
-    return locator.filter(visible=True).first
 
 
 def shoot(page, backend: str, state: str) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +46,7 @@ def shoot(page, backend: str, state: str) -> None:  # type: ignore[no-untyped-de
 
 
 def test_log_verify_extend_report_complete_and_export(journey_app, page, backend):
-    app, engine, tmp_path = journey_app
+    app, engine = journey_app
     with db.make_sessionmaker(engine)() as s:
         # Someone with data disclosed to a recipient, so the report has something to show.
         person = s.scalars(
@@ -226,5 +218,5 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
             select(AuditEvent.detail).where(AuditEvent.action == "requests_exported")
         ).one()
     assert exported.startswith(f"{requests_before + 1} rows: All requests")
-    log = (tmp_path / "streamlit.log").read_text()
+    log = app.log_text()
     assert "Traceback" not in log, log

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 from sqlalchemy import func, select, update
 
 from registry import deadlines
@@ -19,16 +18,9 @@ from registry.models import (
 )
 from registry.requests import intake, rules, transitions
 from registry.vocabulary import RequestKind, RequestStatus, Role
+from tests import factories
 
 PAGE = "pages/requests.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # AppTest runs in this process: a cached figure from another test's database must not leak.
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture
@@ -37,16 +29,14 @@ def queue(session, actors):
     a completed one."""
     actor = actors[Role.COMPLIANCE]
     today = deadlines.today()
-    aino = Person(
-        first_name="Aino",
-        last_name="Mäkinen",
+    aino = factories.person(
+        session,
+        "Aino",
+        "Mäkinen",
         email="aino.makinen@example.fi",
-        relationship="customer_contact",
         source="Information provided by the customer",
         country="FI",
     )
-    session.add(aino)
-    session.commit()
 
     def log(kind, days_ago, name, person_id=None):
         return intake.log_request(
@@ -79,7 +69,7 @@ def _open(at, request_id):
 
 
 def test_queue_shows_kpis_chart_and_coloured_rows(database_url, queue, app_test):
-    actor, _, made = queue
+    actor, _, _made = queue
     at = app_test(database_url, actor, PAGE)
     assert not at.exception, at.exception
     assert at.title[0].value == "Requests"

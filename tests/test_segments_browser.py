@@ -13,24 +13,16 @@ from sqlalchemy import select
 
 from registry import db
 from registry.models import DisclosedPerson, Disclosure, Segment
-from tests.conftest import LiveApp, screenshot, sign_in, start_app, wait_idle
+from tests.browser import LiveApp, screenshot, sign_in, wait_idle
 
 
 @pytest.fixture(scope="module")
 def segments_app(
-    backend: str, database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+    seeded_copy: Callable[[], str], live_app_factory: Callable[..., LiveApp]
 ) -> Iterator[LiveApp]:
     """A server on a seeded database of its own: this journey saves and exports."""
-    from demo import seeder
-
-    url = database_factory(backend)
-    engine = db.make_engine(url)
-    seeder.seed(engine, persons=200, random_seed=11, demo_accounts=True)
-    engine.dispose()
-    app = start_app(url, tmp_path_factory.mktemp("segments") / "streamlit.log")
-    yield app
-    app.process.terminate()
-    app.process.wait(timeout=10)
+    with live_app_factory(seeded_copy()) as app:
+        yield app
 
 
 def shoot(page, backend: str, state: str) -> None:  # type: ignore[no-untyped-def]

@@ -31,6 +31,7 @@ from registry.vocabulary import (
     Relationship,
     Role,
 )
+from tests import factories
 
 T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 PROFILING = Purpose.PROFILING.value
@@ -196,17 +197,9 @@ def test_no_export_holds_anyone_without_a_current_grant(
 
 
 def add_person(session: Session, first: str, email: str | None, **kw: object) -> Person:
-    person = Person(
-        first_name=first,
-        last_name="Testinen",
-        email=email,
-        relationship=Relationship.MARKETING_OPT_IN,
-        source="test",
-        **kw,
+    return factories.person(
+        session, first, "Testinen", email=email, relationship=Relationship.MARKETING_OPT_IN, **kw
     )
-    session.add(person)
-    session.commit()
-    return person
 
 
 def grant(session: Session, actor: Actor, person: Person, *purposes: str) -> None:

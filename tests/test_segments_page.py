@@ -18,14 +18,6 @@ from tests.conftest import demo_actor
 PAGE = "pages/segments.py"
 
 
-@pytest.fixture(autouse=True)
-def empty_caches() -> None:
-    """Each test's database is new; on PostgreSQL it may even have the same URL."""
-    import streamlit as st
-
-    st.cache_data.clear()
-
-
 def button(at, label: str):  # type: ignore[no-untyped-def]
     return next(b for b in at.button if b.label == label)
 

@@ -1,6 +1,7 @@
 """A real-browser tour: every page of every role opens without an exception.
 
-Screenshots of the SQLite run go to docs/screenshots/ (the README shows them).
+The SQLite run's screenshots are the ones the README shows (see tests/browser.py for where
+they go, and the README for refreshing docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from demo.data.accounts import DEMO_ACCOUNTS
 from navigation import PAGES
 from registry.permissions import ROLE_PERMISSIONS
 from registry.vocabulary import Role
-from tests.conftest import screenshot, sign_in, wait_idle
+from tests.browser import screenshot, sign_in, wait_idle
 
 
 def slug(path: str) -> str:

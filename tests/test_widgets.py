@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-import streamlit as st
 from sqlalchemy.orm import Session
 
 from registry import permissions
@@ -15,12 +14,8 @@ from registry.permissions import Actor, Permission
 from registry.vocabulary import Role
 from views import widgets
 
-
-@pytest.fixture(autouse=True)
-def fresh_caches():  # type: ignore[no-untyped-def]
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+# The cached reads run in this process: each test starts with empty caches (conftest).
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture
@@ -89,6 +84,7 @@ def test_a_cached_read_names_its_permission_and_keeps_the_reads_name():
 
 
 def pager_script() -> None:
+    # AppTest runs this function's body alone: it imports what it uses.
     import streamlit as st
 
     from views import widgets
@@ -170,4 +166,4 @@ def test_the_person_finder_says_when_it_shows_only_the_first_matches(
     assert at.selectbox(key="persons_pick").label == "1 matching persons"
     assert "refine your search" not in caption(at)
     at.text_input(key="persons_search_text").input("nobody-like-this").run()
-    assert [i.value for i in at.info][0] == widgets.NO_MATCH
+    assert next(i.value for i in at.info) == widgets.NO_MATCH

@@ -30,7 +30,7 @@ GRANTED, WITHDRAWN, OBJECTED = 0, 1, 2
 RANK = np.array([CONSENT_PRECEDENCE[s] for s in STATUSES])
 
 SOURCES = tuple(ConsentSource)
-SRC = {s: i for i, s in enumerate(SOURCES)}
+SRC: dict[str, int] = {s: i for i, s in enumerate(SOURCES)}
 
 # Probability that a person of each relationship (rows) granted each purpose (columns).
 GRANT_P = np.array(

@@ -97,7 +97,7 @@ def dump(engine: Engine, partial: Path, report: Progress) -> tuple[dict[str, int
         # pg_dump is handed, so the counts describe exactly the rows in the file.
         connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            server_major = (engine.dialect.server_version_info or (0,))[0]
+            server_major = int((engine.dialect.server_version_info or (0,))[0])
             pg_dump, version = client_tool("pg_dump", server_major, BackupFailed)
             lock_wait_ms = int(settings.BACKUP_LOCK_WAIT_TIMEOUT.total_seconds() * 1000)
             # The counting waits for locks no longer than pg_dump will.
@@ -131,7 +131,7 @@ def check_target(target: URL, manifest: Manifest, replace: bool) -> int:
     try:
         with engine.connect() as connection:
             counts = row_counts(connection)
-        server_major = (engine.dialect.server_version_info or (0,))[0]
+        server_major = int((engine.dialect.server_version_info or (0,))[0])
     except SQLAlchemyError as e:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
         raise RestoreRefused(f"Cannot reach the target database {safe}: {reason}") from e

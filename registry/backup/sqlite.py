@@ -59,7 +59,9 @@ def check_target(target: URL, replace: bool) -> Path:
         with engine.connect() as connection:
             counts = row_counts(connection)
     except SQLAlchemyError as e:
-        raise RestoreRefused(f"{path} is not a readable SQLite database: {e.orig}") from e
+        raise RestoreRefused(
+            f"{path} is not a readable SQLite database: {getattr(e, 'orig', e)}"
+        ) from e
     finally:
         engine.dispose()
     refuse_non_empty(counts, safe, replace)

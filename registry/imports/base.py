@@ -33,7 +33,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from registry import settings
 from registry.imports import checks
@@ -139,7 +139,7 @@ def check_column(f: Field, cells: list[str]) -> tuple[list[Any], dict[int, str]]
         fast = f.check.fast(pa.array(cells, pa.string()))
         slow = np.flatnonzero(~fast).tolist()
     else:
-        slow = range(len(cells))
+        slow = list(range(len(cells)))
     scalar = f.check.scalar
     for i in slow:
         result = scalar(cells[i])
@@ -273,9 +273,9 @@ def lookup_organisations(ctx: Context, chunk: Chunk, column: str) -> list[int | 
         for key in wanted:
             ctx.organisations[key] = found.get(key)
     ids: list[int | None] = []
-    for i, key in enumerate(keys):
-        ids.append(ctx.organisations.get(key) if key else None)
-        if key and ids[-1] is None:
+    for i, business_id in enumerate(keys):
+        ids.append(ctx.organisations.get(business_id) if business_id else None)
+        if business_id and ids[-1] is None:
             chunk.refuse(
                 i, column, "No organisation has this business ID: import the organisations first."
             )
@@ -460,9 +460,9 @@ def unique_match(
     ctx: Context,
     stage: Table,
     target: str,
-    key: ColumnElement[Any],
+    key: ColumnElement[Any] | InstrumentedAttribute[Any],
     stage_key: ColumnElement[Any],
-    record_id: ColumnElement[int],
+    record_id: ColumnElement[int] | InstrumentedAttribute[int],
     where: ColumnElement[bool] | None = None,
     matched_by: str | None = None,
     records: ColumnElement[bool] | None = None,

@@ -85,7 +85,7 @@ _FAST_TEXT = re.compile(_TEXT)
 
 
 def name(max_length: int = settings.MAX_NAME_LENGTH) -> Check:
-    def check(text: str) -> str | None | Invalid:
+    def check(text: str) -> str | Invalid | None:
         if _FAST_NAME.fullmatch(text) and len(text) <= max_length:
             return text
         if not text.strip():
@@ -96,7 +96,7 @@ def name(max_length: int = settings.MAX_NAME_LENGTH) -> Check:
 
 
 def text(max_length: int, repeats: bool = True) -> Check:
-    def check(value: str) -> str | None | Invalid:
+    def check(value: str) -> str | Invalid | None:
         if _FAST_TEXT.fullmatch(value) and len(value) <= max_length:
             return value
         return validation.optional_text(value, max_length)
@@ -144,7 +144,7 @@ def _email_mask(cells: pa.Array) -> np.ndarray:
     return shape
 
 
-def _email(value: str) -> str | None | Invalid:
+def _email(value: str) -> str | Invalid | None:
     if _fast_email(value):
         local, domain = value.split("@")
         return f"{local}@{domain.lower()}"
@@ -186,7 +186,8 @@ def _fits(desc: Any, length: int) -> bool:
 def _region_pattern(region: str, length: int) -> re.Pattern[str] | None:
     """National numbers of `length` digits valid in `region`, as one pattern (None: none)."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if metadata is None or not _fits(metadata.general_desc, length):
+    general_desc = metadata.general_desc if metadata is not None else None
+    if metadata is None or general_desc is None or not _fits(general_desc, length):
         return None
     types = [
         desc.national_number_pattern
@@ -195,7 +196,7 @@ def _region_pattern(region: str, length: int) -> re.Pattern[str] | None:
     ]
     if not types:
         return None
-    general = metadata.general_desc.national_number_pattern
+    general = general_desc.national_number_pattern
     return re.compile(f"(?=(?:{general})$)(?:{'|'.join(f'(?:{t})' for t in types)})")
 
 
@@ -256,7 +257,7 @@ _WRITTEN_NUMBER = re.compile(r"(\+|0)[1-9][0-9]*(?:[ -][0-9]+)*")
 _DEFAULT_CODE = str(phonenumbers.country_code_for_region(settings.PHONE_DEFAULT_REGION))
 
 
-def _phone(value: str) -> str | None | Invalid:
+def _phone(value: str) -> str | Invalid | None:
     if _fast_phone(value):
         return value
     if match := _WRITTEN_NUMBER.fullmatch(value):
@@ -273,7 +274,7 @@ phone = Check(_phone)
 
 
 @lru_cache(maxsize=settings.IMPORT_MEMO_SIZE)
-def _country(value: str) -> str | None | Invalid:
+def _country(value: str) -> str | Invalid | None:
     if not value.strip():
         return None  # a required column says so itself
     return validation.country(value)
@@ -283,7 +284,7 @@ country = Check(_country, _one_of(validation.COUNTRY_CODES))
 
 
 @lru_cache(maxsize=settings.IMPORT_MEMO_SIZE)
-def postal_code(value: str, country_code: str) -> str | None | Invalid:
+def postal_code(value: str, country_code: str) -> str | Invalid | None:
     return validation.postal_code(value, country_code)
 
 
@@ -301,7 +302,7 @@ CANONICAL_POSTAL_CODES = {
 # --- what registry.validation does not cover ---
 
 
-def _long_text(value: str) -> str | None | Invalid:
+def _long_text(value: str) -> str | Invalid | None:
     """Several lines (evidence); empty is None."""
     if not value.strip():
         return None
@@ -316,7 +317,7 @@ def enumeration(values: Iterable[StrEnum]) -> Check:
     allowed = {v.value for v in values}
     listed = ", ".join(sorted(allowed))
 
-    def check(value: str) -> str | None | Invalid:
+    def check(value: str) -> str | Invalid | None:
         key = validation.one_line(value).lower().replace(" ", "_")
         if not key:
             return None
@@ -334,7 +335,7 @@ _DATE_FORMS = "2026-03-15 or 15.3.2026"
 EARLIEST_DATE = dt.date(1900, 1, 1)
 
 
-def _day(value: str) -> dt.date | None | Invalid:
+def _day(value: str) -> dt.date | Invalid | None:
     if match := _ISO_DATE.fullmatch(value):
         year, month, day = (int(g) for g in match.groups())
     elif match := _FINNISH_DATE.fullmatch(value):
@@ -351,7 +352,7 @@ def _day(value: str) -> dt.date | None | Invalid:
 
 
 @lru_cache(maxsize=settings.IMPORT_MEMO_SIZE)
-def _date(value: str) -> dt.date | None | Invalid:
+def _date(value: str) -> dt.date | Invalid | None:
     """A calendar date: 2026-03-15 (ISO) or 15.3.2026 (as Finnish Excel writes it)."""
     value = value.strip()
     if not value:
@@ -365,7 +366,7 @@ def _date(value: str) -> dt.date | None | Invalid:
 date = Check(_date)
 
 
-def _moment(value: str) -> dt.datetime | dt.date | None | Invalid:
+def _moment(value: str) -> dt.datetime | dt.date | Invalid | None:
     """A point in time; a date alone comes back as a date, for the kind's rule to place.
 
     ISO 8601 (2026-03-15T14:05:00+02:00, Z for UTC) or Finnish (15.3.2026 14.05). A time
@@ -411,7 +412,7 @@ MAX_AMOUNT = Decimal("9999999999.99")  # customer_order.amount_eur is NUMERIC(12
 
 
 @lru_cache(maxsize=settings.IMPORT_MEMO_SIZE)
-def _amount(value: str) -> Decimal | None | Invalid:
+def _amount(value: str) -> Decimal | Invalid | None:
     """Euros with at most two decimals, with a point or a comma; no thousands separators."""
     value = value.strip()
     if not value:
@@ -442,7 +443,7 @@ _OTHER_BUSINESS_ID = re.compile(r"[A-Z0-9](?:[A-Z0-9 .-]*[A-Z0-9])?")
 MAX_BUSINESS_ID_LENGTH = 20  # organisation.business_id
 
 
-def business_id(value: str, country_code: str) -> str | None | Invalid:
+def business_id(value: str, country_code: str) -> str | Invalid | None:
     """A Finnish business ID (Y-tunnus, 1234567-8 with its check digit), or another
     country's registration number: letters, digits, spaces, dots and hyphens."""
     value = validation.one_line(value).upper()

@@ -206,7 +206,7 @@ class Consents(Kind):
             .distinct()
             .subquery("touched")
         )
-        rank = case({k.value: v for k, v in CONSENT_PRECEDENCE.items()}, value=e.c.status)
+        rank = case({str(k): v for k, v in CONSENT_PRECEDENCE.items()}, value=e.c.status)
         ranked = (
             select(
                 e.c.person_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, notice, settings
@@ -34,7 +34,7 @@ def awaiting() -> ColumnElement[bool]:
     own = list(notice.declaration().sources_from_the_person)
     from_third_party = or_(
         Person.third_party_at.is_not(None),
-        Person.source.not_in(own) if own else True,
+        Person.source.not_in(own) if own else true(),
     )
     return and_(
         from_third_party,

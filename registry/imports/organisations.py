@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Date, String, Table, func, insert, literal, select, update
 
@@ -94,7 +94,7 @@ class Organisations(Kind):
         unique_match(
             ctx, stage, "record_id", Organisation.business_id, c.business_id, Organisation.id
         )
-        table = Organisation.__table__
+        table = cast(Table, Organisation.__table__)
         ctx.session.execute(
             update(stage)
             .where(
@@ -105,7 +105,7 @@ class Organisations(Kind):
 
     def write(self, ctx: Context, stage: Table) -> None:
         c = stage.c
-        table = Organisation.__table__
+        table = cast(Table, Organisation.__table__)
         ctx.session.execute(
             update(table)
             .where(c.rejected == 0, c.changed == 1, c.record_id == table.c.id)

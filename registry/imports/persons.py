@@ -8,7 +8,7 @@ person's history shows where each value came from.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Column,
@@ -186,7 +186,7 @@ class Persons(Kind):
         refuse_duplicates(
             ctx, stage, c.person_id, "email", c.email_given, "Changes the same person as row "
         )
-        person = Person.__table__
+        person = cast(Table, Person.__table__)
         ctx.session.execute(
             update(stage)
             .where(
@@ -205,7 +205,7 @@ class Persons(Kind):
 
     def _update(self, ctx: Context, stage: Table) -> None:
         c = stage.c
-        person = Person.__table__
+        person = cast(Table, Person.__table__)
         changed = and_(c.rejected == 0, c.changed == 1, c.person_id == person.c.id)
         reason = literal(ctx.reason()) + row_text(c.row_no)
         now = literal(ctx.now, UTCDateTime)
@@ -280,7 +280,7 @@ class Persons(Kind):
 
     def _insert(self, ctx: Context, stage: Table) -> None:
         c = stage.c
-        person = Person.__table__
+        person = cast(Table, Person.__table__)
         now = literal(ctx.now, UTCDateTime)
         new_rows = c.rejected == 0, c.person_id.is_(None)
         ctx.session.execute(

@@ -21,7 +21,7 @@ from registry.models import Amendment, ConsentEvent, Person
 from registry.vocabulary import ConsentStatus
 
 
-def _objecting() -> Select[tuple[int]]:
+def _objecting() -> Select[int]:
     return select(ConsentEvent.person_id).where(ConsentEvent.status == ConsentStatus.OBJECTED)
 
 

@@ -32,7 +32,7 @@ class QueueFilter:
     received_to: dt.date | None = None
     search: str = ""
 
-    def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
+    def apply(self, query: Select) -> Select:
         if self.statuses:
             query = query.where(DataSubjectRequest.status.in_(self.statuses))
         if self.kinds:
@@ -100,7 +100,7 @@ class QueueRow:
 _Assignee = aliased(AppUser)
 
 
-def _queue_query() -> Select:  # type: ignore[type-arg]
+def _queue_query() -> Select:
     return (
         select(
             DataSubjectRequest.id,
@@ -235,6 +235,7 @@ def figures(session: Session, actor: Actor, today: dt.date | None = None) -> Que
     durations = [
         (closed_at.astimezone(settings.REGISTRY_TZ).date() - received).days
         for received, closed_at in closed
+        if closed_at is not None  # never, by the query
     ]
     return QueueFigures(
         open=open_,

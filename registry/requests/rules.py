@@ -89,7 +89,7 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.TELL_EXTENSION: Rule(frozenset({S.EXTENDED}), None, "Person told of the extension"),
     Action.LANGUAGE: Rule(OPEN_STATUSES, None, "Reply language set"),
 }
-ACTION_LABELS: dict[Action, str] = {
+ACTION_LABELS: dict[str, str] = {  # keyed by Action, read by stored action names
     Action.LOG: "Logged",
     **{action: rule.label for action, rule in TRANSITIONS.items()},
 }

@@ -107,7 +107,7 @@ def _top_positions(session: Session) -> list[str]:
         .order_by(count.desc(), Person.position)
         .limit(settings.SEGMENT_TOP_POSITIONS)
     )
-    return [position for position, _ in rows]
+    return [position for position, _ in rows if position is not None]  # none by the query
 
 
 def builtin_segments(session: Session, actor: Actor) -> list[SegmentChoice]:

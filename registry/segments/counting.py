@@ -91,11 +91,13 @@ def grouped_counts(
     shared = facts.cte("facts")
     width = max(len(keys) for keys in groupings.values())
     parts = []
-    for name, keys in groupings.items():
-        columns = [cast(shared.c[k], String) for k in keys]
-        columns += [cast(literal(None), String)] * (width - len(keys))
+    for name, group_keys in groupings.items():
+        texts = [cast(shared.c[k], String) for k in group_keys]
+        texts += [cast(literal(None), String)] * (width - len(group_keys))
         parts.append(
-            select(literal(name), *columns, _weight(shared)).group_by(*(shared.c[k] for k in keys))
+            select(literal(name), *texts, _weight(shared)).group_by(
+                *(shared.c[k] for k in group_keys)
+            )
         )
     for row in session.execute(union_all(*parts)):
         name = row[0]
