@@ -21,10 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from registry import audit, settings
+from registry.breaches.recording import _history_line
 from registry.breaches.scope import _analytic, _breach, _conditions, _flagged, window
 from registry.models import (
     Breach,
-    BreachChange,
     Person,
     utcnow,
 )
@@ -120,20 +120,17 @@ def count_affected(
             )
             .execution_options(synchronize_session=False)
         )
-        session.add(
-            BreachChange(
-                breach_id=breach.id,
-                at=utcnow(),
-                actor_id=actor.user_id,
-                actor_name=actor.username[:100],
-                action="affected_counted",
-                changes={
-                    "affected_persons": [_text(old[0]), str(counts.persons)],
-                    "affected_records": [_text(old[1]), str(counts.records)],
-                },
-                note=f"window {counts.window_start.isoformat()} to {counts.window_end.isoformat()}"
-                + (" (end not recorded: counted to now)" if counts.window_open else ""),
-            )
+        _history_line(
+            session,
+            actor,
+            breach.id,
+            "affected_counted",
+            {
+                "affected_persons": [_text(old[0]), str(counts.persons)],
+                "affected_records": [_text(old[1]), str(counts.records)],
+            },
+            f"window {counts.window_start.isoformat()} to {counts.window_end.isoformat()}"
+            + (" (end not recorded: counted to now)" if counts.window_open else ""),
         )
         audit.record(
             session,

@@ -20,9 +20,10 @@ from registry.breaches import affected
 from registry.breaches.affected import LetterRow
 from registry.breaches.clock import reference
 from registry.breaches.documents import letter_language
+from registry.breaches.recording import _history_line
 from registry.disclosures import LEGAL_BASES, add_disclosure
 from registry.errors import NotFound, ValidationError
-from registry.models import Breach, BreachChange, Recipient, utcnow
+from registry.models import Breach, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
 from registry.transfers import transfer_problem
 from registry.vocabulary import (
@@ -230,17 +231,14 @@ def letters_list(
             f"breach {breach.id}: {rows} persons to recipient {recipient.id}, "
             f"{left_out} without an address",
         )
-        session.add(
-            BreachChange(
-                breach_id=breach.id,
-                at=utcnow(),
-                actor_id=actor.user_id,
-                actor_name=actor.username[:100],
-                action="letters_listed",
-                changes={},
-                note=f"disclosure {disclosure.id}: {rows} letters to {recipient.name} "
-                f"({per_language}); {left_out} persons without an address",
-            )
+        _history_line(
+            session,
+            actor,
+            breach.id,
+            "letters_listed",
+            {},
+            f"disclosure {disclosure.id}: {rows} letters to {recipient.name} "
+            f"({per_language}); {left_out} persons without an address",
         )
         sheet.close()
         session.commit()

@@ -16,6 +16,7 @@ attempt is on record though nothing of its file is.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import heapq
 from collections.abc import Iterator, Mapping
@@ -300,25 +301,7 @@ def _write(
     ctx: Context, spec: Kind, stage: Table, result: ImportResult, the_plan: Plan, sha256: str
 ) -> None:
     session = ctx.session
-    run = ImportRun(
-        kind=ctx.kind,
-        source=ctx.source,
-        file_name=ctx.file_name[:255],
-        file_format=result.file_format[:200],
-        file_sha256=sha256,
-        skip_invalid=result.skip_invalid,
-        status=ImportStatus.COMPLETED,
-        rows=result.rows,
-        new_rows=result.new,
-        updated_rows=result.updated,
-        unchanged_rows=result.unchanged,
-        rejected_rows=result.rejected,
-        actor_id=ctx.actor.user_id,
-        actor_name=ctx.actor.username,
-        started_at=ctx.now,
-        finished_at=ctx.now,
-        message="",
-    )
+    run = _run_row(ctx, result, sha256, ImportStatus.COMPLETED, ctx.now, "")
     session.add(run)
     session.flush()
     ctx.run_id = run.id
@@ -337,6 +320,36 @@ def _write(
     session.commit()
     result.status = ImportStatus.COMPLETED
     result.run_id = run.id
+
+
+def _run_row(
+    ctx: Context,
+    result: ImportResult,
+    sha256: str,
+    status: str,
+    finished_at: dt.datetime,
+    message: str,
+) -> ImportRun:
+    """The run's row in import_run: the file, its figures and who ran it."""
+    return ImportRun(
+        kind=ctx.kind,
+        source=ctx.source,
+        file_name=ctx.file_name[:255],
+        file_format=result.file_format[:200],
+        file_sha256=sha256,
+        skip_invalid=result.skip_invalid,
+        status=status,
+        rows=result.rows,
+        new_rows=result.new,
+        updated_rows=result.updated,
+        unchanged_rows=result.unchanged,
+        rejected_rows=result.rejected,
+        actor_id=ctx.actor.user_id,
+        actor_name=ctx.actor.username,
+        started_at=ctx.now,
+        finished_at=finished_at,
+        message=message[: settings.MAX_LONG_TEXT],
+    )
 
 
 def _audit_detail(ctx: Context, result: ImportResult, persons: list[int]) -> str:
@@ -359,25 +372,7 @@ def _record_attempt(
     """A refused or failed run on record, in a transaction of its own (nothing of the file)."""
     session = ctx.session
     assert result.status is not None
-    run = ImportRun(
-        kind=ctx.kind,
-        source=ctx.source,
-        file_name=ctx.file_name[:255],
-        file_format=result.file_format[:200],
-        file_sha256=sha256,
-        skip_invalid=result.skip_invalid,
-        status=result.status,
-        rows=result.rows,
-        new_rows=result.new,
-        updated_rows=result.updated,
-        unchanged_rows=result.unchanged,
-        rejected_rows=result.rejected,
-        actor_id=ctx.actor.user_id,
-        actor_name=ctx.actor.username,
-        started_at=ctx.now,
-        finished_at=utcnow(),
-        message=message[: settings.MAX_LONG_TEXT],
-    )
+    run = _run_row(ctx, result, sha256, result.status, utcnow(), message)
     session.add(run)
     session.flush()
     detail = f"{ctx.kind} from {ctx.source or 'no named source'}: nothing written; " + (

@@ -3,11 +3,14 @@ why not (Art. 34)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from registry import breaches, settings
 from registry.breaches import AuthorityInput, PersonsInput
-from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import Breach
 from registry.permissions import Actor
 from registry.vocabulary import (
@@ -20,10 +23,10 @@ from registry.vocabulary import (
 from views import widgets
 from views.breaches.common import (
     combined,
-    done,
     errors_of,
     label,
     moment,
+    save,
     set_errors,
     when_input,
 )
@@ -81,27 +84,19 @@ def show(actor: Actor, breach: Breach, row: breaches.RegisterRow) -> None:
         )
         widgets.field_error(errors, "reason")
         if st.form_submit_button("Record the Ombudsman decision", type="primary"):
-            page_errors: dict[str, str] = {}
-            notified_at = combined(notified, "notified_at", page_errors)
-            if page_errors:
-                set_errors(key, page_errors)
-                st.rerun()
-            with widgets.session() as s:
-                try:
-                    breaches.decide_authority(
-                        s,
-                        actor,
-                        breach.id,
-                        AuthorityInput(decision, notified_at, reference, reason, delay),
-                        breach.version,
-                    )
-                except ValidationError as e:
-                    set_errors(key, e.field_errors)
-                    st.rerun()
-                except (ConflictError, NotFound) as e:
-                    set_errors(key, {"decision": str(e)})
-                    st.rerun()
-            done(key, f"{row.reference}: the Ombudsman decision is recorded.")
+            submit(
+                key,
+                notified,
+                "notified_at",
+                lambda s, at: breaches.decide_authority(
+                    s,
+                    actor,
+                    breach.id,
+                    AuthorityInput(decision, at, reference, reason, delay),
+                    breach.version,
+                ),
+                f"{row.reference}: the Ombudsman decision is recorded.",
+            )
 
     st.markdown("**The persons (Art. 34)**")
     if breach.persons_decision == PersonsDecision.TOLD:
@@ -151,24 +146,33 @@ def show(actor: Actor, breach: Breach, row: breaches.RegisterRow) -> None:
         )
         widgets.field_error(errors, "reason")
         if st.form_submit_button("Record the persons decision", type="primary"):
-            page_errors = {}
-            told_at = combined(told, "told_at", page_errors)
-            if page_errors:
-                set_errors(key, page_errors)
-                st.rerun()
-            with widgets.session() as s:
-                try:
-                    breaches.decide_persons(
-                        s,
-                        actor,
-                        breach.id,
-                        PersonsInput(decision, told_at, how, exemption, reason),
-                        breach.version,
-                    )
-                except ValidationError as e:
-                    set_errors(key, e.field_errors)
-                    st.rerun()
-                except (ConflictError, NotFound) as e:
-                    set_errors(key, {"decision": str(e)})
-                    st.rerun()
-            done(key, f"{row.reference}: the persons decision is recorded.")
+            submit(
+                key,
+                told,
+                "told_at",
+                lambda s, at: breaches.decide_persons(
+                    s,
+                    actor,
+                    breach.id,
+                    PersonsInput(decision, at, how, exemption, reason),
+                    breach.version,
+                ),
+                f"{row.reference}: the persons decision is recorded.",
+            )
+
+
+def submit(
+    key: str,
+    parts: tuple[dt.date | None, dt.time | None],
+    field: str,
+    write: Callable[[Session, dt.datetime | None], object],
+    success: str,
+) -> None:
+    """A decision submitted: its time read from the two inputs (half an entry is refused
+    here), then written by the domain."""
+    page_errors: dict[str, str] = {}
+    at = combined(parts, field, page_errors)
+    if page_errors:
+        set_errors(key, page_errors)
+        st.rerun()
+    save(key, lambda s: write(s, at), success, "decision")

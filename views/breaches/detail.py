@@ -8,7 +8,6 @@ import streamlit as st
 
 from registry import breaches
 from registry.breaches.affected import AffectedCounts
-from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import Breach
 from registry.permissions import Actor
 from views import widgets
@@ -19,9 +18,8 @@ from views.breaches.common import (
     COUNTS,
     DETAIL_TAB,
     SELECTED,
-    done,
     moment,
-    set_errors,
+    save,
     ss,
 )
 from views.breaches.form import breach_form
@@ -71,16 +69,12 @@ def edit(actor: Actor, breach: Breach, row: breaches.RegisterRow) -> None:
     """The breach's record in the form, saved as a change with its history row."""
     key = f"breaches_edit_{breach.id}_{breach.version}"
     if changed := breach_form(key, breach):
-        with widgets.session() as s:
-            try:
-                breaches.update_breach(s, actor, breach.id, changed, breach.version)
-            except ValidationError as e:
-                set_errors(key, e.field_errors)
-                st.rerun()
-            except (ConflictError, NotFound) as e:
-                set_errors(key, {"conflict": str(e)})
-                st.rerun()
-        done(key, f"{row.reference} saved.")
+        save(
+            key,
+            lambda s: breaches.update_breach(s, actor, breach.id, changed, breach.version),
+            f"{row.reference} saved.",
+            "conflict",
+        )
 
 
 def changes_of(actor: Actor, breach: Breach) -> None:
