@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from demo.data.accounts import DEMO_ACCOUNTS
 from registry import db, deadlines
+from registry.formats import finnish_date
 from registry.models import (
     AuditEvent,
     DataSubjectRequest,
@@ -26,7 +27,6 @@ from registry.models import (
     Person,
     SentDocument,
 )
-from registry.requests.rules import finnish_date
 from tests.browser import screenshot, sign_in, visible, wait_idle
 
 OFFICER, PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")

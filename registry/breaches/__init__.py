@@ -30,8 +30,6 @@ from registry.breaches.clock import (
     clock_of,
     deadline_of,
     from_helsinki,
-    helsinki,
-    helsinki_text,
     reference,
 )
 from registry.breaches.decisions import (
@@ -54,6 +52,7 @@ from registry.breaches.register import (
     source_choices,
     source_name,
 )
+from registry.formats import helsinki, helsinki_text
 
 __all__ = [
     "NOTIFICATION_HOURS",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from registry import settings
+from registry.formats import helsinki_text
 from registry.models import Breach, utcnow
 from registry.vocabulary import (
     AuthorityDecision,
@@ -42,18 +43,6 @@ def from_helsinki(value: dt.datetime) -> dt.datetime:
     if utc.astimezone(settings.REGISTRY_TZ).replace(tzinfo=None) != value:
         raise NonexistentTime(value)
     return utc
-
-
-def helsinki(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(settings.REGISTRY_TZ)
-
-
-def helsinki_text(value: dt.datetime | None) -> str:
-    """5.3.2026 14.05, Finnish style, in Helsinki time."""
-    if value is None:
-        return ""
-    local = helsinki(value)
-    return f"{local.day}.{local.month}.{local.year} {local:%H.%M}"
 
 
 # --- the clock (Art. 33(1)) -----------------------------------------------------------

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from registry import audit, deadlines
 from registry.breaches import affected
 from registry.breaches.affected import AffectedCounts
-from registry.breaches.clock import clock_of, helsinki, reference
+from registry.breaches.clock import clock_of, reference
 from registry.breaches.register import source_name
 from registry.breaches.texts import (
     _COMMON,
@@ -43,6 +43,7 @@ from registry.breaches.texts import (
     SOURCE_TEXTS,
 )
 from registry.errors import NotFound, ValidationError
+from registry.formats import finnish_date, grouped, helsinki
 from registry.models import Breach, Person, utcnow
 from registry.notice import Declaration, declaration
 from registry.permissions import Actor, Permission, require
@@ -68,16 +69,7 @@ def _moment(value: dt.datetime | None, language: str) -> str:
     if value is None:
         return ""
     local = helsinki(value)
-    return f"{_day(local.date())} {_COMMON[language]['at']} {local:%H.%M}"
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.day}.{day.month}.{day.year}"
-
-
-def _number(n: int) -> str:
-    # A thin space groups thousands in every one of the three languages.
-    return f"{n:,}".replace(",", "\u202f")
+    return f"{finnish_date(local.date())} {_COMMON[language]['at']} {local:%H.%M}"
 
 
 def _paragraphs(text: str) -> Markup:
@@ -98,7 +90,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["paragraphs"] = _paragraphs
-    env.filters["number"] = _number
+    env.filters["number"] = grouped
     return env
 
 
@@ -120,7 +112,7 @@ def _common(
     return {
         "language": language,
         "reference": reference(breach.id),
-        "today": _day(deadlines.today()),
+        "today": finnish_date(deadlines.today()),
         "controller": decl.controller,
         "contact": decl.contact,
         "breach": breach,

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry import audit, settings, validation
-from registry.breaches.clock import NonexistentTime, from_helsinki, helsinki_text, reference
+from registry.breaches.clock import NonexistentTime, from_helsinki, reference
 from registry.disclosures import CATEGORY_LABELS
 from registry.errors import ConflictError, NotFound, ValidationError
+from registry.formats import helsinki_text
 from registry.models import AppUser, Breach, BreachChange, Disclosure, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
 from registry.recipients import RELATIONSHIP_LABELS
@@ -253,6 +254,28 @@ def _changes(breach: Breach, values: dict[str, Any]) -> dict[str, list[str | Non
     return changed
 
 
+def _history_line(
+    session: Session,
+    actor: Actor,
+    breach_id: int,
+    action: str,
+    changes: dict[str, list[str | None]],
+    note: str = "",
+) -> None:
+    """A line in the breach's history (breach_change): who, when, what; the caller commits."""
+    session.add(
+        BreachChange(
+            breach_id=breach_id,
+            at=utcnow(),
+            actor_id=actor.user_id,
+            actor_name=actor.username[:100],
+            action=action,
+            changes=changes,
+            note=note,
+        )
+    )
+
+
 def _log(
     session: Session,
     actor: Actor,
@@ -263,17 +286,7 @@ def _log(
     audit_detail: str = "",
 ) -> None:
     """The history row and the audit event of a write; the caller commits."""
-    session.add(
-        BreachChange(
-            breach_id=breach.id,
-            at=utcnow(),
-            actor_id=actor.user_id,
-            actor_name=actor.username[:100],
-            action=action,
-            changes=changes,
-            note=note,
-        )
-    )
+    _history_line(session, actor, breach.id, action, changes, note)
     # Audit details name ids and field names only: a breach's texts may name persons.
     audit.record(
         session,

@@ -4,11 +4,14 @@ the cached reads."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from registry import breaches, deadlines
+from registry import breaches, deadlines, formats
 from registry.breaches import letters_list
+from registry.errors import ConflictError, NotFound, ValidationError
 from registry.permissions import Permission
 from registry.vocabulary import (
     LETTER_LANGUAGE_LABELS,
@@ -47,18 +50,33 @@ def done(key: str, message: str) -> None:
     st.rerun()
 
 
+def save(key: str, write: Callable[[Session], object], success: str, conflict: str) -> None:
+    """Run one write; field errors go next to the form's fields, a conflict (someone changed
+    the breach meanwhile) next to `conflict`; on success say so after the rerun."""
+    with widgets.session() as s:
+        try:
+            write(s)
+        except ValidationError as e:
+            set_errors(key, e.field_errors)
+            st.rerun()
+        except (ConflictError, NotFound) as e:
+            set_errors(key, {conflict: str(e)})
+            st.rerun()
+    done(key, success)
+
+
 def label(mapping: dict[str, str], value: str | None, empty: str = "—") -> str:
     return mapping.get(value, value) if value else empty
 
 
 def moment(value: dt.datetime | None) -> str:
-    return breaches.helsinki_text(value) or "—"
+    return formats.helsinki_text(value, "—")
 
 
 def local_parts(value: dt.datetime | None) -> tuple[dt.date | None, dt.time | None]:
     if value is None:
         return None, None
-    local = breaches.helsinki(value)
+    local = formats.helsinki(value)
     return local.date(), local.time().replace(second=0, microsecond=0)
 
 
