@@ -9,7 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import breaches, deadlines, formats
+from registry import breaches, deadlines, formats, labels
 from registry.breaches import letters_list
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.permissions import Permission
@@ -66,7 +66,7 @@ def save(key: str, write: Callable[[Session], object], success: str, conflict: s
 
 
 def label(mapping: dict[str, str], value: str | None, empty: str = "—") -> str:
-    return mapping.get(value, value) if value else empty
+    return labels.label(mapping, value, empty)
 
 
 def moment(value: dt.datetime | None) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import amendments, formats
+from registry import amendments, formats, labels
 from registry.permissions import Actor, Permission
 from views import widgets
 
@@ -31,7 +31,7 @@ def form_key(field: str) -> str:
 
 def label(value: str) -> str:
     """A stored word (email_marketing) as people write it (Email marketing)."""
-    return value.replace("_", " ").capitalize()
+    return labels.humanised(value)
 
 
 def when(value: dt.datetime | None) -> str:

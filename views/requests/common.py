@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import formats
+from registry import formats, labels
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.permissions import Actor, Permission
 from registry.report import notices, sent
@@ -31,7 +31,7 @@ MATCH_PERSON = "requests_match_person"
 
 
 def label(mapping: dict, value: str) -> str:  # type: ignore[type-arg]
-    return mapping.get(value, value.replace("_", " ").capitalize())
+    return labels.label(mapping, value)
 
 
 def helsinki(moment: dt.datetime | None) -> str:
