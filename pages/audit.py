@@ -121,7 +121,7 @@ with widgets.session() as s:
 described = audit_filter.describe(
     lambda a: label(ACTION_LABELS, a), lambda t: label(RECORD_TYPE_LABELS, t)
 )
-st.caption(f"Showing {described}.")
+st.caption(f"Showing {widgets.plain(described)}.")
 cards = st.columns(3)
 with cards[0]:
     widgets.metric_card("Events", f"{total:,}")

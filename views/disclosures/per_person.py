@@ -23,7 +23,7 @@ def per_person_tab(actor: Actor) -> None:
     with widgets.session() as s:
         found = disclosures.of_person(s, actor, person.id)
     if not found:
-        st.info(f"{person.name}'s data has not been disclosed.")
+        st.info(f"{widgets.plain(person.name)}'s data has not been disclosed.")
         return
     st.dataframe(
         pd.DataFrame(

@@ -24,7 +24,7 @@ def notify(actor: Actor, change_id: int, recipient_id: int, name: str) -> None:
             widgets.flash(NOTICE, "; ".join(e.field_errors.values()))
             return
     widgets.data_changed()
-    widgets.flash(NOTICE, f"Recorded that {name} was told of the change.")
+    widgets.flash(NOTICE, f"Recorded that {widgets.plain(name)} was told of the change.")
 
 
 def history_tab(actor: Actor, d: PersonDetail) -> None:
