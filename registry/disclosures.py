@@ -15,7 +15,7 @@ from itertools import islice
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, filters, settings
+from registry import audit, deadlines, filters, settings, validation
 from registry.errors import NotFound, ValidationError
 from registry.models import (
     DisclosedPerson,
@@ -251,6 +251,8 @@ def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> 
     note = data.note.strip()
     if len(note) > settings.MAX_LONG_TEXT:
         errors["note"] = f"Use at most {settings.MAX_LONG_TEXT:,} characters."
+    validation.refuse_hidden(errors, {"purpose": purpose})
+    validation.refuse_hidden(errors, {"note": note}, allowed=validation.MULTILINE)
     if data.segment_id is None:
         ids, persons_error = _person_ids(session, data.persons)
     elif data.persons.strip():

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, settings
+from registry import audit, settings, validation
 from registry.auth import check_new_password, hash_password
 from registry.errors import NotFound, ValidationError
 from registry.models import AppUser, utcnow
@@ -73,15 +73,19 @@ def _validate(
     password: str,
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
+    # First: a NUL must not reach the email query (PostgreSQL refuses it).
+    validation.refuse_hidden(errors, {"display_name": display_name, "email": email})
     if not USERNAME_PATTERN.match(username):
         errors["username"] = "Use 2-50 lower-case letters, digits, dots, dashes or underscores."
     elif session.scalar(select(AppUser.id).where(AppUser.username == username)):
         errors["username"] = f"The username {username!r} is taken."
-    if not display_name or len(display_name) > settings.MAX_SHORT_TEXT:
+    if "display_name" in errors:
+        pass
+    elif not display_name or len(display_name) > settings.MAX_SHORT_TEXT:
         errors["display_name"] = f"Give a name of 1-{settings.MAX_SHORT_TEXT} characters."
     if role not in Role.__members__.values():
         errors["role"] = "Choose a role."
-    if email:
+    if email and "email" not in errors:
         try:
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
