@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from registry import audit, consent, deadlines, settings, validation
+from registry import audit, consent, deadlines, settings, spreadsheet, validation
 from registry.derived_values import reachable
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, ValidationError
@@ -94,9 +94,6 @@ DATA_CATEGORIES: dict[Channel, list[str]] = {
     c: [DataCategory.SERVICE_USER.value if c == Channel.IN_APP else DataCategory.BASIC.value]
     for c in Channel
 }
-# Free text a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe.
-_TEXT_COLUMNS = {"first_name", "last_name", "organisation", "street_address", "city"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -234,10 +231,9 @@ def _checked_recipient(session: Session, recipient_id: Any, today: dt.date) -> R
 
 
 def _cell(name: str, value: Any) -> str:
-    text = "" if value is None else str(value)
-    if name in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    # Every column, email, phone, postal code and username too: any may hold text from an
+    # import or from before validation existed (registry.spreadsheet).
+    return spreadsheet.neutralised(value)
 
 
 def _list_statement(definition: Definition, channel: Channel, today: dt.date) -> Any:

@@ -85,7 +85,9 @@ def _validate(
         errors["display_name"] = f"Give a name of 1-{settings.MAX_SHORT_TEXT} characters."
     if role not in Role.__members__.values():
         errors["role"] = "Choose a role."
-    if email and "email" not in errors:
+    if email and "email" not in errors and (problem := validation.formula_email(email)):
+        errors["email"] = problem
+    elif email and "email" not in errors:
         try:
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from registry import settings, transfers
+from registry import settings, spreadsheet, transfers
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,18 @@ def optional_text(text: str, max_length: int) -> str | Invalid | None:
     return _too_long(value, max_length) or value
 
 
+FORMULA_EMAIL = (
+    "An email address cannot start with =, +, - or @: a spreadsheet opening a list with it "
+    "would run it as a formula."
+)
+
+
+def formula_email(text: str) -> str | None:
+    """Why an email address is refused although valid by syntax: it would start a formula in
+    every CSV it goes into (registry.spreadsheet). None if it would not."""
+    return FORMULA_EMAIL if spreadsheet.starts_formula(text.strip()) else None
+
+
 def email(text: str) -> str | Invalid | None:
     """An email address by its syntax alone; the domain is lower-cased by the library."""
     value = text.strip()
@@ -129,6 +141,8 @@ def email(text: str) -> str | Invalid | None:
         return Invalid(problem)
     if too_long := _too_long(value, settings.MAX_EMAIL_LENGTH):
         return too_long
+    if problem := formula_email(value):
+        return Invalid(problem)
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:

@@ -29,6 +29,9 @@ def _text(value: str, limit: int, errors: dict[str, str], key: str, what: str) -
 
 
 def _email(value: str, errors: dict[str, str], key: str) -> str:
+    if problem := validation.formula_email(value):
+        errors[key] = problem
+        return value
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as e:
