@@ -43,6 +43,8 @@ AUDIT_CHART_USERS = 12
 
 # Caches: bounded, and short enough that a write elsewhere is seen soon.
 CACHE_TTL_SECONDS = 300
+# How long a SQLite write waits for another writer before it gives up as busy.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 CACHE_MAX_ENTRIES = 64
 
 # Free text: nothing unbounded is stored.
