@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from streamlit.testing.v1 import AppTest
 
 from registry import db, settings
@@ -90,9 +91,23 @@ def test_a_sqlite_lock_during_a_save_says_save_again_and_keeps_the_input(
 def test_a_failed_statement_logs_no_bound_values(backend, engine, caplog):
     """The engine hides parameters: an error's text names the SQL, not the values."""
     marked = "Marked-Name-7Q"
+    failed = None
     with caplog.at_level(logging.DEBUG), engine.connect() as c:
         try:
-            c.execute(select(Person.id).where(Person.first_name == marked, Person.id == "x"))
-        except Exception as e:  # any driver error will do
-            logging.getLogger("test").exception("query failed: %s", e)
-    assert marked not in caplog.text
+            # An employer that does not exist: the foreign key refuses it on both engines.
+            c.execute(
+                insert(Person).values(
+                    first_name=marked,
+                    last_name=marked,
+                    relationship="customer_contact",
+                    source="test",
+                    organisation_id=987654,
+                )
+            )
+            c.commit()
+        except IntegrityError as e:
+            failed = e
+            logging.getLogger("registry.test").exception("insert failed")
+    assert failed is not None
+    assert marked not in str(failed) and marked not in caplog.text
+    assert "parameters hidden" in str(failed)
