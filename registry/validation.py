@@ -87,6 +87,21 @@ def shown_safely(text: str) -> str:
     )
 
 
+# The largest id a row can have: PostgreSQL's bigint (SQLite's INTEGER is the same size).
+MAX_RECORD_ID = 2**63 - 1
+_RECORD_ID = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def record_id(text: object) -> int | None:
+    """A row id from a link or another page (?person=12), or None for anything else: digits
+    other than 0-9 (str.isdigit takes ² and ٣) and ids past the column's range are no id."""
+    value = str(text).strip() if text is not None else ""
+    if not _RECORD_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_RECORD_ID else None
+
+
 def one_line(text: str) -> str:
     """NFC, with every run of whitespace (tabs and line breaks too) made one space."""
     return " ".join(unicodedata.normalize("NFC", text).split())

@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from streamlit.testing.v1 import AppTest
 
-from registry import db, settings
+from registry import db, settings, validation
 from registry.models import Person
 from registry.vocabulary import Role
 from tests.browser import ROOT
@@ -111,3 +112,21 @@ def test_a_failed_statement_logs_no_bound_values(backend, engine, caplog):
     assert failed is not None
     assert marked not in str(failed) and marked not in caplog.text
     assert "parameters hidden" in str(failed)
+
+
+BAD_IDS = ["²", "٣", "99999999999999999999", "0", "-1", "1e3", " 12x"]
+
+
+def test_record_id_takes_only_ids_a_row_can_have():
+    assert [validation.record_id(v) for v in BAD_IDS] == [None] * len(BAD_IDS)
+    assert validation.record_id("12") == 12
+    assert validation.record_id(str(validation.MAX_RECORD_ID)) == validation.MAX_RECORD_ID
+
+
+@pytest.mark.parametrize("raw", ["²", "99999999999999999999"])
+@pytest.mark.parametrize(("page", "param"), [("persons", "person"), ("requests", "request")])
+def test_a_bad_link_parameter_is_ignored(raw, page, param, database_url, actors, app_test):
+    at = app_test(database_url, actors[Role.COMPLIANCE], f"pages/{page}.py")
+    at.query_params[param] = raw
+    at.run()
+    assert not at.exception, at.exception
