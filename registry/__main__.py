@@ -153,14 +153,28 @@ def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
             )
         else:
             # Written beside the target and renamed when complete: no half-written list.
+            # The disclosure commits only once the file is in place (`complete`): a target
+            # that cannot be written (a directory, no permission) records nothing.
             target = Path(args.out)
             fd, partial = tempfile.mkstemp(prefix=".export-", dir=target.parent)
             try:
                 with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+
+                    def complete() -> None:
+                        out.flush()
+                        os.fsync(out.fileno())
+                        os.replace(partial, target)
+
                     result = export.export_target_list(
-                        session, actor, segment, args.channel, recipient_id, purpose, out
+                        session,
+                        actor,
+                        segment,
+                        args.channel,
+                        recipient_id,
+                        purpose,
+                        out,
+                        complete=complete,
                     )
-                os.replace(partial, target)
             finally:
                 Path(partial).unlink(missing_ok=True)
     print(

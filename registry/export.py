@@ -22,7 +22,7 @@ import csv
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
@@ -270,9 +270,13 @@ def export_target_list(
     purpose: str,
     out: TextIO,
     today: dt.date | None = None,
+    complete: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Write the segment's targetable members for the channel to `out` as CSV, and record the
-    disclosure (per-person rows) and an audit event, in one transaction."""
+    disclosure (per-person rows) and an audit event, in one transaction.
+
+    `complete` (putting the written file in place) runs after the last row and before the
+    commit: if it fails, nothing is recorded, as no list was handed over."""
     require(actor, Permission.EXPORT_TARGET_LIST)
     today = today or deadlines.today()
     channel = _channel(channel)
@@ -333,6 +337,12 @@ def export_target_list(
         f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
         f"{counted.sentence()}",
     )
+    if complete is not None:
+        try:
+            complete()
+        except BaseException:
+            session.rollback()
+            raise
     session.commit()
     return ExportResult(disclosure.id, counted, reasons[_EXPORTED], recipient.name)
 
