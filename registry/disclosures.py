@@ -129,6 +129,15 @@ class PersonDisclosure:
     basis_from_register: bool = False  # copied from the register by revision 0007
 
 
+def view_of_person(session: Session, actor: Actor, person_id: int) -> list[PersonDisclosure]:
+    """`of_person` for a user looking at one person's disclosures: a view of one person's data,
+    so it is audited like the person and consent pages (by id only)."""
+    found = of_person(session, actor, person_id)
+    audit.record(session, actor, "view_person_disclosures", "person", person_id)
+    session.commit()
+    return found
+
+
 def of_person(
     session: Session, actor: Actor, person_id: int, before: dt.datetime | None = None
 ) -> list[PersonDisclosure]:
