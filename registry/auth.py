@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import audit, settings, validation
+from registry import audit, passwords, settings, validation
 from registry.errors import SignInRefused
 from registry.models import AppUser, utcnow
 from registry.permissions import OPEN_TO_ALL_ROLES, Actor, require_any
@@ -35,13 +35,10 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def check_new_password(password: str) -> str | None:
-    """The message to show next to a new password field, or None if it is acceptable."""
-    if len(password) < settings.MIN_PASSWORD_LENGTH:
-        return f"Use at least {settings.MIN_PASSWORD_LENGTH} characters."
-    if len(password) > 200:
-        return "Use at most 200 characters."
-    return None
+def check_new_password(password: str, username: str = "") -> str | None:
+    """The message to show next to a new password field, or None if it is acceptable
+    (registry.passwords: NIST SP 800-63B)."""
+    return passwords.problem(password, username)
 
 
 _WRONG_CREDENTIALS = "Wrong username or password."

@@ -27,6 +27,7 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 # How often an open page checks for idle expiry, so an unattended screen stops showing data.
 IDLE_CHECK_INTERVAL = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
 
 # Tables and exports.
 PAGE_SIZE = 50

@@ -95,7 +95,7 @@ def _validate(
         else:
             if session.scalar(select(AppUser.id).where(func.lower(AppUser.email) == email)):
                 errors["email"] = "Another account has this email address."
-    if message := check_new_password(password):
+    if message := check_new_password(password, username):
         errors["password"] = message
     return errors
 
@@ -204,9 +204,9 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Ac
 def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> Account:
     """Set a new password; it also lifts a lock-out."""
     require(actor, Permission.MANAGE_USERS)
-    if message := check_new_password(password):
-        raise ValidationError({"password": message})
     user = _get(session, user_id)
+    if message := check_new_password(password, user.username):
+        raise ValidationError({"password": message})
     user.password_hash = hash_password(password)
     user.failed_sign_ins, user.locked_until = 0, None
     audit.record(session, actor, "user_password_reset", "app_user", user.id)
