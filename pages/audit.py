@@ -175,8 +175,8 @@ def export_file() -> bytes:
         current = auth.current_actor(s, actor.user_id) if actor.user_id else None
         if current is None:
             raise PermissionDenied("The account is no longer active.")
-        # utf-8-sig: spreadsheet programs then read ä and ö in names correctly.
-        return "".join(audit.export_csv(s, current, audit_filter)).encode("utf-8-sig")
+        # The lines carry the byte order mark and the declared separator (registry.spreadsheet).
+        return "".join(audit.export_csv(s, current, audit_filter)).encode("utf-8")
 
 
 capped = total > settings.AUDIT_EXPORT_MAX_ROWS
