@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from navigation import pages_for
+from navigation import pages_for, signed_out_pages
 from registry import auth, db, settings
 from registry.errors import SignInRefused
 from registry.models import utcnow
@@ -153,9 +153,7 @@ def main() -> None:
     prepare_database(config)
     actor = signed_in_actor()
     if actor is None:
-        st.navigation(
-            [st.Page(sign_in_view, title="Sign in", url_path="sign-in")], position="hidden"
-        ).run()
+        st.navigation(signed_out_pages(sign_in_view), position="hidden").run()
         return
     with st.sidebar:
         # The display name is free text: shown as text, never read as Markdown.
@@ -171,7 +169,8 @@ def main() -> None:
             st.caption("Embedded demo database: synthetic data.")
     page = st.navigation(pages_for(actor))
     try:
-        page.run()
+        with widgets.routed():
+            page.run()
     except DBAPIError as e:
         st.session_state.pop("database_checked", None)
         st.error(

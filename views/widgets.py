@@ -7,9 +7,12 @@ Pages and views import this module; the domain (registry/) never does.
 from __future__ import annotations
 
 import re
+import runpy
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
 
 import streamlit as st
@@ -64,8 +67,42 @@ def actor() -> Actor:
     return current
 
 
+# Set while dashboard.py runs the page st.navigation chose: a page file run any other way
+# was run alone by Streamlit (below), without the entry script's sign-in and navigation.
+_routing = threading.local()
+ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "dashboard.py"
+
+
+@contextmanager
+def routed() -> Iterator[None]:
+    """dashboard.py runs the chosen page inside this."""
+    _routing.active = True
+    try:
+        yield
+    finally:
+        _routing.active = False
+
+
+def through_the_entry_script() -> None:
+    """The guard at the top of every page file: hand over to dashboard.py unless it runs us.
+
+    Until some run calls st.navigation, Streamlit treats the pages/ folder as an automatic
+    multipage app: when a bookmarked link (/requests) is the first request after a server
+    start, it runs pages/requests.py alone, listing the raw file names. The entry script is
+    run instead, in this same run: its navigation takes over (from then on for the whole
+    process), and it signs in and draws the page the link named.
+    """
+    if getattr(_routing, "active", False):
+        return
+    runpy.run_path(str(ENTRY_SCRIPT), run_name="__main__")
+    st.stop()
+
+
 def require_page(permission: Permission) -> Actor:
-    """Stop the page unless the signed-in role may use it (navigation already hides it)."""
+    """Stop the page unless the signed-in role may use it (navigation already hides it).
+
+    The first line of every page file: it is also the page's entry guard."""
+    through_the_entry_script()
     current = actor()
     if not current.may(permission):
         st.error(f"The {current.role} role may not {permission}.")
