@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from registry import consent, export
 from registry.errors import ConflictError
-from registry.models import DisclosedPerson, Disclosure, Organisation
+from registry.models import DisclosedPerson, Disclosure, Organisation, PersonMetrics
 from registry.segments import catalogue
 from registry.vocabulary import ConsentSource, Purpose, Relationship, Role
 from tests import factories
@@ -189,3 +189,45 @@ def test_one_prepared_list_is_one_disclosure_in_a_file_excel_opens(
     export_file(marketer, again, everyone)
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Disclosure)) == 2
+
+
+@pytest.fixture
+def buyers(session: Session, marketer):  # type: ignore[no-untyped-def]
+    """Besides the marketer's three opt-ins: a customer contact with orders, a service user
+    without."""
+    buyer = factories.person(session, "Olli", "Ostaja", city="Espoo", country="FI")
+    factories.person(
+        session, "Sanna", "Sovellus", relationship=Relationship.SERVICE_USER, country="FI"
+    )
+    session.add(PersonMetrics(person_id=buyer.id, order_count=3, order_total_eur=1200))
+    session.commit()
+    return marketer
+
+
+def test_the_builder_says_why_it_counts_nobody_and_a_bound_can_be_cleared(
+    database_url, buyers, app_test
+):
+    at = app_test(database_url, buyers, PAGE)
+    at.session_state["segments_tab"] = "Builder"
+    at.run()
+    at.multiselect(key="segments_builder_relationship_0").set_value(["service_user"])
+    at.number_input(key="segments_builder_order_count_min_0").set_value(1)
+    button(at, "Count").click().run()
+    assert not at.exception, at.exception
+    warning = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "Nobody is left after “number of orders is at least 1”" in warning
+    assert "“relationship is service user” and “number of orders is at least 1”" in warning
+    funnel = at.dataframe[0].value
+    assert list(funnel["Persons left"]) == [5, 1, 0]
+    assert list(funnel["Matching this filter alone"]) == [5, 1, 1]
+
+    # The counted bound is cleared: the filter goes, and the service user is counted.
+    assert at.number_input(key="segments_builder_order_count_min_0").value == 1
+    at.number_input(key="segments_builder_order_count_min_0").set_value(None)
+    button(at, "Count").click().run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="segments_builder_order_count_min_0").value is None
+    assert not at.warning
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Persons whose relationship is service user." in shown
+    assert "number of orders" not in shown

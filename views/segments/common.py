@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from registry import consent, deadlines, export, filters
 from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor, Permission
-from registry.segments import catalogue, composition, counting, member_list
+from registry.segments import catalogue, composition, counting, explaining, member_list
 from registry.vocabulary import Channel, ConsentStatus
 from views import widgets
 
@@ -125,6 +125,11 @@ def members_page(
         today=dt.date.fromisoformat(day),
         size=size,
     )
+
+
+@widgets.cached_read(Permission.VIEW_SEGMENTS)
+def explanation_of(s: Session, actor: Actor, definition: str, day: str) -> explaining.Explanation:
+    return explaining.explain(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached_read(Permission.VIEW_SEGMENTS)
