@@ -204,7 +204,8 @@ def read_events(limit: int, offset: int) -> tuple[list[AuditEvent], int]:
 # A new filter starts again from page 1.
 page = widgets.paged(PAGE_NUMBER_KEY, read_events, restart_on=audit_filter)
 widgets.pager(PAGE_NUMBER_KEY, page, "events, newest first")
-st.dataframe(
+linkable = any(widgets.may_open(actor, e.record_type) for e in page.rows)
+picked = st.dataframe(
     pd.DataFrame(
         [
             {
@@ -222,4 +223,12 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={"Detail": st.column_config.TextColumn(width="large")},
+    key="audit_events_table",
+    on_select="rerun" if linkable else "ignore",
+    selection_mode="single-row",
 )
+if linkable:
+    st.caption("Select a row of a request or a person to open it.")
+if (row := widgets.selected_row(picked)) is not None:
+    chosen_event = page.rows[row]
+    widgets.open_record(actor, chosen_event.record_type, chosen_event.record_id)

@@ -345,6 +345,41 @@ def person_finder(
     return next((m for m in matches if m.id == picked), None)
 
 
+# --- links to a record's own page -------------------------------------------------------
+
+# Which page shows a record of each type, the query parameter naming it, and the permission
+# the page needs: a row is a link only for a role that may open what it leads to.
+RECORD_PAGES: dict[str, tuple[str, str, Permission]] = {
+    "data_subject_request": ("pages/requests.py", "request", Permission.HANDLE_REQUESTS),
+    "person": ("pages/persons.py", "person", Permission.VIEW_PERSON),
+}
+
+
+def may_open(current: Actor, record_type: str | None) -> bool:
+    return record_type in RECORD_PAGES and current.may(RECORD_PAGES[record_type][2])
+
+
+def open_record(current: Actor, record_type: str | None, record_id: object) -> None:
+    """Go to the record's own page (?request=12, ?person=7), if the role may open it."""
+    text = str(record_id or "")
+    if not text.isdigit() or not may_open(current, record_type):
+        return
+    page, param, _ = RECORD_PAGES[str(record_type)]
+    st.switch_page(page, query_params={param: text})
+
+
+def drill_down(current: Actor, page: str, permission: Permission, label: str, **query: Any) -> None:
+    """A card's link to the page with the figure's rows, for a role that may open it."""
+    if current.may(permission):
+        st.page_link(page, label=label, icon=":material/arrow_forward:", query_params=query)
+
+
+def selected_row(event: Any) -> int | None:
+    """The row picked in a st.dataframe drawn with on_select, or None."""
+    rows = event.selection.rows if event is not None else []
+    return rows[0] if rows else None
+
+
 def facts(rows: list[tuple[str, object]]) -> None:
     """Label: value lines; registry values are escaped so they show as typed."""
     lines = [f"**{name}:** {plain(value) if value else '—'}" for name, value in rows]
