@@ -375,8 +375,11 @@ def drill_down(current: Actor, page: str, permission: Permission, label: str, **
 
 
 def selected_row(event: Any) -> int | None:
-    """The row picked in a st.dataframe drawn with on_select, or None."""
-    rows = event.selection.rows if event is not None else []
+    """The row picked in a st.dataframe drawn with on_select, or None (a table drawn without
+    selection returns no event)."""
+    if not isinstance(event, Mapping) or "selection" not in event:
+        return None
+    rows = event["selection"].get("rows", [])
     return rows[0] if rows else None
 
 
