@@ -3,7 +3,6 @@ CSV or XLSX, recorded as a disclosure to that processor (Art. 34; Act 917/2014).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import Counter
@@ -15,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines
+from registry import audit, deadlines, spreadsheet
 from registry.breaches import affected
 from registry.breaches.affected import LetterRow
 from registry.breaches.clock import reference
@@ -51,14 +50,7 @@ LETTER_COLUMNS = (
     "city",
     "country",
 )
-# A spreadsheet runs a cell beginning with one of these as a formula (CSV/formula injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: object) -> str:
-    """A cell as text that a spreadsheet shows and never runs."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+neutralised = spreadsheet.neutralised  # the one rule for every cell the registry writes
 
 
 def has_address(row: LetterRow) -> bool:
@@ -118,8 +110,8 @@ class _Sheet:
     def __init__(self, file_format: str, out: BinaryIO) -> None:
         self.format, self.out = file_format, out
         if file_format == FileFormat.CSV:
-            self.text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-            self.csv = csv.writer(self.text, lineterminator="\r\n")
+            self.text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+            self.csv = spreadsheet.csv_writer(self.text)  # BOM and the declared separator
         else:
             self.book = Workbook(write_only=True)
             self.sheet = self.book.create_sheet("letters")

@@ -41,7 +41,7 @@ def show(actor: Actor, rows: list[breaches.RegisterRow]) -> None:
     with widgets.session() as s:
         breach = breaches.get(s, actor, breach_id)
         s.expunge(breach)
-    st.subheader(f"{row.reference} · {row.summary}")
+    st.subheader(f"{widgets.plain(row.reference)} · {widgets.plain(row.summary)}")
     st.markdown(
         f":{row.clock.colour}-badge[:material/timer: {row.clock.text}] "
         f"Aware {moment(row.aware_at)}; the Ombudsman deadline is "
