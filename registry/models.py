@@ -131,6 +131,10 @@ class Person(Base):
     informed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # The import that added the person, if one did (issue 19).
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    # Art. 17: when the person was erased (registry.erasure). The row stays, emptied of every
+    # identity and contact field, so that kept orders (legal hold) and requests still point
+    # at something; no segment, export or search shows it.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = orm_relationship(lazy="joined")
 
@@ -226,6 +230,10 @@ class Order(Base):
     # An imported order: the source it came from and that source's own id for it (issue 19).
     source: Mapped[str | None] = mapped_column(String(100))
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # Kept after an erasure only for a legal hold (registry.erasure): until when, and why
+    # (the Accounting Act's voucher period, or a claim in recovery, Art. 17(3)(e): no end date).
+    held_until: Mapped[dt.date | None] = mapped_column(Date)
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         Index("ix_customer_order_person_ordered_on", "person_id", "ordered_on"),
@@ -340,6 +348,9 @@ class DataSubjectRequest(Base):
     # Art. 12(3): when and how the person was told of the extension and its reasons.
     extension_told_on: Mapped[dt.date | None] = mapped_column(Date)
     extension_told_channel: Mapped[str | None] = mapped_column(String(20))
+    # Art. 17(1) grounds and Art. 17(3) exceptions of a completed erasure (registry.erasure).
+    erasure_grounds: Mapped[list[str] | None] = mapped_column(JSON)
+    erasure_exceptions: Mapped[list[str] | None] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -672,3 +683,57 @@ class ImportRun(Base):
     message: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_import_run_started_at", "started_at"),)
+
+
+class Suppression(Base):
+    """Who may not be re-added or re-granted (Art. 17, 21(3)): keyed hashes only.
+
+    An HMAC of the normalised email and of the E.164 phone (registry.suppression), the
+    reason and the date, and nothing else about the person.
+    """
+
+    __tablename__ = "suppression"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hmac: Mapped[str | None] = mapped_column(String(64))
+    phone_hmac: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(20))  # erasure or objection
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_suppression_email_hmac", "email_hmac"),
+        Index("ix_suppression_phone_hmac", "phone_hmac"),
+    )
+
+
+class ErasureJournal(Base):
+    """Each erasure done: ids and time, no personal data; re-applied after a restore."""
+
+    __tablename__ = "erasure_journal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_erasure_journal_person_id", "person_id"),)
+
+
+class ErasureFollowUp(Base):
+    """Art. 19 after an erasure: a recipient that had received the person's data, to be told.
+
+    Listed when the erasure runs (the per-person disclosure rows go with it)."""
+
+    __tablename__ = "erasure_follow_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("erasure_journal.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id"))
+    disclosures: Mapped[int] = mapped_column(Integer)
+    last_disclosed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    notified_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (UniqueConstraint("journal_id", "recipient_id"),)

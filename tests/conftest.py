@@ -42,6 +42,9 @@ SERVER_URL_VAR = "REGISTRY_TEST_DATABASE_URL"
 # argon2id hash of TEST_PASSWORD, made once so fixtures need not pay argon2's cost.
 TEST_PASSWORD = "correct-horse-battery"
 
+# The suppression list's HMAC key (registry.suppression); servers started by tests inherit it.
+os.environ.setdefault("REGISTRY_SUPPRESSION_KEY", "test-suppression-key-not-a-secret")
+
 # Fixtures that mean a real browser or a server of the app: their tests are marked `browser`.
 BROWSER_FIXTURES = frozenset({"page", "browser", "live_app", "live_app_factory"})
 
