@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, settings, suppression
+from registry import audit, deadlines, erasure_journal, settings, suppression
 from registry.errors import NotFound, ValidationError
 from registry.models import (
     Activity,
@@ -496,4 +496,8 @@ def erase_for_request(
 
     step(session, actor, request_id, Action.COMPLETE, change)
     session.expire_all()
+    # Journalled outside the database once committed, so a restore can re-apply it.
+    request = session.get(DataSubjectRequest, request_id)
+    assert request is not None and request.person_id is not None
+    erasure_journal.write(erasure_journal.Entry(request.person_id, request_id, now))
     return done[0]
