@@ -151,6 +151,22 @@ def cmd_reapply_erasures(args: argparse.Namespace, config: db.DatabaseConfig) ->
     return 0
 
 
+def cmd_check(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from registry import consistency
+
+    engine = db.make_engine(config.url)
+    try:
+        with db.make_sessionmaker(engine)() as session:
+            found = consistency.contradictions(session)
+    finally:
+        engine.dispose()
+    for c in found:
+        person = f", person {c.person_id}" if c.person_id is not None else ""
+        print(f"request #{c.request_id}{person}: {c.what}")
+    print(f"{len(found)} contradictions between the records and the data.")
+    return 1 if found else 0
+
+
 def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     import os
     import tempfile
@@ -339,6 +355,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--job", help=job_help)
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "check",
+        help="list contradictions between what the records say and what the data shows; "
+        "exit 1 if any",
+    )
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser(
         "reapply-erasures",
