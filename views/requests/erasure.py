@@ -41,7 +41,7 @@ def erasure_form(actor: Actor, view: RequestView, today: dt.date) -> None:
             for e in shown.effects
         ],
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         key="requests_erasure_preview",
     )
     for e in shown.kept:
