@@ -113,7 +113,7 @@ def test_log_preview_erase_and_the_person_is_gone_from_segments_and_exports(
     page.get_by_role("heading", name="Segments").wait_for()
     members = visible(page.get_by_role("textbox", name="Find by name, organisation or city"))
     members.fill(person.last_name)
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     wait_idle(page)
     assert page.get_by_text(name, exact=True).count() == 0
     # The export opens on "Everyone": before the erasure the person, with a newsletter grant
