@@ -17,7 +17,7 @@ from demo.data.accounts import DEMO_ACCOUNTS
 from registry import db
 from registry.models import ConsentState, DataSubjectRequest, Person
 from registry.vocabulary import ConsentStatus, Purpose
-from tests.browser import screenshot, sign_in, visible, wait_idle
+from tests.browser import screenshot, settled, sign_in, visible, wait_idle
 
 OFFICER, OFFICER_PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
 MARKETER, MARKETER_PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "marketing")
@@ -77,11 +77,11 @@ def test_log_preview_erase_and_the_person_is_gone_from_segments_and_exports(
             select(DataSubjectRequest).order_by(DataSubjectRequest.id.desc())
         ).first()
     assert logged.kind == "erasure" and logged.person_id == person.id
-    page.get_by_role("heading", name=f"Request #{logged.id} · Erasure (Art. 17)").wait_for()
+    settled(page, page.get_by_role("heading", name=f"Request #{logged.id} · Erasure (Art. 17)"))
 
     page.get_by_role("button", name="Mark the identity verified").click()
     wait_idle(page)
-    page.get_by_text("Identity verified.", exact=True).wait_for()
+    settled(page, page.get_by_text("Identity verified.", exact=True))
     # The preview, table by table, opens with the completion step.
     page.get_by_text("What the erasure will do").wait_for()
     preview = page.get_by_test_id("stDataFrame").filter(has_text="consent_event")
@@ -96,7 +96,7 @@ def test_log_preview_erase_and_the_person_is_gone_from_segments_and_exports(
     )
     page.get_by_role("button", name="Erase and complete the request").click()
     wait_idle(page)
-    page.get_by_text(f"Request #{logged.id} completed: person {person.id} erased.").wait_for()
+    settled(page, page.get_by_text(f"Request #{logged.id} completed: person {person.id} erased."))
     page.get_by_text("The request is closed: no further steps.").wait_for()
     shoot(page, backend, "done")
     with db.make_sessionmaker(engine)() as s:
