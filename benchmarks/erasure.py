@@ -1,6 +1,7 @@
 """Erasing one person (Art. 17) at 1,000,000 persons on PostgreSQL.
 
-    python benchmarks/erasure.py [--server URL] [--persons 1000000] [--erasures 5] [--keep]
+    python benchmarks/erasure.py [--server URL] [--persons 1000000] [--erasures 5]
+                                 [--keep | --reuse NAME]
 
 Creates a scratch database on the server (default: REGISTRY_TEST_DATABASE_URL or the local
 trust-auth server), migrates it and seeds it (`demo.seeder.seed`, demo accounts included,
@@ -52,16 +53,18 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--erasures", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", metavar="NAME", help="a database kept by --keep: no seed")
     args = parser.parse_args()
     os.environ.setdefault("REGISTRY_SUPPRESSION_KEY", uuid.uuid4().hex + uuid.uuid4().hex)
     os.environ.setdefault(
         erasure_journal.ENV_VAR, str(ROOT / "benchmarks" / "out" / "erasure-journal.jsonl")
     )
     server = make_url(args.server or DEFAULT_SERVER)
-    name = f"registry_bench_erasure_{uuid.uuid4().hex[:8]}"
+    name = args.reuse or f"registry_bench_erasure_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
+    if not args.reuse:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
     print(f"Scratch database {name}; load {load()}", flush=True)
     try:
@@ -69,9 +72,10 @@ def main() -> int:
 
         engine = db.make_engine(url)
         db.migrate(engine)
-        started = time.perf_counter()
-        seeder.seed(engine, persons=args.persons, random_seed=1, demo_accounts=True)
-        print(f"Seeded {args.persons:,} persons in {time.perf_counter() - started:.0f} s")
+        if not args.reuse:
+            started = time.perf_counter()
+            seeder.seed(engine, persons=args.persons, random_seed=1, demo_accounts=True)
+            print(f"Seeded {args.persons:,} persons in {time.perf_counter() - started:.0f} s")
         with db.make_sessionmaker(engine)() as s:
             officer = Actor.of(
                 s.scalars(select(AppUser).where(AppUser.role == "compliance")).first()
