@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,7 @@ from registry.models import (
 )
 from registry.notice import LegalHold, declaration
 from registry.permissions import Actor, Permission, require
+from registry.recipients import recipients_covering
 from registry.requests.rules import Action
 from registry.requests.transitions import step
 from registry.vocabulary import OrderStatus, RequestKind
@@ -294,13 +296,16 @@ def apply(
     secret: bytes,
     request_id: int | None = None,
     actor_id: int | None = None,
+    covering: Sequence[int] = (),
 ) -> Applied:
     """Erase the person in the caller's transaction; does not commit.
 
     Orders under a legal hold stay (with held_until and hold_reason); everything else that
     names or describes the person goes. The email and phone go on the suppression list; the
     erasure is journalled; the recipients that had received the person's data are listed
-    for follow-up (Art. 19).
+    for follow-up (Art. 19): those of the per-person disclosure rows, and the `covering`
+    recipients whose scope holds the person's data (registry.recipients.recipients_covering,
+    read by the caller before the person is emptied).
     """
     today = now.astimezone(settings.REGISTRY_TZ).date()
     person = target.execute(
@@ -437,8 +442,20 @@ def apply(
                 data_categories=sorted(categories.get(recipient_id, set())),
             )
         )
-    added = {"suppression": int(listed), "erasure_journal": 1, "erasure_follow_up": len(received)}
-    return Applied(journal_id, counts, sorted(exceptions), len(received), deleted, added)
+    by_scope = [r for r in dict.fromkeys(covering) if r not in {row[0] for row in received}]
+    for recipient_id in by_scope:
+        target.execute(
+            insert(ErasureFollowUp).values(
+                journal_id=journal_id,
+                recipient_id=recipient_id,
+                disclosures=0,
+                last_disclosed_at=None,
+                data_categories=[],
+            )
+        )
+    told = len(received) + len(by_scope)
+    added = {"suppression": int(listed), "erasure_journal": 1, "erasure_follow_up": told}
+    return Applied(journal_id, counts, sorted(exceptions), told, deleted, added)
 
 
 def erase_for_request(
@@ -475,6 +492,7 @@ def erase_for_request(
 
     def change(request: DataSubjectRequest) -> str:
         assert request.person_id is not None
+        covering = [r.id for r in recipients_covering(session, request.person_id)]
         applied = apply(
             session,
             request.person_id,
@@ -482,6 +500,7 @@ def erase_for_request(
             secret=secret,
             request_id=request.id,
             actor_id=actor.user_id,
+            covering=covering,
         )
         request.erasure_grounds = sorted(grounds)
         request.erasure_exceptions = applied.exceptions
