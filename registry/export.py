@@ -22,7 +22,7 @@ import csv
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from registry import audit, consent, deadlines, settings, suppression, validation
+from registry import audit, consent, deadlines, settings, spreadsheet, suppression, validation
 from registry.derived_values import reachable
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, ValidationError
@@ -98,9 +98,6 @@ DATA_CATEGORIES: dict[Channel, list[str]] = {
     c: [DataCategory.SERVICE_USER.value if c == Channel.IN_APP else DataCategory.BASIC.value]
     for c in Channel
 }
-# Free text a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe.
-_TEXT_COLUMNS = {"first_name", "last_name", "organisation", "street_address", "city"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -238,10 +235,9 @@ def _checked_recipient(session: Session, recipient_id: Any, today: dt.date) -> R
 
 
 def _cell(name: str, value: Any) -> str:
-    text = "" if value is None else str(value)
-    if name in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    # Every column, email, phone, postal code and username too: any may hold text from an
+    # import or from before validation existed (registry.spreadsheet).
+    return spreadsheet.neutralised(value)
 
 
 def _list_statement(definition: Definition, channel: Channel, today: dt.date) -> Any:
@@ -285,9 +281,13 @@ def export_target_list(
     purpose: str,
     out: TextIO,
     today: dt.date | None = None,
+    complete: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Write the segment's targetable members for the channel to `out` as CSV, and record the
-    disclosure (per-person rows) and an audit event, in one transaction."""
+    disclosure (per-person rows) and an audit event, in one transaction.
+
+    `complete` (putting the written file in place) runs after the last row and before the
+    commit: if it fails, nothing is recorded, as no list was handed over."""
     require(actor, Permission.EXPORT_TARGET_LIST)
     today = today or deadlines.today()
     channel = _channel(channel)
@@ -352,6 +352,12 @@ def export_target_list(
         f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
         f"{counted.sentence()}",
     )
+    if complete is not None:
+        try:
+            complete()
+        except BaseException:
+            session.rollback()
+            raise
     session.commit()
     return ExportResult(disclosure.id, counted, reasons[_EXPORTED], recipient.name)
 
