@@ -4,7 +4,6 @@ disclosure, per-person rows, audit event and CSV."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import uuid
@@ -32,6 +31,7 @@ from registry.vocabulary import (
     Role,
 )
 from tests import factories
+from tests.factories import csv_rows
 
 T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 PROFILING = Purpose.PROFILING.value
@@ -65,7 +65,7 @@ def count(session: Session, model: object) -> int:
 
 
 def exported_rows(out: io.StringIO) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(out.getvalue())))
+    return csv_rows(out.getvalue())
 
 
 # --- the property: over random consent histories ---------------------------------------
@@ -392,7 +392,7 @@ def test_the_command_line_exports_a_saved_segment_to_a_file(
     out = lists / "opt-ins.csv"
     argv = ["export", "--segment", "Opt-ins", "--channel", "newsletter", "--recipient", to.name]
     assert main([*argv, "--out", str(out), "--user", "marketing-user"]) == 0
-    assert sorted(r["email"] for r in csv.DictReader(out.open())) == [
+    assert sorted(r["email"] for r in csv_rows(out.read_bytes())) == [
         "aino@example.fi",
         "eino@example.fi",
     ]
