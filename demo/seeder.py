@@ -13,7 +13,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
-from demo import accounts, activity, consent, disclosures, organisations, persons, requests
+from demo import (
+    accounts,
+    activity,
+    consent,
+    disclosures,
+    erasures,
+    organisations,
+    persons,
+    requests,
+)
 from demo.arrays import to_micros
 from demo.data.accounts import DEMO_ACCOUNTS, SERVICE_USER_PASSWORDS
 from demo.data.rates import NEWSLETTER
@@ -183,6 +192,9 @@ class Seeder:
                     conn.execute(text(statement))
             if self.postgresql:
                 self._reset_sequences(conn)
+            # After the indexes are back: each erasure finds the person's rows by index.
+            self.report(0.96, "Carrying out the completed erasure requests")
+            erasures.apply_completed_erasures(self, conn)
         if self.postgresql:
             self.report(0.96, "Statistics and visibility map")
             # VACUUM as well as ANALYZE: freshly loaded pages are not yet marked all-visible,

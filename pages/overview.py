@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import breaches, deadlines, overview
+from registry import breaches, consistency, deadlines, overview
 from registry.consent import PURPOSE_LABELS
 from registry.permissions import Permission
 from views import widgets
@@ -116,6 +116,19 @@ with row2[2]:
     widgets.drill_down(
         actor, "pages/recipients.py", Permission.MANAGE_RECIPIENTS, "The recipients register"
     )
+
+if actor.may(Permission.HANDLE_REQUESTS):
+    # Rights recorded as honoured that the data contradicts (python -m registry check).
+    found = widgets.cached_read(Permission.HANDLE_REQUESTS)(consistency.contradiction_count)()
+    with st.container(border=True):
+        st.metric(
+            "Records contradicted by the data",
+            found,
+            delta="act now" if found else None,
+            delta_color="inverse",
+            help="Completed erasure requests whose person still has data. "
+            "`python -m registry check` lists them.",
+        )
 
 if actor.may(Permission.MANAGE_BREACHES):
     # The 72-hour clock of each breach awaiting the Ombudsman decision (Art. 33(1)).

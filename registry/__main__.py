@@ -117,9 +117,56 @@ def cmd_restore(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     counts = done.manifest.row_counts
     print(f"Restored {args.file} into {done.target}.")
     print(f"  Checksum verified; the row counts of all {len(counts)} tables match the backup.")
+    print(
+        f"  Re-applied {done.reapplied} journalled erasures newer than the backup "
+        "(Art. 17: an erasure is not undone by a restore)."
+    )
     if not done.schema_current:
         print("  The backup predates this code: run `python -m registry migrate` on it.")
+    if done.not_reapplied:
+        print(
+            f"  {done.not_reapplied} journalled erasures newer than the backup are NOT "
+            "re-applied: the schema predates them. Migrate the target, then run "
+            f"`python -m registry reapply-erasures --since "
+            f"{done.manifest.created_at.isoformat()}` against it.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def cmd_reapply_erasures(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    import datetime as dt
+
+    from registry import erasure_journal
+
+    since = dt.datetime.fromisoformat(args.since)
+    if since.tzinfo is None:
+        print("--since needs a UTC offset, e.g. 2026-01-01T02:00:00+00:00", file=sys.stderr)
+        return 2
+    engine = db.make_engine(config.url)
+    try:
+        done = erasure_journal.reapply(engine, since)
+    finally:
+        engine.dispose()
+    print(f"Re-applied {done} journalled erasures newer than {since.isoformat()}.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from registry import consistency
+
+    engine = db.make_engine(config.url)
+    try:
+        with db.make_sessionmaker(engine)() as session:
+            found = consistency.contradictions(session)
+    finally:
+        engine.dispose()
+    for c in found:
+        person = f", person {c.person_id}" if c.person_id is not None else ""
+        print(f"request #{c.request_id}{person}: {c.what}")
+    print(f"{len(found)} contradictions between the records and the data.")
+    return 1 if found else 0
 
 
 def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
@@ -324,6 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--job", help=job_help)
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "check",
+        help="list contradictions between what the records say and what the data shows; "
+        "exit 1 if any",
+    )
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "reapply-erasures",
+        help="erase again every person the erasure journal erased after a time (after a restore)",
+    )
+    p.add_argument("--since", required=True, help="a UTC time: the backup's, as restore says")
+    p.set_defaults(func=cmd_reapply_erasures)
 
     p = sub.add_parser("restore", help="verify a backup and restore it into a database")
     p.add_argument("file", help="the backup file; FILE.sha256 and FILE.json must be beside it")

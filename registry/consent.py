@@ -121,8 +121,22 @@ def add_consent(
     evidence = evidence.strip()
     if errors := validate_event(purposes, status, source, evidence, occurred_at, now):
         raise ValidationError(errors)
-    if session.get(Person, person_id) is None:
+    person = session.get(Person, person_id)
+    if person is None:
         raise NotFound(f"No person with id {person_id}.")
+    if person.erased_at is not None:
+        raise ValidationError({"status": f"Person {person_id} was erased (Art. 17)."})
+    if status == ConsentStatus.GRANTED:
+        from registry import suppression
+
+        # Art. 17, 21(3): an erased or objecting person's email or phone is not granted again.
+        suppression.refuse_if_suppressed(
+            session,
+            email=person.email,
+            phone=person.phone,
+            what="granted consent again",
+            field="status",
+        )
     events = []
     for purpose in dict.fromkeys(purposes):
         event = ConsentEvent(

@@ -31,7 +31,7 @@ from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, consent, deadlines, settings, spreadsheet, validation
+from registry import audit, consent, deadlines, settings, spreadsheet, suppression, validation
 from registry.derived_values import reachable
 from registry.disclosures import add_disclosure
 from registry.errors import ConflictError, NotFound, ValidationError
@@ -52,6 +52,9 @@ class LeftOut(StrEnum):
     WITHDRAWN = "withdrawn"
     NEVER_GRANTED = "never_granted"
     NO_CONTACT = "no_contact"
+    # The last guard, checked row by row as the list is written: an email or phone on the
+    # suppression list (erased or objected, Art. 17, 21(3)), whatever the row says.
+    SUPPRESSED = "suppressed"
 
 
 LEFT_OUT_LABELS: dict[LeftOut, str] = {
@@ -60,6 +63,7 @@ LEFT_OUT_LABELS: dict[LeftOut, str] = {
     LeftOut.WITHDRAWN: "Withdrew consent (Art. 7(3))",
     LeftOut.NEVER_GRANTED: "Never granted consent",
     LeftOut.NO_CONTACT: "No contact detail for the channel",
+    LeftOut.SUPPRESSED: "On the suppression list (erased or objected)",
 }
 CONTACT_DETAIL: dict[Channel, str] = {
     Channel.EMAIL: "email address",
@@ -242,12 +246,18 @@ def _list_statement(definition: Definition, channel: Channel, today: dt.date) ->
     per other reason with how many it left out. Only the list crosses the wire."""
     query, reason = _classified(definition, channel, today)
     columns = [(name, column.label(name)) for name, column in COLUMNS[channel]]
+    # The email and phone of every listed person ride along for the suppression guard only.
     classified = query.with_only_columns(
-        Person.id.label("person_id"), reason.label("reason"), *(c for _, c in columns)
+        Person.id.label("person_id"),
+        reason.label("reason"),
+        *(c for _, c in columns),
+        Person.email.label("guard_email"),
+        Person.phone.label("guard_phone"),
     ).cte("classified")
     listed = [classified.c[name] for name, _ in columns]
+    guard = (classified.c.guard_email, classified.c.guard_phone)
     exported = select(
-        classified.c.person_id, classified.c.reason, literal(1).label("n"), *listed
+        classified.c.person_id, classified.c.reason, literal(1).label("n"), *listed, *guard
     ).where(classified.c.reason == _EXPORTED)
     left_out = (
         select(
@@ -255,6 +265,7 @@ def _list_statement(definition: Definition, channel: Channel, today: dt.date) ->
             classified.c.reason,
             func.count(),
             *(cast(null(), c.type) for c in listed),
+            *(cast(null(), c.type) for c in guard),
         )
         .where(classified.c.reason != _EXPORTED)
         .group_by(classified.c.reason)
@@ -310,10 +321,14 @@ def export_target_list(
     writer.writerow(names)
     reasons: Counter[str] = Counter()
     statement = _list_statement(segment.definition, channel, today)
+    guard = suppression.Guard(session)
 
     def exported_ids() -> Iterator[int]:
         rows = session.execute(statement.execution_options(yield_per=settings.EXPORT_BATCH_ROWS))
         for person_id, why, n, *values in rows:
+            *values, email, phone = values
+            if why == _EXPORTED and guard.holds(email, phone):
+                why = LeftOut.SUPPRESSED.value
             reasons[why] += n
             if why == _EXPORTED:
                 writer.writerow([_cell(k, v) for k, v in zip(names, values, strict=True)])

@@ -78,6 +78,8 @@ def refresh_metrics(
         .outerjoin(orders, orders.c.person_id == Person.id)
         .outerjoin(activities, activities.c.person_id == Person.id)
         .where(Person.id.in_(persons) if persons is not None else true())
+        # Orders kept under a legal hold do not make an erased person a profile again.
+        .where(Person.erased_at.is_(None))
     )
     columns = [
         "person_id",

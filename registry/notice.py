@@ -71,6 +71,19 @@ class BreachLetters:
 
 
 @dataclass(frozen=True)
+class LegalHold:
+    """What the Accounting Act (Kirjanpitolaki 1336/1997, ch. 2 s. 10) makes the controller
+    keep after an erasure (Art. 17(3)(b)), as declared in [legal_hold]."""
+
+    # Vouchers (an order is one): years from the end of the calendar year in which the
+    # financial year ended. Books and financial statements: the same, longer.
+    voucher_years: int = 6
+    books_years: int = 10
+    # The month in which the controller's financial year ends (12: the calendar year).
+    financial_year_end_month: int = 12
+
+
+@dataclass(frozen=True)
 class Declaration:
     registry_name: str
     controller: Party
@@ -94,6 +107,7 @@ class Declaration:
     # Regular sources whose data comes from the person (Art. 13); every other source is a
     # third party, whose data the person must be told of within a month (Art. 14(3)(a)).
     sources_from_the_person: tuple[str, ...] = ()
+    legal_hold: LegalHold = LegalHold()
     # The column separator of CSV files people download ([files] csv_delimiter).
     csv_delimiter: str = ";"
 
@@ -136,6 +150,16 @@ class _Reader:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise DeclarationError(f"{self._path(key)}: expected true or false, got {value!r}")
+        return value
+
+    def whole(self, key: str, low: int, high: int) -> int:
+        value = self.data.get(key)
+        if value is None:
+            raise DeclarationError(f"{self._path(key)}: missing")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise DeclarationError(
+                f"{self._path(key)}: expected a whole number from {low} to {high}, got {value!r}"
+            )
         return value
 
     def texts(self, key: str) -> tuple[str, ...]:
@@ -192,6 +216,23 @@ def _breach_letters(r: _Reader) -> BreachLetters:
             f"({', '.join(sorted(languages))})"
         )
     return BreachLetters(tuple(pairs), default)
+
+
+def _legal_hold(r: _Reader) -> LegalHold:
+    known = {"voucher_years", "books_years", "financial_year_end_month"}
+    for key in r.data:
+        if key not in known:
+            raise DeclarationError(f"{r._path(key)}: unknown key ({', '.join(sorted(known))})")
+    hold = LegalHold(
+        r.whole("voucher_years", 1, 30),
+        r.whole("books_years", 1, 30),
+        r.whole("financial_year_end_month", 1, 12),
+    )
+    if hold.books_years < hold.voucher_years:
+        raise DeclarationError(
+            f"{r._path('books_years')}: books are kept at least as long as vouchers"
+        )
+    return hold
 
 
 def _csv_delimiter(root: _Reader) -> str:
@@ -270,6 +311,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         ),
         breach_letters=_breach_letters(root.table("breaches")),
         sources_from_the_person=from_the_person,
+        legal_hold=_legal_hold(root.table("legal_hold")),
         csv_delimiter=_csv_delimiter(root),
     )
 

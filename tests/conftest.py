@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +42,14 @@ BACKENDS = ["sqlite", "postgresql"]
 SERVER_URL_VAR = "REGISTRY_TEST_DATABASE_URL"
 # argon2id hash of TEST_PASSWORD, made once so fixtures need not pay argon2's cost.
 TEST_PASSWORD = "correct-horse-battery"
+
+# The suppression list's HMAC key (registry.suppression); servers started by tests inherit it.
+os.environ.setdefault("REGISTRY_SUPPRESSION_KEY", "test-suppression-key-not-a-secret")
+# The erasure journal (registry.erasure_journal) of this test process, never data/'s.
+os.environ.setdefault(
+    "REGISTRY_ERASURE_JOURNAL",
+    str(Path(tempfile.gettempdir()) / f"registry-test-erasure-journal-{os.getpid()}.jsonl"),
+)
 
 # Fixtures that mean a real browser or a server of the app: their tests are marked `browser`.
 BROWSER_FIXTURES = frozenset({"page", "browser", "live_app", "live_app_factory"})

@@ -34,6 +34,8 @@ from registry.models import (
     DataSubjectRequest,
     DisclosedPerson,
     Disclosure,
+    ErasureFollowUp,
+    ErasureJournal,
     ImportRun,
     Order,
     Organisation,
@@ -45,6 +47,7 @@ from registry.models import (
     RequestTransition,
     Segment,
     SentDocument,
+    Suppression,
     utcnow,
 )
 from registry.permissions import Actor
@@ -261,6 +264,18 @@ def fill_registry(session: Session, actors: dict[Role, Actor]) -> None:
             actor_name="c",
             started_at=AT,
             finished_at=AT,
+        )
+    )
+    journal = ErasureJournal(person_id=people[3].id, request_id=None, erased_at=AT)
+    session.add_all([journal, Suppression(email_hmac="a" * 64, phone_hmac=None, reason="erasure")])
+    session.flush()
+    session.add(
+        ErasureFollowUp(
+            journal_id=journal.id,
+            recipient_id=recipient.id,
+            disclosures=2,
+            last_disclosed_at=AT,
+            data_categories=["basic"],
         )
     )
     audit.record(session, actors[Role.COMPLIANCE], "test_fill", "person", p1, "rivit ä ö å")

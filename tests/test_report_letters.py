@@ -160,8 +160,19 @@ def test_hostile_text_in_every_field_stays_literal(session, rich):  # noqa: F811
         e.evidence = HOSTILE
     for o in session.scalars(select(Order).where(Order.person_id == person.id)):
         o.product = HOSTILE[:100]
-    for m in session.scalars(select(Amendment).where(Amendment.person_id == person.id)):
-        m.old_value = m.new_value = m.reason = HOSTILE
+    # Amendments are append-only: a hostile one is added beside the person's others.
+    made = session.scalars(select(Amendment).where(Amendment.person_id == person.id)).first()
+    assert made is not None, "the fixture's person has an amendment"
+    session.add(
+        Amendment(
+            person_id=person.id,
+            field="city",
+            old_value=HOSTILE,
+            new_value=HOSTILE,
+            reason=HOSTILE,
+            amended_by=made.amended_by,
+        )
+    )
     for x in session.scalars(select(Recipient)):
         x.name = f"{x.name} {HOSTILE}"[:200]
     request = session.get(DataSubjectRequest, r.id)

@@ -433,7 +433,7 @@ def test_a_matched_then_verified_objection_is_recorded(session, actors):
         "Identity verified",
         "Completed",
     ]
-    assert view.history[0].note == f"Maija Virtanen (person {person.id})"
+    assert view.history[0].note == f"person {person.id}"  # by id only (Art. 17: no names)
 
 
 # --- the queue -------------------------------------------------------------------------

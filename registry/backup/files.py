@@ -98,6 +98,10 @@ class RestoredBackup:
     manifest: Manifest
     target: str  # the target URL with any password masked
     schema_current: bool  # False: the backup predates the code, run `migrate` on the target
+    # Journalled erasures newer than the backup (registry.erasure_journal): re-applied, and
+    # those that could not be because the schema predates the code.
+    reapplied: int = 0
+    not_reapplied: int = 0
 
 
 def silent(_fraction: float, _message: str) -> None:

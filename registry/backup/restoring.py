@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from registry import db
+from registry import db, erasure_journal
 from registry.backup import postgresql, sqlite
 from registry.backup.files import (
     UNTOUCHED,
@@ -97,7 +97,14 @@ def restore_backup(
             note=f"From {source}; row counts verified.",
         )
         current = db.schema_is_current(engine)
+        # Erasures made after the backup must not come back with it (Art. 17).
+        reapplied = pending = 0
+        if current:
+            report(0.97, "Re-applying the journalled erasures newer than the backup")
+            reapplied = erasure_journal.reapply(engine, manifest.created_at)
+        else:
+            pending = sum(1 for e in erasure_journal.read() if e.erased_at > manifest.created_at)
     finally:
         engine.dispose()
     report(1.0, "Restored and verified")
-    return RestoredBackup(backup_id, manifest, safe, current)
+    return RestoredBackup(backup_id, manifest, safe, current, reapplied, pending)

@@ -48,7 +48,7 @@ from registry.imports.matching import (
     refuse_duplicates,
     refuse_unknown_persons,
 )
-from registry.imports.suppressed import suppressed_contacts
+from registry.imports.suppressed import refuse_listed, suppressed_contacts
 from registry.models import ConsentEvent, ConsentState, UTCDateTime
 from registry.vocabulary import (
     CONSENT_PRECEDENCE,
@@ -96,6 +96,7 @@ class Consents(Kind):
         ]
 
     def check_rows(self, ctx: Context, chunk: Chunk) -> None:
+        refuse_listed(ctx, chunk, grants_only=True)
         v = chunk.values
         for i in chunk.valid_rows():
             at = v["occurred_at"][i]

@@ -47,7 +47,7 @@ from registry.imports.matching import (
     refuse_duplicates,
     row_text,
 )
-from registry.imports.suppressed import suppressed_contacts
+from registry.imports.suppressed import refuse_listed, suppressed_contacts
 from registry.models import Amendment, Organisation, Person, UTCDateTime
 from registry.vocabulary import ImportKind, Relationship
 
@@ -122,6 +122,7 @@ class Persons(Kind):
 
     def check_rows(self, ctx: Context, chunk: Chunk) -> None:
         refuse_without_contact(chunk, "A person needs an email or a phone to be found again.")
+        refuse_listed(ctx, chunk)
         postal_codes, countries = chunk.cells.get("postal_code"), chunk.values["country"]
         checked: list[str | None] = [None] * len(chunk)
         if postal_codes is not None:

@@ -5,8 +5,8 @@ that stops an import from bringing the person back or granting consent again. Th
 suppression list is being built with the data-subject rights (registry/suppression.py);
 until it is there, this asks the objection history: persons with an objection among their
 consent events, by their current email and phone and by the earlier ones their amendments
-keep. Every kind of import refuses rows through `suppressed_contacts` and nothing else, so
-switching to the suppression list changes this function only.
+keep; and `refuse_listed` holds each row against the suppression list itself (erasures
+leave their entries there, and an erased person's row no longer has an email to match).
 
 It is SQL, not a loop: the staging table's rows are held against it in one statement, a
 semi-join on the (few) objecting persons' contact details.
@@ -14,9 +14,12 @@ semi-join on the (few) objecting persons' contact details.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from registry import suppression
 from registry.models import Amendment, ConsentEvent, Person
 from registry.vocabulary import ConsentStatus
 
@@ -66,3 +69,26 @@ def is_suppressed(session: Session, *, email: str | None = None, phone: str | No
     if email is None and phone is None:
         return False
     return bool(session.scalar(select(condition)))
+
+
+def refuse_listed(ctx: Any, chunk: Any, *, grants_only: bool = False) -> None:
+    """Refuse the rows whose email or phone is on the suppression list (registry.suppression:
+    keyed hashes of erased and objecting persons' contact details), checked in memory
+    against the list's few hashes. `grants_only`: only rows that grant consent."""
+    guard = suppression.Guard(ctx.session)
+    if not guard:
+        return
+    emails = chunk.values.get("email") or [None] * len(chunk)
+    phones = chunk.values.get("phone") or [None] * len(chunk)
+    statuses = chunk.values.get("status") or [None] * len(chunk)
+    for i in chunk.valid_rows():
+        if grants_only and statuses[i] != ConsentStatus.GRANTED:
+            continue
+        if guard.holds(emails[i], phones[i]):
+            chunk.refuse(
+                i,
+                "email" if emails[i] else "phone",
+                "Erased or objected to direct marketing (Art. 17, 21(3)): this email or phone "
+                "is on the suppression list and may not be "
+                + ("granted consent again." if grants_only else "added again."),
+            )

@@ -4,13 +4,14 @@ Every table comes from a sentence of the privacy notice; see DESIGN.md "Data mod
 Timestamps are stored in UTC and come back timezone-aware on SQLite and PostgreSQL alike.
 
 One module per area (base, persons, accounts, segments, requests, recipients, report,
-breaches, imports); every table is re-exported here, so `from registry.models import X`
+breaches, imports, erasure); every table is re-exported here, so `from registry.models import X`
 works whichever module defines X.
 """
 
 from registry.models.accounts import AppUser, AuditEvent, Backup
 from registry.models.base import Base, BigId, UTCDateTime, utcnow
 from registry.models.breaches import Breach, BreachChange
+from registry.models.erasure import ErasureFollowUp, ErasureJournal, Suppression
 from registry.models.imports import ImportRun
 from registry.models.persons import (
     Activity,
@@ -46,6 +47,8 @@ __all__ = [
     "DataSubjectRequest",
     "DisclosedPerson",
     "Disclosure",
+    "ErasureFollowUp",
+    "ErasureJournal",
     "ImportRun",
     "Order",
     "Organisation",
@@ -57,6 +60,7 @@ __all__ = [
     "RequestTransition",
     "Segment",
     "SentDocument",
+    "Suppression",
     "UTCDateTime",
     "utcnow",
 ]

@@ -79,6 +79,10 @@ class Person(Base):
     informed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # The import that added the person, if one did (issue 19).
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    # Art. 17: when the person was erased (registry.erasure). The row stays, emptied of every
+    # identity and contact field, so that kept orders (legal hold) and requests still point
+    # at something; no segment, export or search shows it.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = orm_relationship(lazy="joined")
 
@@ -156,7 +160,12 @@ class ConsentState(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     has_evidence: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    __table_args__ = (Index("ix_consent_state_purpose_status", "purpose", "status", "person_id"),)
+    __table_args__ = (
+        Index("ix_consent_state_purpose_status", "purpose", "status", "person_id"),
+        # Deleting a consent event (an erasure) checks this foreign key: without the index,
+        # PostgreSQL scans all of consent_state once per event deleted.
+        Index("ix_consent_state_event_id", "event_id"),
+    )
 
 
 class Order(Base):
@@ -174,6 +183,10 @@ class Order(Base):
     # An imported order: the source it came from and that source's own id for it (issue 19).
     source: Mapped[str | None] = mapped_column(String(100))
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # Kept after an erasure only for a legal hold (registry.erasure): until when, and why
+    # (the Accounting Act's voucher period, or a claim in recovery, Art. 17(3)(e): no end date).
+    held_until: Mapped[dt.date | None] = mapped_column(Date)
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         Index("ix_customer_order_person_ordered_on", "person_id", "ordered_on"),

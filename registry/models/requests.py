@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     Date,
     ForeignKey,
     Index,
@@ -51,6 +52,9 @@ class DataSubjectRequest(Base):
     # Art. 12(3): when and how the person was told of the extension and its reasons.
     extension_told_on: Mapped[dt.date | None] = mapped_column(Date)
     extension_told_channel: Mapped[str | None] = mapped_column(String(20))
+    # Art. 17(1) grounds and Art. 17(3) exceptions of a completed erasure (registry.erasure).
+    erasure_grounds: Mapped[list[str] | None] = mapped_column(JSON)
+    erasure_exceptions: Mapped[list[str] | None] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -134,7 +134,7 @@ def match_person(session: Session, actor: Actor, request_id: int, person_id: int
         if person is None:
             raise ValidationError({"person_id": "That person is no longer in the registry."})
         request.person_id = person_id
-        return f"{person.first_name} {person.last_name} (person {person_id})"
+        return f"person {person_id}"  # by id only: the audit trail outlives an erasure
 
     step(session, actor, request_id, Action.MATCH, change)
 
@@ -233,6 +233,11 @@ def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> N
     outcome = _required(outcome, "outcome", "Describe the outcome: what was done or sent.")
 
     def change(request: DataSubjectRequest) -> str:
+        if request.kind == RequestKind.ERASURE:
+            # Art. 17: completing an erasure erases; registry.erasure does both at once.
+            raise ValidationError(
+                {"outcome": "An erasure request is completed by erasing: preview it first."}
+            )
         if request.kind == RequestKind.ACCESS and request.report_generated_at is None:
             raise ValidationError({"outcome": "Generate the access report before completing."})
         if request.kind == RequestKind.OBJECTION:

@@ -26,6 +26,8 @@ def from_persons(*columns: Any) -> Select[Any]:
         .select_from(Person)
         .outerjoin(Organisation, Organisation.id == Person.organisation_id)
         .outerjoin(PersonMetrics, PersonMetrics.person_id == Person.id)
+        # An erased person's emptied row (kept for a legal hold) is in no segment (Art. 17).
+        .where(Person.erased_at.is_(None))
     )
 
 

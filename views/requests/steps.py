@@ -28,6 +28,7 @@ from views.requests.common import (
     step,
     step_errors,
 )
+from views.requests.erasure import erasure_form, follow_ups
 from views.requests.report import language_form, report_section, told_form
 
 
@@ -95,6 +96,9 @@ def extend_form(actor: Actor, view: RequestView, today: dt.date) -> None:
 
 
 def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    if view.kind == RequestKind.ERASURE:
+        erasure_form(actor, view, today)  # completing an erasure erases (Art. 17)
+        return
     errors = step_errors(Action.COMPLETE)
     conflict(Action.COMPLETE)
     if view.kind == RequestKind.ACCESS and not view.report_generated_at:
@@ -182,6 +186,8 @@ def next_step(view: RequestView) -> Action | None:
 
 
 def workflow(actor: Actor, view: RequestView, today: dt.date) -> None:
+    if view.kind == RequestKind.ERASURE:
+        follow_ups(actor, view)
     if not view.actions:
         st.info("The request is closed: no further steps.", icon=":material/lock:")
         return

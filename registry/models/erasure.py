@@ -1,0 +1,66 @@
+"""What an erasure leaves: the suppression list, the journal, and the Art. 19 follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.models.base import Base, UTCDateTime, utcnow
+
+
+class Suppression(Base):
+    """Who may not be re-added or re-granted (Art. 17, 21(3)): keyed hashes only.
+
+    An HMAC of the normalised email and of the E.164 phone (registry.suppression), the
+    reason and the date, and nothing else about the person.
+    """
+
+    __tablename__ = "suppression"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hmac: Mapped[str | None] = mapped_column(String(64))
+    phone_hmac: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(20))  # erasure or objection
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_suppression_email_hmac", "email_hmac"),
+        Index("ix_suppression_phone_hmac", "phone_hmac"),
+    )
+
+
+class ErasureJournal(Base):
+    """Each erasure done: ids and time, no personal data; re-applied after a restore."""
+
+    __tablename__ = "erasure_journal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_erasure_journal_person_id", "person_id"),)
+
+
+class ErasureFollowUp(Base):
+    """Art. 19 after an erasure: a recipient that had received the person's data, to be told.
+
+    Listed when the erasure runs (the per-person disclosure rows go with it)."""
+
+    __tablename__ = "erasure_follow_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("erasure_journal.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id"))
+    # 0 and None for a recipient whose scope covers the person (it holds everyone's data, or
+    # a category or relationship of theirs) rather than per-disclosure rows.
+    disclosures: Mapped[int] = mapped_column(Integer)
+    last_disclosed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    notified_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (UniqueConstraint("journal_id", "recipient_id"),)
