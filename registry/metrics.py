@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Select, case, delete, func, insert, literal, 
 from sqlalchemy.orm import Session
 
 from registry.models import Activity, Order, Person, PersonMetrics, UTCDateTime, utcnow
+from registry.restricted import not_restricted
 from registry.vocabulary import ActivityKind
 
 # Activity kind -> the person_metrics column holding its latest occurrence.
@@ -78,6 +79,9 @@ def refresh_metrics(
         .outerjoin(orders, orders.c.person_id == Person.id)
         .outerjoin(activities, activities.c.person_id == Person.id)
         .where(Person.id.in_(persons) if persons is not None else true())
+        # Art. 18(2): a restricted person's data is only stored, not processed into figures;
+        # their last figures stay as they were until the restriction is lifted.
+        .where(not_restricted())
     )
     columns = [
         "person_id",
@@ -90,13 +94,18 @@ def refresh_metrics(
     ]
     target.execute(
         delete(PersonMetrics).where(
-            PersonMetrics.person_id.in_(persons) if persons is not None else true()
+            PersonMetrics.person_id.in_(persons) if persons is not None else true(),
+            not_restricted(PersonMetrics.person_id),
         )
     )
     result = target.execute(insert(PersonMetrics).from_select(columns, figures))
     written: int = result.rowcount  # type: ignore[attr-defined]
     if written < 0 and persons is None:  # a driver that does not tell
-        written = target.execute(select(func.count()).select_from(PersonMetrics)).scalar_one()
+        written = target.execute(
+            select(func.count())
+            .select_from(PersonMetrics)
+            .where(not_restricted(PersonMetrics.person_id))
+        ).scalar_one()
     return written
 
 

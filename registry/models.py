@@ -342,6 +342,11 @@ class DataSubjectRequest(Base):
     extension_told_channel: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Art. 21(3): when the objection to direct marketing was recorded from this request (at
+    # logging or matching, before any identity check), so completing it does not repeat it.
+    objection_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Art. 20: when the person's portable data was last generated for this request.
+    data_exported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person | None] = orm_relationship(lazy="joined")
     assignee: Mapped[AppUser | None] = orm_relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -672,3 +677,40 @@ class ImportRun(Base):
     message: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_import_run_started_at", "started_at"),)
+
+
+class Restriction(Base):
+    """Art. 18: processing of a person's data restricted to storage, with its ground, who and
+    since when; lifted (never deleted) with a reason, once the person was told (Art. 18(3))."""
+
+    __tablename__ = "restriction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    ground: Mapped[str] = mapped_column(String(30))  # RestrictionGround
+    reason: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_subject_request.id"))
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    restricted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+    # Art. 18(3): the person is told before the restriction is lifted: when and how.
+    person_told_on: Mapped[dt.date | None] = mapped_column(Date)
+    person_told_how: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_restriction_person_id", "person_id", "lifted_at"),)
+
+
+class RestrictionNotification(Base):
+    """Art. 19: a recipient told of a restriction of data it had received."""
+
+    __tablename__ = "restriction_notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id"))
+    notified_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    notified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("restriction_id", "recipient_id"),)

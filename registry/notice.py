@@ -94,6 +94,9 @@ class Declaration:
     # Regular sources whose data comes from the person (Art. 13); every other source is a
     # third party, whose data the person must be told of within a month (Art. 14(3)(a)).
     sources_from_the_person: tuple[str, ...] = ()
+    # Art. 18(1)(d) leaves it to the person to ask for a restriction while an Art. 21(1)
+    # objection is decided; the protective reading restricts at once when one is logged.
+    restrict_while_objection_pending: bool = True
 
     @property
     def declared_countries(self) -> frozenset[str]:
@@ -250,7 +253,24 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         ),
         breach_letters=_breach_letters(root.table("breaches")),
         sources_from_the_person=from_the_person,
+        restrict_while_objection_pending=_objections(root),
     )
+
+
+_OBJECTION_KEYS = ("restrict_while_pending",)
+
+
+def _objections(root: _Reader) -> bool:
+    """[objections]: whether logging an Art. 21(1) objection restricts the person at once."""
+    if "objections" not in root.data:
+        return True
+    table = root.table("objections")
+    for key in table.data:
+        if key not in _OBJECTION_KEYS:
+            raise DeclarationError(
+                f"{table._path(key)}: unknown setting (known: {', '.join(_OBJECTION_KEYS)})"
+            )
+    return table.flag("restrict_while_pending", True)
 
 
 def load(path: Path = settings.DECLARATION_PATH) -> Declaration:

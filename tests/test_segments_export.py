@@ -238,6 +238,7 @@ def test_an_export_records_its_disclosure_audit_event_and_streams_the_csv(
     shown = export.preview(session, marketing, definition, Channel.NEWSLETTER)
     assert (shown.matched, shown.exported) == (6, 2)
     assert shown.left_out == {
+        export.LeftOut.RESTRICTED: 0,
         export.LeftOut.REFUSED_PROFILING: 0,
         export.LeftOut.OBJECTED: 1,
         export.LeftOut.WITHDRAWN: 1,

@@ -23,11 +23,16 @@ KIND_LABELS: dict[RequestKind, str] = {
     RequestKind.OBJECTION: "Objection to direct marketing (Art. 21)",
     RequestKind.ERASURE: "Erasure (Art. 17)",
     RequestKind.RESTRICTION: "Restriction (Art. 18)",
+    RequestKind.CONTESTED_ACCURACY: "Restriction while accuracy is contested (Art. 18(1)(a))",
+    RequestKind.PORTABILITY: "Data portability (Art. 20)",
+    RequestKind.OBJECTION_SITUATION: "Objection on grounds of a particular situation (Art. 21(1))",
 }
 CHANNEL_LABELS: dict[RequestChannel, str] = {
     RequestChannel.LETTER: "Letter",
     RequestChannel.EMAIL: "Email",
     RequestChannel.WEB_FORM: "Web form",
+    RequestChannel.PHONE: "Phone",
+    RequestChannel.IN_PERSON: "In person",
 }
 STATUS_LABELS: dict[RequestStatus, str] = {
     RequestStatus.RECEIVED: "Received",

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from registry import audit, consent, deadlines, settings
+from registry import audit, deadlines, settings
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import AppUser, DataSubjectRequest, Person, RequestTransition, utcnow
 from registry.permissions import ROLE_PERMISSIONS, Actor, Permission, require
+from registry.requests import effects
 from registry.requests.rules import (
     IDENTITY_METHODS,
     STATUS_LABELS,
@@ -23,7 +24,7 @@ from registry.requests.rules import (
     finnish_date,
     original_due,
 )
-from registry.vocabulary import ConsentSource, RequestKind, RequestStatus
+from registry.vocabulary import RequestKind, RequestStatus
 
 _OTHER_METHOD = IDENTITY_METHODS[-1]
 
@@ -132,7 +133,9 @@ def match_person(session: Session, actor: Actor, request_id: int, person_id: int
         if person is None:
             raise ValidationError({"person_id": "That person is no longer in the registry."})
         request.person_id = person_id
-        return f"{person.first_name} {person.last_name} (person {person_id})"
+        # An objection takes effect the moment its person is known (Art. 21(3)).
+        note = f"{person.first_name} {person.last_name} (person {person_id})"
+        return note + effects.on_person_known(session, actor, request)
 
     step(session, actor, request_id, Action.MATCH, change)
 
@@ -219,12 +222,13 @@ def extend(
     return step(session, actor, request_id, Action.EXTEND, change).due_on
 
 
-def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> None:
-    """Close the request with its outcome.
-
-    An access request needs its report generated first. An objection is recorded as a
-    consent event for every direct-marketing purpose in this same transaction, so the
-    person drops out of every later export the moment the request is closed.
+def complete(
+    session: Session, actor: Actor, request_id: int, outcome: str, ground: str | None = None
+) -> None:
+    """Close the request with its outcome, and carry it out in this same transaction
+    (registry.requests.effects): an objection not yet recorded is recorded, a restriction
+    request restricts the person on `ground` (Art. 18(1)), a portability request needs its
+    data generated. An access request needs its report generated first.
     """
     require(actor, Permission.HANDLE_REQUESTS)
     outcome = _required(outcome, "outcome", "Describe the outcome: what was done or sent.")
@@ -232,26 +236,10 @@ def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> N
     def change(request: DataSubjectRequest) -> str:
         if request.kind == RequestKind.ACCESS and request.report_generated_at is None:
             raise ValidationError({"outcome": "Generate the access report before completing."})
-        if request.kind == RequestKind.OBJECTION:
-            if request.person_id is None:
-                raise ValidationError(
-                    {
-                        "outcome": "Not matched to a person: there is no one to record the "
-                        "objection on. If the registry holds nothing on the requester, reject "
-                        "the request with that reason."
-                    }
-                )
-            consent.add_objection(
-                session,
-                actor,
-                request.person_id,
-                ConsentSource(request.channel),
-                f"Data-subject request #{request.id} ({request.channel}, received "
-                f"{request.received_on.isoformat()}): {outcome}",
-            )
+        done = effects.on_complete(session, actor, request, outcome, ground)
         request.outcome = outcome
         request.closed_at = utcnow()
-        return outcome
+        return outcome + done
 
     step(session, actor, request_id, Action.COMPLETE, change)
 
