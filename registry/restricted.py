@@ -4,9 +4,11 @@ the restriction's workflow is in registry.restrictions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy.orm import Session
 
 from registry.models import Person, Restriction
 
@@ -40,3 +42,15 @@ def restricted_table() -> Any:
     many persons (one hash join, not a probe per person); one row per person, since a person
     has at most one restriction in force (registry.restrictions locks the person to add one)."""
     return select(Restriction.person_id).where(active()).subquery("restricted")
+
+
+def restricted_among(session: Session, person_ids: Iterable[int]) -> set[int]:
+    """Which of the persons (a page of them, to mark) are restricted now."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Restriction.person_id).where(Restriction.person_id.in_(ids), active())
+        )
+    )

@@ -13,7 +13,6 @@ The SQL conditions here are the one place the other modules read a restriction f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -107,18 +106,6 @@ def history(session: Session, actor: Actor, person_id: int) -> list[RestrictionV
         select(Restriction)
         .where(Restriction.person_id == person_id)
         .order_by(Restriction.since.desc(), Restriction.id.desc()),
-    )
-
-
-def restricted_among(session: Session, person_ids: Iterable[int]) -> set[int]:
-    """Which of the persons (a page of them, for marking) are restricted now."""
-    ids = sorted(set(person_ids))
-    if not ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Restriction.person_id).where(Restriction.person_id.in_(ids), active())
-        )
     )
 
 

@@ -112,8 +112,9 @@ class RequestKind(StrEnum):
 
 # The kinds whose completion restricts the matched person (Art. 18).
 RESTRICTING_KINDS = (RequestKind.RESTRICTION, RequestKind.CONTESTED_ACCURACY)
-# The kinds whose logging, once matched to a person, records an objection to direct
-# marketing at once (Art. 21(3)).
+# The kinds that record an objection to direct marketing and profiling: at once when matched
+# for an objection to direct marketing (Art. 21(3)), on completion for one on grounds of a
+# particular situation (Art. 21(1), the objection upheld).
 OBJECTING_KINDS = (RequestKind.OBJECTION, RequestKind.OBJECTION_SITUATION)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from registry import consent, notice, restrictions
 from registry.errors import ValidationError
 from registry.models import DataSubjectRequest, utcnow
-from registry.permissions import Actor
+from registry.permissions import Actor, Permission, require
 from registry.vocabulary import (
     RESTRICTION_GROUND_LABELS,
     ConsentSource,
@@ -68,6 +68,7 @@ def _restrict(
 def on_person_known(session: Session, actor: Actor, request: DataSubjectRequest) -> str:
     """When an open request is logged or matched to a person: an objection takes effect now.
     Returns a sentence for the transition's note ("" when nothing was done)."""
+    require(actor, Permission.HANDLE_REQUESTS)
     if request.person_id is None:
         return ""
     if request.kind == RequestKind.OBJECTION and request.objection_recorded_at is None:
@@ -90,6 +91,7 @@ def on_complete(
     session: Session, actor: Actor, request: DataSubjectRequest, outcome: str, ground: str | None
 ) -> str:
     """Carry out what a completed request says, or refuse with the reason."""
+    require(actor, Permission.HANDLE_REQUESTS)
     kind = request.kind
     if kind in (RequestKind.OBJECTION, RequestKind.OBJECTION_SITUATION):
         if request.person_id is None:

@@ -14,7 +14,13 @@ from registry.permissions import Actor
 from registry.requests import rules, transitions
 from registry.requests.request_view import RequestView
 from registry.requests.rules import Action, finnish_date
-from registry.vocabulary import RequestKind
+from registry.vocabulary import (
+    OBJECTING_KINDS,
+    RESTRICTING_KINDS,
+    RESTRICTION_GROUND_LABELS,
+    RequestKind,
+    RestrictionGround,
+)
 from views import widgets
 from views.requests.common import (
     MATCH_PERSON,
@@ -22,6 +28,7 @@ from views.requests.common import (
     STEP_ERRORS,
     assignees,
     conflict,
+    helsinki,
     person_finder,
     ss,
     step,
@@ -98,12 +105,34 @@ def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
     conflict(Action.COMPLETE)
     if view.kind == RequestKind.ACCESS and not view.report_generated_at:
         st.caption("An access request is completed after its report has been generated.")
-    if view.kind == RequestKind.OBJECTION:
+    if view.kind in OBJECTING_KINDS:
         st.caption(
-            "Completing records an objection to all direct marketing and the profiling for it "
-            "on the matched person, at once."
+            f"The objection to all direct marketing and profiling was recorded "
+            f"{helsinki(view.objection_recorded_at)}, when the request was matched."
+            if view.objection_recorded_at
+            else "Completing records an objection to all direct marketing and the profiling "
+            "for it on the matched person, at once."
         )
+    if view.kind in RESTRICTING_KINDS:
+        st.caption(
+            "Completing restricts the matched person: their data is only stored, and left out "
+            "of segments, exports, metrics and disclosures until the restriction is lifted on "
+            "the Persons page (Art. 18)."
+        )
+    if view.kind == RequestKind.PORTABILITY and not view.data_exported_at:
+        st.caption("Generate the person's data (above) before completing.")
     with st.form("requests_complete_form"):
+        ground = None
+        if view.kind == RequestKind.RESTRICTION:
+            ground = st.selectbox(
+                "Ground of the restriction",
+                [g for g in RestrictionGround if g != RestrictionGround.ACCURACY_CONTESTED],
+                format_func=lambda g: RESTRICTION_GROUND_LABELS[g],
+                index=None,
+                placeholder="Art. 18(1): why the person may have it restricted",
+                key="requests_complete_ground",
+            )
+            widgets.field_error(errors, "ground")
         outcome = st.text_area(
             "Outcome", max_chars=settings.MAX_LONG_TEXT, height=80, help="What was done or sent."
         )
@@ -111,7 +140,7 @@ def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Complete the request", type="primary"):
             step(
                 Action.COMPLETE,
-                lambda s: transitions.complete(s, actor, view.id, outcome),
+                lambda s: transitions.complete(s, actor, view.id, outcome, ground),
                 f"Request #{view.id} completed.",
             )
 
