@@ -65,6 +65,7 @@ class Action(StrEnum):
     REJECT = "reject"
     TELL_EXTENSION = "tell_extension"  # Art. 12(3): the person was told of the extension
     LANGUAGE = "set_reply_language"  # the language of the letters (registry.report)
+    PORTABLE = "portable_data"  # Art. 20: the person's data generated (registry.portability)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.REJECT: Rule(OPEN_STATUSES, S.REJECTED, "Rejected"),
     Action.TELL_EXTENSION: Rule(frozenset({S.EXTENDED}), None, "Person told of the extension"),
     Action.LANGUAGE: Rule(OPEN_STATUSES, None, "Reply language set"),
+    Action.PORTABLE: Rule(frozenset({S.VERIFIED, S.EXTENDED}), None, "Portable data generated"),
 }
 ACTION_LABELS: dict[str, str] = {  # keyed by Action, read by stored action names
     Action.LOG: "Logged",
@@ -103,6 +105,8 @@ ACTION_LABELS: dict[str, str] = {  # keyed by Action, read by stored action name
 def allowed(action: Action, status: str, kind: str) -> bool:
     """Whether the table lets `action` start from `status` for a request of `kind`."""
     if action is Action.REPORT and kind != RequestKind.ACCESS:
+        return False
+    if action is Action.PORTABLE and kind != RequestKind.PORTABILITY:
         return False
     return RequestStatus(status) in TRANSITIONS[action].sources
 

@@ -39,6 +39,10 @@ _REFUSALS: dict[Action, tuple[str, str]] = {
     Action.REJECT: ("rejected", "only an open request can be"),
     Action.TELL_EXTENSION: ("marked as told of an extension", "only an extended request can be"),
     Action.LANGUAGE: ("given a reply language", "only an open request can be"),
+    Action.PORTABLE: (
+        "answered with the person's data",
+        "only an open, identity-verified portability request can be",
+    ),
 }
 
 

@@ -8,8 +8,9 @@ import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from registry import deadlines, settings
+from registry import deadlines, portability, settings
 from registry.permissions import Actor
 from registry.requests import rules, transitions
 from registry.requests.request_view import RequestView
@@ -184,10 +185,48 @@ def match_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         )
 
 
+PORTABLE = "requests_portable"  # {"id", "json", "csv", "records"}: this session's files
+
+
+def portable_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    """Art. 20: the person's provided data as JSON and CSV, generated (and recorded) on demand."""
+    errors = step_errors(Action.PORTABLE)
+    conflict(Action.PORTABLE)
+    st.caption(
+        "The data the person provided: contact and service-user details, what they told us "
+        "of direct marketing, orders and activity; not what the registry derived from it."
+        + (f" Last generated {helsinki(view.data_exported_at)}." if view.data_exported_at else "")
+    )
+    widgets.field_error(errors, "portable")
+    if st.button("Generate the person's data", key="requests_portable_generate"):
+
+        def generate(s: Session) -> None:
+            made = portability.generate(s, actor, view.id)
+            ss[PORTABLE] = {"id": view.id, "json": made.json, "csv": made.csv}
+
+        step(Action.PORTABLE, generate, "The person's data is ready to download below.")
+    files = ss.get(PORTABLE)
+    if files and files["id"] == view.id:
+        left, right = st.columns(2)
+        left.download_button(
+            "Download JSON",
+            files["json"],
+            file_name=f"request-{view.id}-data.json",
+            mime="application/json",
+        )
+        right.download_button(
+            "Download CSV",
+            files["csv"],
+            file_name=f"request-{view.id}-data.csv",
+            mime="text/csv",
+        )
+
+
 StepView = Callable[[Actor, RequestView, dt.date], None]
 STEP_VIEWS: dict[Action, tuple[str, StepView]] = {
     Action.VERIFY: ("Verify the requester's identity", verify_form),
     Action.REPORT: ("Access report (Art. 15)", report_section),
+    Action.PORTABLE: ("The person's data (Art. 20)", portable_form),
     Action.TELL_EXTENSION: ("Record that the person was told of the extension", told_form),
     Action.COMPLETE: ("Complete", complete_form),
     Action.EXTEND: ("Extend the deadline", extend_form),
@@ -204,6 +243,8 @@ def next_step(view: RequestView) -> Action | None:
         return Action.VERIFY
     if Action.REPORT in view.actions and not view.report_generated_at:
         return Action.REPORT
+    if Action.PORTABLE in view.actions and not view.data_exported_at:
+        return Action.PORTABLE
     if Action.TELL_EXTENSION in view.actions and not view.extension_told_on:
         return Action.TELL_EXTENSION
     return Action.COMPLETE if Action.COMPLETE in view.actions else None
