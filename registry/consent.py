@@ -174,6 +174,7 @@ def add_consent(
         raise ValidationError(errors)
     if session.get(Person, person_id) is None:
         raise NotFound(f"No person with id {person_id}.")
+    objected_at = None
     if status == ConsentStatus.GRANTED and (
         objected_at := last_objection(session, person_id, purposes)
     ):
@@ -202,7 +203,7 @@ def add_consent(
         "person",
         person_id,
         f"{', '.join(purposes)} via {source}"
-        + ("; overrides an objection (Art. 21(3)), confirmed" if override_objection else ""),
+        + ("; overrides an objection (Art. 21(3)), confirmed" if objected_at else ""),
     )
     return events
 
