@@ -385,3 +385,13 @@ def test_no_export_ever_holds_a_restricted_or_objecting_person(session, actors, 
             assert person.email not in exported
         else:
             assert person.email in exported
+
+
+def test_a_request_by_phone_or_in_person_reads_in_the_access_report(session, actors):
+    from registry import report
+
+    compliance = actors[Role.COMPLIANCE]
+    person = opt_in(session)
+    log(session, compliance, RequestKind.PORTABILITY, person.id, "in_person")
+    made = report.generate_for_person(session, compliance, person.id, "fi")
+    assert "Henkilökohtaisesti" in made.html and "tietojen siirrettävyys" in made.html

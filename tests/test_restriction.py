@@ -294,3 +294,27 @@ def test_the_recipients_who_had_the_data_are_listed_to_be_told(session, actors):
     (follow_up,) = restrictions.follow_ups(session, compliance, aino.id)
     assert follow_up.pending == 0 and follow_up.recipients[0].notified_by
     assert count(session, RestrictionNotification) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("fi", "Käsittelyn rajoittaminen"),
+        ("sv", "Begränsning av behandling"),
+        ("en", "Restriction of processing"),
+    ],
+)
+def test_the_access_report_shows_the_restriction_in_each_language(
+    session, actors, world, language, heading
+):
+    from registry import report
+
+    aino, _eino, request = world
+    made = report.generate_for_person(session, actors[Role.COMPLIANCE], aino.id, language)
+    (shown,) = made.report.restrictions
+    assert (shown.ground, shown.request_id, shown.lifted_at) == (
+        RestrictionGround.UNLAWFUL,
+        request.id,
+        None,
+    )
+    assert heading in made.html
