@@ -138,6 +138,8 @@ def test_no_export_holds_anyone_without_a_current_grant(
                 ConsentSource.EMAIL,
                 "signed form",
                 T0 + dt.timedelta(hours=hour),
+                # The person's own email after an objection, confirmed (Art. 21(3)).
+                override_objection=True,
             )
         now = current(p["events"])
         status = now.get(CHANNEL_PURPOSE[channel].value)
