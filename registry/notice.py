@@ -97,6 +97,8 @@ class Declaration:
     # Art. 18(1)(d) leaves it to the person to ask for a restriction while an Art. 21(1)
     # objection is decided; the protective reading restricts at once when one is logged.
     restrict_while_objection_pending: bool = True
+    # The column separator of CSV files people download ([files] csv_delimiter).
+    csv_delimiter: str = ";"
 
     @property
     def declared_countries(self) -> frozenset[str]:
@@ -195,6 +197,24 @@ def _breach_letters(r: _Reader) -> BreachLetters:
     return BreachLetters(tuple(pairs), default)
 
 
+def _csv_delimiter(root: _Reader) -> str:
+    from registry.spreadsheet import DELIMITERS
+
+    if "files" not in root.data:
+        return ";"
+    files = root.table("files")
+    for key in files.data:
+        if key != "csv_delimiter":
+            raise DeclarationError(f"{files._path(key)}: unknown setting")
+    value = files.text("csv_delimiter", required=False, default=";")
+    if value not in DELIMITERS:
+        raise DeclarationError(
+            f"{files._path('csv_delimiter')}: {value!r} is not a column separator "
+            f"({', '.join(repr(d) for d in DELIMITERS)})"
+        )
+    return value
+
+
 def parse(data: dict[str, Any], where: str = "") -> Declaration:
     root = _Reader(data, where)
     transfers = root.table("transfers")
@@ -254,6 +274,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         breach_letters=_breach_letters(root.table("breaches")),
         sources_from_the_person=from_the_person,
         restrict_while_objection_pending=_objections(root),
+        csv_delimiter=_csv_delimiter(root),
     )
 
 

@@ -9,7 +9,7 @@
 No existing row changes: the new columns start empty.
 
 Revision ID: 0011_restriction
-Revises: 0009_imports
+Revises: 0013_daily (written against 0009_imports; re-chained after merging main)
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_restriction"
-down_revision: str | None = "0009_imports"
+down_revision: str | None = "0013_daily"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
