@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from demo.arrays import slugify
 from demo.data.texts import (
@@ -21,17 +21,24 @@ from demo.data.texts import (
 from registry import deadlines, settings
 from registry.models import (
     Amendment,
+    ConsentEvent,
+    ConsentState,
     DataSubjectRequest,
     DisclosedPerson,
     Disclosure,
     Person,
     RecipientNotification,
     RequestTransition,
+    Restriction,
 )
 from registry.vocabulary import (
+    CONSENT_PRECEDENCE,
+    ConsentStatus,
+    Purpose,
     RequestChannel,
     RequestKind,
     RequestStatus,
+    RestrictionGround,
 )
 
 if TYPE_CHECKING:
@@ -41,10 +48,23 @@ if TYPE_CHECKING:
 _REPLY_LANGUAGES = {"FI": "fi", "SE": "sv", "AX": "sv"}
 
 
+# The kinds and channels the demo's requests are drawn from: the five kinds and three written
+# channels it has always had, so its requests keep their numbers (issue 14 names #19, #26,
+# #28); the later kinds and channels are logged by hand or in tests.
+SEEDED_KINDS = (
+    RequestKind.ACCESS,
+    RequestKind.RECTIFICATION,
+    RequestKind.OBJECTION,
+    RequestKind.ERASURE,
+    RequestKind.RESTRICTION,
+)
+SEEDED_CHANNELS = (RequestChannel.LETTER, RequestChannel.EMAIL, RequestChannel.WEB_FORM)
+
+
 def insert_requests(seeder: Seeder, conn: Connection) -> None:
     rng = seeder.rng(3)
     n = max(30, min(500, seeder.persons // 2_000))
-    kinds, statuses, channels = tuple(RequestKind), tuple(RequestStatus), tuple(RequestChannel)
+    kinds, statuses, channels = SEEDED_KINDS, tuple(RequestStatus), SEEDED_CHANNELS
     first_person = seeder.ids.next["person"] - seeder.persons
     matched = rng.random(n) < 0.85
     person_ids = rng.integers(first_person, first_person + seeder.persons, n)
@@ -203,6 +223,7 @@ def insert_requests(seeder: Seeder, conn: Connection) -> None:
         t["id"] = first_transition + j
     seeder.insert(conn, DataSubjectRequest, requests)
     seeder.insert(conn, RequestTransition, transitions)
+    _apply_rights(seeder, conn, requests, actor)
 
     if actor is None:
         return  # an amendment names who made it; without accounts there is no one
@@ -298,3 +319,111 @@ def _amendment(
         "request_id": request_id,
         "amended_at": min(when, seeder.ref_datetime - dt.timedelta(minutes=1)),
     }
+
+
+def _apply_rights(
+    seeder: Seeder, conn: Connection, requests: list[dict[str, Any]], actor: int | None
+) -> None:
+    """What the requests say is what the data shows (issue 14): an objection matched to a
+    person is recorded when the request came in (Art. 21(3)), and a completed restriction
+    restricted its person, lifted (the person told) before the person's data went anywhere
+    again, as "restricted until the address was confirmed" says."""
+    objections = [
+        r
+        for r in requests
+        if r["kind"] == RequestKind.OBJECTION
+        and r["person_id"] is not None
+        and r["status"] != RequestStatus.REJECTED
+    ]
+    events: list[dict[str, Any]] = []
+    first = seeder.ids.take("consent_event", len(objections) * len(Purpose))
+    for r in objections:
+        at = r["created_at"]
+        evidence = (
+            f"Data-subject request #{r['id']} ({r['channel']}, received "
+            f"{r['received_on'].isoformat()}): {r['details']}"
+        )
+        for purpose in Purpose:
+            events.append(
+                {
+                    "id": first + len(events),
+                    "person_id": r["person_id"],
+                    "purpose": purpose.value,
+                    "status": ConsentStatus.OBJECTED.value,
+                    "occurred_at": at,
+                    "source": r["channel"],
+                    "evidence": evidence,
+                    "recorded_by": actor,
+                    "recorded_at": at,
+                }
+            )
+        conn.execute(
+            update(DataSubjectRequest)
+            .where(DataSubjectRequest.id == r["id"])
+            .values(objection_recorded_at=at)
+        )
+    seeder.insert(conn, ConsentEvent, events)
+    # The current status follows each new event that wins (registry.consent's order).
+    state = ConsentState
+    for e in events:
+        current = conn.execute(
+            select(state.event_id, ConsentEvent.occurred_at, ConsentEvent.status)
+            .join(ConsentEvent, ConsentEvent.id == state.event_id)
+            .where(state.person_id == e["person_id"], state.purpose == e["purpose"])
+        ).first()
+        mine = (e["occurred_at"], CONSENT_PRECEDENCE[e["status"]], e["id"])
+        values = {
+            "status": e["status"],
+            "event_id": e["id"],
+            "occurred_at": e["occurred_at"],
+            "has_evidence": True,
+        }
+        if current is None:
+            conn.execute(
+                insert(state).values(person_id=e["person_id"], purpose=e["purpose"], **values)
+            )
+            seeder.count("consent_state", 1)
+        elif mine > (current.occurred_at, CONSENT_PRECEDENCE[current.status], current.event_id):
+            conn.execute(
+                update(state)
+                .where(state.person_id == e["person_id"], state.purpose == e["purpose"])
+                .values(**values)
+            )
+
+    restricted = [
+        r
+        for r in requests
+        if r["kind"] in (RequestKind.RESTRICTION, RequestKind.CONTESTED_ACCURACY)
+        and r["person_id"] is not None
+        and r["status"] == RequestStatus.COMPLETED
+    ]
+    rows: list[dict[str, Any]] = []
+    for r in restricted:
+        since = r["closed_at"]
+        next_disclosure = conn.scalar(
+            select(func.min(Disclosure.disclosed_at))
+            .join(DisclosedPerson, DisclosedPerson.disclosure_id == Disclosure.id)
+            .where(DisclosedPerson.person_id == r["person_id"], Disclosure.disclosed_at >= since)
+        )
+        lifted = min(
+            since + dt.timedelta(days=14),
+            seeder.ref_datetime - dt.timedelta(minutes=1),
+            *([next_disclosure - dt.timedelta(minutes=1)] if next_disclosure else []),
+        )
+        lifted = max(lifted, since)
+        rows.append(
+            {
+                "person_id": r["person_id"],
+                "ground": RestrictionGround.ACCURACY_CONTESTED.value,
+                "reason": f"Data-subject request #{r['id']}: {r['outcome']}",
+                "request_id": r["id"],
+                "since": since,
+                "restricted_by": actor,
+                "lifted_at": lifted,
+                "lifted_by": actor,
+                "lift_reason": "The address was confirmed.",
+                "person_told_on": since.astimezone(settings.REGISTRY_TZ).date(),
+                "person_told_how": "Email",
+            }
+        )
+    seeder.insert(conn, Restriction, rows)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from registry.permissions import Permission
 from views import widgets
-from views.persons import amend, common, data, header, history
+from views.persons import amend, common, data, header, history, restriction
 
 actor = widgets.require_page(Permission.VIEW_PERSON)
 may_amend = actor.may(Permission.AMEND_PERSON)
@@ -35,6 +35,7 @@ detail = header.load(actor, selected)
 if detail is None:
     st.stop()
 header.header(detail)
+restriction.panel(actor, detail)
 
 if st.session_state.get(common.TAB) not in (None, *TABS):
     st.session_state.pop(common.TAB)

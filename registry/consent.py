@@ -104,6 +104,56 @@ def validate_event(
     return errors
 
 
+# Art. 21(3): after an objection, a new grant must come from the person themself, in a form
+# that leaves evidence of it (not a call or a word at an event that staff note down).
+SOURCES_FROM_THE_PERSON: tuple[ConsentSource, ...] = (
+    ConsentSource.LETTER,
+    ConsentSource.EMAIL,
+    ConsentSource.WEB_FORM,
+    ConsentSource.APP,
+)
+
+
+def last_objection(session: Session, person_id: int, purposes: Sequence[str]) -> dt.datetime | None:
+    """When the person last objected for any of the purposes, or None if they never did."""
+    return session.scalar(
+        select(func.max(ConsentEvent.occurred_at)).where(
+            ConsentEvent.person_id == person_id,
+            ConsentEvent.purpose.in_(list(purposes)),
+            ConsentEvent.status == ConsentStatus.OBJECTED,
+        )
+    )
+
+
+def objection_override_errors(
+    actor: Actor, objected_at: dt.datetime, source: str, override: bool
+) -> dict[str, str]:
+    """Why a grant after an objection may not be recorded as given; empty when it may.
+
+    Only the compliance role may record it, only from a source that comes from the person,
+    and only once the user has confirmed the warning (the evidence is required of every grant).
+    """
+    day = objected_at.astimezone(settings.REGISTRY_TZ).strftime("%-d.%-m.%Y")
+    if not actor.may(Permission.GRANT_AFTER_OBJECTION):
+        return {
+            "status": f"This person objected to direct marketing on {day} (Art. 21(3)). Only "
+            "the compliance officer may record a new grant, from the person's own letter, "
+            "email, web form or app, with its evidence."
+        }
+    errors: dict[str, str] = {}
+    if source not in SOURCES_FROM_THE_PERSON:
+        errors["source"] = (
+            "After an objection a new grant must come from the person: a letter, an email, "
+            "a web form or the app."
+        )
+    if not override:
+        errors["override_objection"] = (
+            f"This person objected to direct marketing on {day}. Confirm that the person "
+            "themself asked for marketing again: the grant overrides the objection."
+        )
+    return errors
+
+
 def add_consent(
     session: Session,
     actor: Actor,
@@ -113,6 +163,8 @@ def add_consent(
     source: str,
     evidence: str = "",
     occurred_at: dt.datetime | None = None,
+    *,
+    override_objection: bool = False,
 ) -> list[ConsentEvent]:
     """record_consent without the commit, for a caller whose own write must land with it."""
     require(actor, Permission.RECORD_CONSENT)
@@ -137,6 +189,12 @@ def add_consent(
             what="granted consent again",
             field="status",
         )
+    objected_at = None
+    if status == ConsentStatus.GRANTED and (
+        objected_at := last_objection(session, person_id, purposes)
+    ):
+        if errors := objection_override_errors(actor, objected_at, source, override_objection):
+            raise ValidationError(errors)
     events = []
     for purpose in dict.fromkeys(purposes):
         event = ConsentEvent(
@@ -159,7 +217,8 @@ def add_consent(
         f"consent_{status}",
         "person",
         person_id,
-        f"{', '.join(purposes)} via {source}",
+        f"{', '.join(purposes)} via {source}"
+        + ("; overrides an objection (Art. 21(3)), confirmed" if objected_at else ""),
     )
     return events
 
@@ -173,12 +232,26 @@ def record_consent(
     source: str,
     evidence: str = "",
     occurred_at: dt.datetime | None = None,
+    *,
+    override_objection: bool = False,
 ) -> list[ConsentEvent]:
     """Record a grant, withdrawal or objection for one or more purposes, in one transaction.
 
-    Takes effect at once: counts and exports read `consent_state`, updated here.
+    Takes effect at once: counts and exports read `consent_state`, updated here. A grant
+    after an objection needs the compliance role, a source from the person, evidence and
+    `override_objection` (the user confirmed the warning).
     """
-    events = add_consent(session, actor, person_id, purposes, status, source, evidence, occurred_at)
+    events = add_consent(
+        session,
+        actor,
+        person_id,
+        purposes,
+        status,
+        source,
+        evidence,
+        occurred_at,
+        override_objection=override_objection,
+    )
     session.commit()
     return events
 

@@ -226,6 +226,14 @@ def _missing_items(declaration: Declaration) -> list[Finding]:
             "Art. 13(2)(f), Art. 22",
             "Profiling is declared without its logic or consequences.",
         )
+    if "writing" in declaration.request_form.lower():
+        lacks(
+            "requests_in_writing",
+            "Art. 12(2)",
+            f"The notice asks for requests “{declaration.request_form}”, but the controller "
+            "must facilitate requests in any form: requests by phone or in person are logged "
+            "and answered too.",
+        )
     if not declaration.sources:
         lacks("sources", "Art. 14(2)(f)", "The sources of the personal data are not stated.")
     return items

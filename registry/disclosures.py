@@ -27,6 +27,7 @@ from registry.models import (
 )
 from registry.permissions import Actor, Permission, require, require_any
 from registry.recipients import status_of
+from registry.restricted import restricted_at
 from registry.segments import membership
 from registry.transfers import in_eea
 from registry.vocabulary import DataCategory
@@ -109,6 +110,25 @@ def add_disclosure(
                 [{"disclosure_id": disclosure.id, "person_id": pid} for pid in batch],
             )
     disclosure.person_count = len(unique_ids)
+    # Art. 18(2): a restricted person's data is not disclosed. Exports and segments leave them
+    # out already; this is the last guard for every path, ids typed by hand included.
+    held = session.scalars(
+        select(DisclosedPerson.person_id)
+        .where(
+            DisclosedPerson.disclosure_id == disclosure.id,
+            restricted_at(DisclosedPerson.person_id, disclosed_at),
+        )
+        .order_by(DisclosedPerson.person_id)
+        .limit(6)
+    ).all()
+    if held:
+        shown = ", ".join(str(i) for i in held[:5]) + (" and others" if len(held) > 5 else "")
+        raise ValidationError(
+            {
+                "persons": f"Processing of person {shown} was restricted at that time "
+                "(Art. 18): their data may not be disclosed. Leave them out."
+            }
+        )
     return disclosure
 
 

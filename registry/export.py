@@ -1,6 +1,7 @@
 """Consent-clean target lists: a segment's targetable members for one channel, as CSV.
 
 An export leaves out, in this order of reasons, everyone who
+  0. is restricted: their data may only be stored (Art. 18(2)),
   1. refused profiling (withdrew or objected), when the segment is built on orders or
      behaviour (Art. 21(2), Art. 7(3)),
   2. objected to direct marketing for the channel's purpose (Art. 21(3)),
@@ -38,6 +39,7 @@ from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, Definition, parse_definition
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
+from registry.restricted import restricted_table
 from registry.segments.catalogue import SegmentChoice
 from registry.segments.membership import analytic, matching_query, refusals_table
 from registry.transfers import transfer_problem
@@ -47,6 +49,7 @@ from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, DataCat
 class LeftOut(StrEnum):
     """Why a person matching the segment is not in the list, in the order it is decided."""
 
+    RESTRICTED = "restricted"
     REFUSED_PROFILING = "refused_profiling"
     OBJECTED = "objected"
     WITHDRAWN = "withdrawn"
@@ -58,6 +61,7 @@ class LeftOut(StrEnum):
 
 
 LEFT_OUT_LABELS: dict[LeftOut, str] = {
+    LeftOut.RESTRICTED: "Processing restricted (Art. 18)",
     LeftOut.REFUSED_PROFILING: "Refused profiling (the segment uses orders or behaviour)",
     LeftOut.OBJECTED: "Objected to direct marketing (Art. 21)",
     LeftOut.WITHDRAWN: "Withdrew consent (Art. 7(3))",
@@ -160,7 +164,9 @@ def _classified(definition: Definition, channel: Channel, today: dt.date) -> tup
     """The persons matching the filters, and the reason each is left out (or "exported")."""
     status = consent.current_statuses(CHANNEL_PURPOSE[channel].value).subquery("status")
     query = matching_query(definition, today).outerjoin(status, status.c.person_id == Person.id)
-    whens = []
+    held = restricted_table()
+    query = query.outerjoin(held, held.c.person_id == Person.id)
+    whens: list[Any] = [(held.c.person_id.is_not(None), LeftOut.RESTRICTED.value)]
     if definition.profiling:
         refusals = refusals_table()
         query = query.outerjoin(refusals, refusals.c.person_id == Person.id)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Select, case, delete, func, insert, literal, 
 from sqlalchemy.orm import Session
 
 from registry.models import Activity, Order, Person, PersonMetrics, UTCDateTime, utcnow
+from registry.restricted import not_restricted
 from registry.vocabulary import ActivityKind
 
 # Activity kind -> the person_metrics column holding its latest occurrence.
@@ -80,6 +81,9 @@ def refresh_metrics(
         .where(Person.id.in_(persons) if persons is not None else true())
         # Orders kept under a legal hold do not make an erased person a profile again.
         .where(Person.erased_at.is_(None))
+        # Art. 18(2): a restricted person's data is only stored, not processed into figures;
+        # their last figures stay as they were until the restriction is lifted.
+        .where(not_restricted())
     )
     columns = [
         "person_id",
@@ -92,13 +96,18 @@ def refresh_metrics(
     ]
     target.execute(
         delete(PersonMetrics).where(
-            PersonMetrics.person_id.in_(persons) if persons is not None else true()
+            PersonMetrics.person_id.in_(persons) if persons is not None else true(),
+            not_restricted(PersonMetrics.person_id),
         )
     )
     result = target.execute(insert(PersonMetrics).from_select(columns, figures))
     written: int = result.rowcount  # type: ignore[attr-defined]
     if written < 0 and persons is None:  # a driver that does not tell
-        written = target.execute(select(func.count()).select_from(PersonMetrics)).scalar_one()
+        written = target.execute(
+            select(func.count())
+            .select_from(PersonMetrics)
+            .where(not_restricted(PersonMetrics.person_id))
+        ).scalar_one()
     return written
 
 

@@ -108,6 +108,9 @@ class Declaration:
     # third party, whose data the person must be told of within a month (Art. 14(3)(a)).
     sources_from_the_person: tuple[str, ...] = ()
     legal_hold: LegalHold = LegalHold()
+    # Art. 18(1)(d) leaves it to the person to ask for a restriction while an Art. 21(1)
+    # objection is decided; the protective reading restricts at once when one is logged.
+    restrict_while_objection_pending: bool = True
     # The column separator of CSV files people download ([files] csv_delimiter).
     csv_delimiter: str = ";"
 
@@ -312,8 +315,25 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         breach_letters=_breach_letters(root.table("breaches")),
         sources_from_the_person=from_the_person,
         legal_hold=_legal_hold(root.table("legal_hold")),
+        restrict_while_objection_pending=_objections(root),
         csv_delimiter=_csv_delimiter(root),
     )
+
+
+_OBJECTION_KEYS = ("restrict_while_pending",)
+
+
+def _objections(root: _Reader) -> bool:
+    """[objections]: whether logging an Art. 21(1) objection restricts the person at once."""
+    if "objections" not in root.data:
+        return True
+    table = root.table("objections")
+    for key in table.data:
+        if key not in _OBJECTION_KEYS:
+            raise DeclarationError(
+                f"{table._path(key)}: unknown setting (known: {', '.join(_OBJECTION_KEYS)})"
+            )
+    return table.flag("restrict_while_pending", True)
 
 
 def load(path: Path = settings.DECLARATION_PATH) -> Declaration:

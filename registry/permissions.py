@@ -26,6 +26,8 @@ class Permission(StrEnum):
     EXPORT_TARGET_LIST = "export target lists"
     VIEW_CONSENT = "view consent status"
     RECORD_CONSENT = "record consent events"
+    # Art. 21(3): a grant after the person objected to direct marketing.
+    GRANT_AFTER_OBJECTION = "record a new grant after an objection"
     VIEW_PERSON = "view a person's data"
     AMEND_PERSON = "amend a person's data"
     HANDLE_REQUESTS = "handle data-subject requests"
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {
             Permission.VIEW_CONSENT,
             Permission.RECORD_CONSENT,
+            Permission.GRANT_AFTER_OBJECTION,
             Permission.VIEW_PERSON,
             Permission.AMEND_PERSON,
             Permission.HANDLE_REQUESTS,

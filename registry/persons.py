@@ -23,6 +23,7 @@ from registry.models import (
     Person,
 )
 from registry.permissions import Actor, Permission, require, require_any
+from registry.restricted import restricted_among
 from registry.vocabulary import ConsentStatus, Purpose
 
 # Anyone whose work needs to find a person: consent, requests, amendments.
@@ -38,15 +39,18 @@ class PersonMatch:
     organisation: str | None
     city: str | None
     relationship: str
+    restricted: bool = False  # processing restricted (Art. 18): marked wherever shown
 
     @property
     def label(self) -> str:
         """One line to show in a picker: enough to tell namesakes apart."""
         parts = [self.name, self.email or self.username or "", self.organisation or self.city]
+        if self.restricted:
+            parts.append("RESTRICTED (Art. 18)")
         return " · ".join(p for p in parts if p)
 
 
-def person_match(p: Person) -> PersonMatch:
+def person_match(p: Person, restricted: bool = False) -> PersonMatch:
     return PersonMatch(
         p.id,
         f"{p.first_name} {p.last_name}",
@@ -55,6 +59,7 @@ def person_match(p: Person) -> PersonMatch:
         p.organisation.name if p.organisation else None,
         p.city,
         p.relationship,
+        restricted,
     )
 
 
@@ -102,13 +107,16 @@ def search(
             # Usernames are stored lower-case; the plain column keeps its pattern index.
             Person.username.like(_starts_with(text), escape="\\"),
         )
-    persons = session.scalars(
-        select(Person)
-        .where(condition)
-        .order_by(Person.last_name, Person.first_name, Person.id)
-        .limit(limit)
-    ).unique()
-    return [person_match(p) for p in persons]
+    persons = list(
+        session.scalars(
+            select(Person)
+            .where(condition)
+            .order_by(Person.last_name, Person.first_name, Person.id)
+            .limit(limit)
+        ).unique()
+    )
+    held = restricted_among(session, (p.id for p in persons))
+    return [person_match(p, p.id in held) for p in persons]
 
 
 # --- the person's data, grouped as the notice groups it (the person page) ---
@@ -192,6 +200,7 @@ class PersonDetail:
     recent_activities: list[ActivityRow]
     requests: list[RequestRow]
     form: OpenedForm
+    restricted: bool = False  # processing restricted now (Art. 18)
 
     @property
     def name(self) -> str:
@@ -289,6 +298,7 @@ def person_detail(
         recent_activities=[ActivityRow(*row) for row in recent_activities],
         requests=[RequestRow(*row) for row in requests],
         form=opened_form(person),
+        restricted=bool(restricted_among(session, [person_id])),
     )
     if record_view:
         audit.record(session, actor, "view_person", "person", person_id)
@@ -340,7 +350,7 @@ def person_consent(session: Session, actor: Actor, person_id: int) -> PersonCons
         session.scalars(select(ConsentState.event_id).where(ConsentState.person_id == person_id))
     )
     return PersonConsent(
-        person_match(person),
+        person_match(person, bool(restricted_among(session, [person_id]))),
         consent.current_status(session, person_id),
         [
             ConsentHistoryEntry(

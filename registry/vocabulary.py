@@ -101,14 +101,50 @@ class RequestKind(StrEnum):
     OBJECTION = "objection"  # Art. 21: objection to direct marketing
     ERASURE = "erasure"  # Art. 17
     RESTRICTION = "restriction"  # Art. 18
+    # Art. 18(1)(a): restriction for the time it takes to verify data whose accuracy the
+    # person contests.
+    CONTESTED_ACCURACY = "contested_accuracy"
+    PORTABILITY = "portability"  # Art. 20
+    # Art. 21(1): an objection on grounds of the person's particular situation (not only to
+    # direct marketing).
+    OBJECTION_SITUATION = "objection_situation"
+
+
+# The kinds whose completion restricts the matched person (Art. 18).
+RESTRICTING_KINDS = (RequestKind.RESTRICTION, RequestKind.CONTESTED_ACCURACY)
+# The kinds that record an objection to direct marketing and profiling: at once when matched
+# for an objection to direct marketing (Art. 21(3)), on completion for one on grounds of a
+# particular situation (Art. 21(1), the objection upheld).
+OBJECTING_KINDS = (RequestKind.OBJECTION, RequestKind.OBJECTION_SITUATION)
 
 
 class RequestChannel(StrEnum):
-    """The notice demands requests in writing."""
+    """How a request came in. The notice says "in writing", but Art. 12(2) obliges the
+    controller to facilitate requests in any form: phone and in person are logged too (the
+    notice's wording is flagged as a gap of the declaration, not enforced against the person)."""
 
     LETTER = "letter"
     EMAIL = "email"
     WEB_FORM = "web_form"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+
+class RestrictionGround(StrEnum):
+    """Why processing of a person's data is restricted (Art. 18(1))."""
+
+    ACCURACY_CONTESTED = "accuracy_contested"  # (a) while the accuracy is verified
+    UNLAWFUL = "unlawful"  # (b) unlawful processing; the person opposes erasure
+    LEGAL_CLAIMS = "legal_claims"  # (c) the person needs the data for legal claims
+    OBJECTION_PENDING = "objection_pending"  # (d) an Art. 21(1) objection is being decided
+
+
+RESTRICTION_GROUND_LABELS: dict[str, str] = {
+    RestrictionGround.ACCURACY_CONTESTED: "Art. 18(1)(a): accuracy contested, being verified",
+    RestrictionGround.UNLAWFUL: "Art. 18(1)(b): unlawful processing, the person opposes erasure",
+    RestrictionGround.LEGAL_CLAIMS: "Art. 18(1)(c): the person needs the data for legal claims",
+    RestrictionGround.OBJECTION_PENDING: "Art. 18(1)(d): an objection (Art. 21(1)) is pending",
+}
 
 
 class RequestStatus(StrEnum):

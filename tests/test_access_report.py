@@ -54,6 +54,8 @@ PERSON_TABLES = {
     "amendment": "amendments",
     "recipient_notification": "amendments",  # the recipients told of each correction
     "disclosed_person": "disclosures",
+    "restriction": "restrictions",
+    "restriction_notification": "restrictions",  # the recipients told of each restriction
 }
 
 

@@ -45,6 +45,8 @@ from registry.models import (
     RecipientNotification,
     ReportRedaction,
     RequestTransition,
+    Restriction,
+    RestrictionNotification,
     Segment,
     SentDocument,
     Suppression,
@@ -205,6 +207,27 @@ def fill_registry(session: Session, actors: dict[Role, Actor]) -> None:
     session.add(
         RecipientNotification(
             amendment_id=amendment.id, recipient_id=recipient.id, notified_by=compliance
+        )
+    )
+    # A restriction (Art. 18), lifted, and the recipient told of it (Art. 19).
+    restriction = Restriction(
+        person_id=p1,
+        ground="accuracy_contested",
+        reason="Osoite tarkistetaan",
+        request_id=request.id,
+        since=AT,
+        restricted_by=compliance,
+        lifted_at=AT,
+        lifted_by=compliance,
+        lift_reason="Osoite vahvistettu",
+        person_told_on=AT.date(),
+        person_told_how="Letter",
+    )
+    session.add(restriction)
+    session.flush()
+    session.add(
+        RestrictionNotification(
+            restriction_id=restriction.id, recipient_id=recipient.id, notified_by=compliance
         )
     )
     # What was sent on the request, and a passage withheld from its report (Art. 15(4)).

@@ -51,9 +51,17 @@ def add_person(
     )
 
 
-def grant(session, actor, person, purposes, when, source=ConsentSource.WEB_FORM):  # type: ignore[no-untyped-def]
+def grant(session, actor, person, purposes, when, source=ConsentSource.WEB_FORM, override=False):  # type: ignore[no-untyped-def]
     return consent.record_consent(
-        session, actor, person.id, purposes, GRANTED, source, "ticked the box", when
+        session,
+        actor,
+        person.id,
+        purposes,
+        GRANTED,
+        source,
+        "ticked the box",
+        when,
+        override_objection=override,
     )
 
 
@@ -130,10 +138,12 @@ def test_at_the_same_timestamp_a_withdrawal_beats_a_grant(session, marketing, gr
     assert newest.status == WITHDRAWN
 
 
-def test_at_the_same_timestamp_an_objection_beats_a_withdrawal_and_a_grant(session, marketing):
+def test_at_the_same_timestamp_an_objection_beats_a_withdrawal_and_a_grant(
+    session, marketing, actors
+):
     person = add_person(session)
     consent.record_objection(session, marketing, person.id, ConsentSource.LETTER, "", at(0))
-    grant(session, marketing, person, [Purpose.PHONE], at(0))
+    grant(session, actors[Role.COMPLIANCE], person, [Purpose.PHONE], at(0), override=True)
     consent.record_consent(
         session, marketing, person.id, [Purpose.PHONE], WITHDRAWN, ConsentSource.PHONE, "", at(0)
     )
@@ -166,12 +176,13 @@ def test_an_objection_overrides_every_grant_and_covers_profiling(session, market
 
 
 def test_after_an_objection_only_an_explicit_new_grant_makes_a_person_contactable(
-    session, marketing
+    session, marketing, actors
 ):
+    compliance = actors[Role.COMPLIANCE]
     person = add_person(session)
     consent.record_objection(session, marketing, person.id, ConsentSource.LETTER, "", at(5))
     # A grant dated before the objection (an old form found later) does not revive consent.
-    grant(session, marketing, person, [Purpose.NEWSLETTER], at(1))
+    grant(session, compliance, person, [Purpose.NEWSLETTER], at(1), override=True)
     # Neither does a later withdrawal: it is not a grant.
     consent.record_consent(
         session, marketing, person.id, [Purpose.EVENTS], WITHDRAWN, ConsentSource.EMAIL, "", at(6)
@@ -179,7 +190,7 @@ def test_after_an_objection_only_an_explicit_new_grant_makes_a_person_contactabl
     status = consent.current_status(session, person.id)
     assert status[Purpose.NEWSLETTER] == OBJECTED
     assert status[Purpose.EVENTS] == WITHDRAWN
-    grant(session, marketing, person, [Purpose.NEWSLETTER], at(7))
+    grant(session, compliance, person, [Purpose.NEWSLETTER], at(7), override=True)
     status = consent.current_status(session, person.id)
     assert status[Purpose.NEWSLETTER] == GRANTED
     assert {p for p, s in status.items() if s == OBJECTED} == set(Purpose) - {
@@ -207,7 +218,15 @@ def test_the_kept_status_is_the_greatest_event_of_the_history(session, actors, e
     recorded = []
     for purpose, status, hour in events:
         recorded += consent.record_consent(
-            session, actor, person.id, [purpose], status, ConsentSource.EMAIL, "signed", at(hour)
+            session,
+            actor,
+            person.id,
+            [purpose],
+            status,
+            ConsentSource.EMAIL,
+            "signed",
+            at(hour),
+            override_objection=True,
         )
     current = consent.current_status(session, person.id)
     for purpose in (Purpose.NEWSLETTER, Purpose.PHONE):

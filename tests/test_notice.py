@@ -104,7 +104,9 @@ def test_missing_items_come_from_the_gaps_and_from_the_fields(session, actors):
         "rights",
         "privacy_shield",
         "scc_version",
+        "requests_in_writing",
     }
+    assert "in any form" in by_key["requests_in_writing"].text
     assert not any(f.declared for f in found.missing_items)
     assert "Data Protection Ombudsman" in by_key["complaint_to_authority"].text
     assert "right to erasure" in by_key["rights"].text

@@ -138,6 +138,8 @@ def test_no_export_holds_anyone_without_a_current_grant(
                 ConsentSource.EMAIL,
                 "signed form",
                 T0 + dt.timedelta(hours=hour),
+                # The person's own email after an objection, confirmed (Art. 21(3)).
+                override_objection=True,
             )
         now = current(p["events"])
         status = now.get(CHANNEL_PURPOSE[channel].value)
@@ -238,6 +240,7 @@ def test_an_export_records_its_disclosure_audit_event_and_streams_the_csv(
     shown = export.preview(session, marketing, definition, Channel.NEWSLETTER)
     assert (shown.matched, shown.exported) == (6, 2)
     assert shown.left_out == {
+        export.LeftOut.RESTRICTED: 0,
         export.LeftOut.REFUSED_PROFILING: 0,
         export.LeftOut.OBJECTED: 1,
         export.LeftOut.WITHDRAWN: 1,

@@ -76,9 +76,11 @@ def test_no_export_holds_a_suppressed_person(session, actors, script, channel):
                 session, email=emails[i], phone=phones[i]
             ):
                 continue  # refused through the registry; covered in test_erasure
+            # The officer records the person's own renewed grant, past any earlier objection
+            # (Art. 21(3): only compliance may, from the person, with evidence).
             consent.add_consent(
                 session, officer, pid, [NEWSLETTER, Purpose.PHONE.value], status,
-                ConsentSource.EMAIL, "form", at,
+                ConsentSource.EMAIL, "form", at, override_objection=True,
             )  # fmt: skip
     session.commit()
     out = io.StringIO()

@@ -4,14 +4,13 @@ Every table comes from a sentence of the privacy notice; see DESIGN.md "Data mod
 Timestamps are stored in UTC and come back timezone-aware on SQLite and PostgreSQL alike.
 
 One module per area (base, persons, accounts, segments, requests, recipients, report,
-breaches, imports, erasure); every table is re-exported here, so `from registry.models import X`
+breaches, imports, rights); every table is re-exported here, so `from registry.models import X`
 works whichever module defines X.
 """
 
 from registry.models.accounts import AppUser, AuditEvent, Backup
 from registry.models.base import Base, BigId, UTCDateTime, utcnow
 from registry.models.breaches import Breach, BreachChange
-from registry.models.erasure import ErasureFollowUp, ErasureJournal, Suppression
 from registry.models.imports import ImportRun
 from registry.models.persons import (
     Activity,
@@ -30,6 +29,13 @@ from registry.models.recipients import (
 )
 from registry.models.report import ReportRedaction, SentDocument
 from registry.models.requests import Amendment, DataSubjectRequest, RequestTransition
+from registry.models.rights import (
+    ErasureFollowUp,
+    ErasureJournal,
+    Restriction,
+    RestrictionNotification,
+    Suppression,
+)
 from registry.models.segments import Segment
 
 __all__ = [
@@ -58,6 +64,8 @@ __all__ = [
     "RecipientNotification",
     "ReportRedaction",
     "RequestTransition",
+    "Restriction",
+    "RestrictionNotification",
     "Segment",
     "SentDocument",
     "Suppression",

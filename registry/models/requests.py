@@ -57,6 +57,11 @@ class DataSubjectRequest(Base):
     erasure_exceptions: Mapped[list[str] | None] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Art. 21(3): when the objection to direct marketing was recorded from this request (at
+    # logging or matching, before any identity check), so completing it does not repeat it.
+    objection_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Art. 20: when the person's portable data was last generated for this request.
+    data_exported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person | None] = orm_relationship(lazy="joined")
     assignee: Mapped[AppUser | None] = orm_relationship(foreign_keys=[assignee_id], lazy="joined")

@@ -145,6 +145,7 @@ def _contents(
         "profile": gather.profile_of(session, pid, today),
         "requests": requests,
         "amendments": gather.amendments_of(session, pid, redact),
+        "restrictions": gather.restrictions_of(session, pid),
         "disclosures": disclosed,
         "recipients": named,
         "transfers": gather.transfers_of(named, disclosed),
@@ -159,7 +160,7 @@ def _empty() -> dict[str, object]:
         key: ()
         for key in (
             "person organisation consent_now consent_history orders activities requests "
-            "amendments disclosures recipients transfers consultations breaches"
+            "amendments restrictions disclosures recipients transfers consultations breaches"
         ).split()
     } | {"profile": None, "art15": None}
 

@@ -98,6 +98,20 @@ class RequestRecord:
 
 
 @dataclass(frozen=True)
+class RestrictionRecord:
+    """A restriction of processing of the person's data (Art. 18), lifted or in force."""
+
+    id: int
+    since: dt.datetime
+    ground: str
+    request_id: int | None
+    lifted_at: dt.datetime | None
+    lift_reason: str
+    person_told_on: dt.date | None
+    recipients_told: tuple[str, ...]  # Art. 19
+
+
+@dataclass(frozen=True)
 class AmendmentRecord:
     id: int
     amended_at: dt.datetime
@@ -227,6 +241,7 @@ class AccessReport:
     breaches: tuple[BreachConcerning, ...]  # personal data breaches that concerned them
     redactions: tuple[RedactionNote, ...]
     art15: Art15Items | None  # None when the registry holds nothing on the person
+    restrictions: tuple[RestrictionRecord, ...] = ()
 
     @property
     def record_count(self) -> int:
@@ -238,6 +253,7 @@ class AccessReport:
                 self.activities,
                 self.requests,
                 self.amendments,
+                self.restrictions,
                 self.disclosures,
                 self.consultations,
             )

@@ -28,6 +28,8 @@ from registry.models import (
     PersonMetrics,
     Recipient,
     RecipientNotification,
+    Restriction,
+    RestrictionNotification,
     Segment,
     SentDocument,
 )
@@ -45,6 +47,7 @@ from registry.report.contents import (
     OrderRecord,
     Profile,
     RequestRecord,
+    RestrictionRecord,
     SegmentMembership,
     Transfer,
 )
@@ -415,3 +418,36 @@ def held_categories(
     if activities:
         held.add("transactions")
     return held
+
+
+def restrictions_of(session: Session, person_id: int) -> tuple[RestrictionRecord, ...]:
+    """The restrictions of the person's data (Art. 18), with the recipients told (Art. 19)."""
+    rows = list(
+        session.scalars(
+            select(Restriction)
+            .where(Restriction.person_id == person_id)
+            .order_by(Restriction.since, Restriction.id)
+        )
+    )
+    told: dict[int, list[str]] = {}
+    if rows:
+        for restriction_id, name in session.execute(
+            select(RestrictionNotification.restriction_id, Recipient.name)
+            .join(Recipient, Recipient.id == RestrictionNotification.recipient_id)
+            .where(RestrictionNotification.restriction_id.in_([r.id for r in rows]))
+            .order_by(Recipient.name)
+        ):
+            told.setdefault(restriction_id, []).append(name)
+    return tuple(
+        RestrictionRecord(
+            r.id,
+            r.since,
+            r.ground,
+            r.request_id,
+            r.lifted_at,
+            _text(r.lift_reason),
+            r.person_told_on,
+            tuple(told.get(r.id, ())),
+        )
+        for r in rows
+    )

@@ -1,5 +1,5 @@
-"""Logging a request. The notice says requests come in writing, so a request is logged with
-its channel (letter, email, web form) and its receipt date in Helsinki; `due_on` stores its
+"""Logging a request from any channel (Art. 12(2): letter, email, web form, phone, in person),
+with its receipt date in Helsinki; `due_on` stores its
 due date so the queue can sort and count in SQL."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from registry import deadlines, settings, validation
 from registry.errors import ValidationError
 from registry.models import DataSubjectRequest, Person, utcnow
 from registry.permissions import Actor, Permission, require
+from registry.requests import effects
 from registry.requests.rules import CHANNEL_LABELS, GDPR_APPLIES_FROM, KIND_LABELS, Action
 from registry.requests.transitions import record_transition
 from registry.vocabulary import RequestChannel, RequestKind, RequestStatus
@@ -53,7 +54,8 @@ def log_request(
     today: dt.date | None = None,
     reply_language: str | None = None,
 ) -> DataSubjectRequest:
-    """Log a request received in writing; its due date follows from the receipt date.
+    """Log a request; its due date follows from the receipt date. An objection matched to a
+    person is recorded at once (registry.requests.effects).
 
     The reply language defaults from the request (registry.report.language)."""
     from registry.report.language import LANGUAGES, default_language
@@ -64,7 +66,7 @@ def log_request(
     if kind not in RequestKind.__members__.values():
         errors["kind"] = "Choose what the person asks for."
     if channel not in RequestChannel.__members__.values():
-        errors["channel"] = "Choose how the request came in: it must be in writing."
+        errors["channel"] = "Choose how the request came in."
     if received_on > today:
         errors["received_on"] = "The receipt date cannot be in the future."
     elif received_on < GDPR_APPLIES_FROM:
@@ -109,6 +111,8 @@ def log_request(
         how = (
             f"{KIND_LABELS[RequestKind(kind)]} by {CHANNEL_LABELS[RequestChannel(channel)].lower()}"
         )
+        # An objection matched to a person takes effect now, before any identity check.
+        how += effects.on_person_known(session, actor, request)
         record_transition(session, actor, request, Action.LOG, None, how)
         session.commit()
     except BaseException:

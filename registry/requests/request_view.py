@@ -20,6 +20,7 @@ from registry.requests.rules import (
     original_due,
     urgency,
 )
+from registry.restricted import restricted_among
 from registry.vocabulary import RequestStatus
 
 
@@ -70,6 +71,9 @@ class RequestView:
     reply_language: str = "fi"
     extension_told_on: dt.date | None = None
     extension_told_channel: str | None = None
+    person_restricted: bool = False  # the matched person's processing is restricted (Art. 18)
+    objection_recorded_at: dt.datetime | None = None
+    data_exported_at: dt.datetime | None = None
 
 
 def detail(
@@ -130,6 +134,10 @@ def detail(
         reply_language=r.reply_language,
         extension_told_on=r.extension_told_on,
         extension_told_channel=r.extension_told_channel,
+        person_restricted=r.person_id is not None
+        and bool(restricted_among(session, [r.person_id])),
+        objection_recorded_at=r.objection_recorded_at,
+        data_exported_at=r.data_exported_at,
     )
 
 

@@ -23,11 +23,16 @@ KIND_LABELS: dict[RequestKind, str] = {
     RequestKind.OBJECTION: "Objection to direct marketing (Art. 21)",
     RequestKind.ERASURE: "Erasure (Art. 17)",
     RequestKind.RESTRICTION: "Restriction (Art. 18)",
+    RequestKind.CONTESTED_ACCURACY: "Restriction while accuracy is contested (Art. 18(1)(a))",
+    RequestKind.PORTABILITY: "Data portability (Art. 20)",
+    RequestKind.OBJECTION_SITUATION: "Objection on grounds of a particular situation (Art. 21(1))",
 }
 CHANNEL_LABELS: dict[RequestChannel, str] = {
     RequestChannel.LETTER: "Letter",
     RequestChannel.EMAIL: "Email",
     RequestChannel.WEB_FORM: "Web form",
+    RequestChannel.PHONE: "Phone",
+    RequestChannel.IN_PERSON: "In person",
 }
 STATUS_LABELS: dict[RequestStatus, str] = {
     RequestStatus.RECEIVED: "Received",
@@ -60,6 +65,7 @@ class Action(StrEnum):
     REJECT = "reject"
     TELL_EXTENSION = "tell_extension"  # Art. 12(3): the person was told of the extension
     LANGUAGE = "set_reply_language"  # the language of the letters (registry.report)
+    PORTABLE = "portable_data"  # Art. 20: the person's data generated (registry.portability)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.REJECT: Rule(OPEN_STATUSES, S.REJECTED, "Rejected"),
     Action.TELL_EXTENSION: Rule(frozenset({S.EXTENDED}), None, "Person told of the extension"),
     Action.LANGUAGE: Rule(OPEN_STATUSES, None, "Reply language set"),
+    Action.PORTABLE: Rule(frozenset({S.VERIFIED, S.EXTENDED}), None, "Portable data generated"),
 }
 ACTION_LABELS: dict[str, str] = {  # keyed by Action, read by stored action names
     Action.LOG: "Logged",
@@ -98,6 +105,8 @@ ACTION_LABELS: dict[str, str] = {  # keyed by Action, read by stored action name
 def allowed(action: Action, status: str, kind: str) -> bool:
     """Whether the table lets `action` start from `status` for a request of `kind`."""
     if action is Action.REPORT and kind != RequestKind.ACCESS:
+        return False
+    if action is Action.PORTABLE and kind != RequestKind.PORTABILITY:
         return False
     return RequestStatus(status) in TRANSITIONS[action].sources
 

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from registry import audit, consent, deadlines, settings, validation
+from registry import audit, deadlines, settings, validation
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.formats import finnish_date
 from registry.models import AppUser, DataSubjectRequest, Person, RequestTransition, utcnow
 from registry.permissions import ROLE_PERMISSIONS, Actor, Permission, require
+from registry.requests import effects
 from registry.requests.rules import (
     IDENTITY_METHODS,
     STATUS_LABELS,
@@ -23,7 +24,7 @@ from registry.requests.rules import (
     allowed,
     original_due,
 )
-from registry.vocabulary import ConsentSource, RequestKind, RequestStatus
+from registry.vocabulary import RequestKind, RequestStatus
 
 _OTHER_METHOD = IDENTITY_METHODS[-1]
 
@@ -38,6 +39,10 @@ _REFUSALS: dict[Action, tuple[str, str]] = {
     Action.REJECT: ("rejected", "only an open request can be"),
     Action.TELL_EXTENSION: ("marked as told of an extension", "only an extended request can be"),
     Action.LANGUAGE: ("given a reply language", "only an open request can be"),
+    Action.PORTABLE: (
+        "answered with the person's data",
+        "only an open, identity-verified portability request can be",
+    ),
 }
 
 
@@ -134,7 +139,9 @@ def match_person(session: Session, actor: Actor, request_id: int, person_id: int
         if person is None:
             raise ValidationError({"person_id": "That person is no longer in the registry."})
         request.person_id = person_id
-        return f"person {person_id}"  # by id only: the audit trail outlives an erasure
+        # By id only: the audit trail outlives an erasure. An objection takes effect the
+        # moment its person is known (Art. 21(3)).
+        return f"person {person_id}" + effects.on_person_known(session, actor, request)
 
     step(session, actor, request_id, Action.MATCH, change)
 
@@ -222,12 +229,13 @@ def extend(
     return step(session, actor, request_id, Action.EXTEND, change).due_on
 
 
-def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> None:
-    """Close the request with its outcome.
-
-    An access request needs its report generated first. An objection is recorded as a
-    consent event for every direct-marketing purpose in this same transaction, so the
-    person drops out of every later export the moment the request is closed.
+def complete(
+    session: Session, actor: Actor, request_id: int, outcome: str, ground: str | None = None
+) -> None:
+    """Close the request with its outcome, and carry it out in this same transaction
+    (registry.requests.effects): an objection not yet recorded is recorded, a restriction
+    request restricts the person on `ground` (Art. 18(1)), a portability request needs its
+    data generated. An access request needs its report generated first.
     """
     require(actor, Permission.HANDLE_REQUESTS)
     outcome = _required(outcome, "outcome", "Describe the outcome: what was done or sent.")
@@ -240,26 +248,10 @@ def complete(session: Session, actor: Actor, request_id: int, outcome: str) -> N
             )
         if request.kind == RequestKind.ACCESS and request.report_generated_at is None:
             raise ValidationError({"outcome": "Generate the access report before completing."})
-        if request.kind == RequestKind.OBJECTION:
-            if request.person_id is None:
-                raise ValidationError(
-                    {
-                        "outcome": "Not matched to a person: there is no one to record the "
-                        "objection on. If the registry holds nothing on the requester, reject "
-                        "the request with that reason."
-                    }
-                )
-            consent.add_objection(
-                session,
-                actor,
-                request.person_id,
-                ConsentSource(request.channel),
-                f"Data-subject request #{request.id} ({request.channel}, received "
-                f"{request.received_on.isoformat()}): {outcome}",
-            )
+        done = effects.on_complete(session, actor, request, outcome, ground)
         request.outcome = outcome
         request.closed_at = utcnow()
-        return outcome
+        return outcome + done
 
     step(session, actor, request_id, Action.COMPLETE, change)
 

@@ -29,6 +29,7 @@ from registry.derived_values import customer_status, engaged, reachable, value_b
 from registry.filters import ENGAGEMENT, parse_definition
 from registry.models import Organisation, Person
 from registry.permissions import Actor, Permission, require
+from registry.restricted import not_restricted, restricted_table
 from registry.segments.catalogue import SegmentChoice, builtin_segments
 from registry.segments.membership import (
     CHANNEL_OF_PURPOSE,
@@ -116,6 +117,7 @@ class Summary:
     members: int
     refused_profiling: int  # matched the filters but are left out: they refused profiling
     targetable: dict[Channel, int]
+    restricted: int = 0  # matched the filters but are left out: restricted (Art. 18)
 
 
 def summary(
@@ -126,15 +128,23 @@ def summary(
     parsed = parse_definition(definition)
     today = today or deadlines.today()
     analytic(session)
+    # A restricted person counts as restricted, not under any later reason.
+    held = restricted_table()
+    restricted = func.count(held.c.person_id)
+    matching = matching_query(parsed, today).outerjoin(held, held.c.person_id == Person.id)
     if parsed.profiling:
         refusals = refusals_table()
-        matched, refused = session.execute(
-            matching_query(parsed, today, func.count(), func.count(refusals.c.person_id)).outerjoin(
-                refusals, refusals.c.person_id == Person.id
+        refused_free = func.count(case((held.c.person_id.is_(None), refusals.c.person_id)))
+        matched, restricted_n, refused = session.execute(
+            matching.outerjoin(refusals, refusals.c.person_id == Person.id).with_only_columns(
+                func.count(), restricted, refused_free
             )
         ).one()
     else:
-        matched, refused = session.scalar(matching_query(parsed, today, func.count())), 0
+        matched, restricted_n = session.execute(
+            matching.with_only_columns(func.count(), restricted)
+        ).one()
+        refused = 0
     query, grants = granted_query(members_query(parsed, today))
     rows = session.execute(
         query.with_only_columns(
@@ -144,7 +154,12 @@ def summary(
     targetable = dict.fromkeys(Channel, 0)
     for purpose, n in rows:
         targetable[CHANNEL_OF_PURPOSE[purpose]] = int(n or 0)
-    return Summary(int(matched or 0) - int(refused), int(refused), targetable)
+    return Summary(
+        int(matched or 0) - int(refused) - int(restricted_n or 0),
+        int(refused),
+        targetable,
+        int(restricted_n or 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -231,6 +246,7 @@ def _family_counts(session: Session, today: dt.date) -> Groups:
         )
         .outerjoin(refusals, refusals.c.person_id == Person.id)
         .outerjoin(masks, masks.c.person_id == Person.id)
+        .where(not_restricted())
     )
     return grouped_counts(
         session, facts, {name: (*keys, "channels") for name, keys in _FAMILIES.items()}

@@ -13,6 +13,7 @@ from registry import consent, settings
 from registry.derived_values import reachable
 from registry.filters import Definition
 from registry.models import Organisation, Person, PersonMetrics
+from registry.restricted import not_restricted
 from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, Purpose
 
 PROFILING_REFUSALS = (ConsentStatus.WITHDRAWN.value, ConsentStatus.OBJECTED.value)
@@ -42,8 +43,9 @@ def matching_query(definition: Definition, today: dt.date, *columns: Any) -> Sel
 
 
 def members_query(definition: Definition, today: dt.date, *columns: Any) -> Select[Any]:
-    """SELECT columns FROM the segment's members: profiling refusals left out if it profiles."""
-    query = matching_query(definition, today, *columns)
+    """SELECT columns FROM the segment's members: restricted persons left out (Art. 18(2):
+    their data is only stored), and profiling refusals if it profiles."""
+    query = matching_query(definition, today, *columns).where(not_restricted())
     return query.where(~refused_profiling()) if definition.profiling else query
 
 

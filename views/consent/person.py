@@ -10,7 +10,7 @@ import streamlit as st
 
 from registry import consent, deadlines, persons, settings
 from registry.errors import NotFound, ValidationError
-from registry.permissions import Actor
+from registry.permissions import Actor, Permission
 from registry.vocabulary import Purpose
 from views import widgets
 from views.consent.common import (
@@ -39,6 +39,7 @@ def reset_form() -> None:
             "consent_source": None,
             "consent_evidence": "",
             "consent_day": deadlines.today(),
+            "consent_override": False,
         }
     )
     widgets.form_errors(ERRORS_KEY).clear()
@@ -68,8 +69,9 @@ def opened_person(actor: Actor) -> persons.PersonConsent | None:
     return detail
 
 
-def record_form(actor: Actor, who: persons.PersonMatch) -> None:
-    """Grant, withdraw or object: one form, so withdrawing is as easy as granting."""
+def record_form(actor: Actor, who: persons.PersonMatch, objected: bool = False) -> None:
+    """Grant, withdraw or object: one form, so withdrawing is as easy as granting. After an
+    objection a grant comes with a warning (Art. 21(3), registry.consent)."""
     st.markdown("##### Record what the person told us")
     if st.session_state.pop(RESET_KEY, False):
         reset_form()
@@ -100,6 +102,19 @@ def record_form(actor: Actor, who: persons.PersonMatch) -> None:
                 placeholder="Choose one or more purposes",
             )
             widgets.field_error(errors, "purposes")
+        if action == GRANTED and objected:
+            st.warning(
+                "This person objected to direct marketing (Art. 21(3)). A new grant overrides "
+                "the objection: only the compliance officer may record it, from the person's "
+                "own letter, email, web form or app, with its evidence.",
+                icon=":material/warning:",
+            )
+            if actor.may(Permission.GRANT_AFTER_OBJECTION):
+                st.checkbox(
+                    "The person themself asked for marketing again",
+                    key="consent_override",
+                )
+                widgets.field_error(errors, "override_objection")
         left, right = st.columns(2)
         with left:
             st.selectbox(
@@ -147,7 +162,15 @@ def record_form(actor: Actor, who: persons.PersonMatch) -> None:
             else:
                 purposes = st.session_state.get("consent_purposes", [])
                 recorded = consent.record_consent(
-                    s, actor, who.id, purposes, action, source, evidence, moment
+                    s,
+                    actor,
+                    who.id,
+                    purposes,
+                    action,
+                    source,
+                    evidence,
+                    moment,
+                    override_objection=bool(st.session_state.get("consent_override")),
                 )
     except ValidationError as e:
         errors.update(e.field_errors)
@@ -237,5 +260,6 @@ def person_view(actor: Actor) -> None:
             f":{BADGE_COLOURS[status]}-badge[{consent.STATUS_LABELS[status]}]"
         )
     widgets.show_flash(FLASH_KEY)
-    record_form(actor, who)
+    objected = any(h.status == OBJECTED for h in detail.history)
+    record_form(actor, who, objected)
     history_table(detail)

@@ -53,6 +53,7 @@ def header(view: RequestView, today: dt.date) -> None:
     channel = label(CHANNEL_LABELS, view.channel).lower()
     person = (
         f"{view.person_name} ({view.person_email or 'no email'})"
+        + (" · RESTRICTED (Art. 18)" if view.person_restricted else "")
         if view.person_name
         else "unmatched"
     )

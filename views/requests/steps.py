@@ -8,14 +8,21 @@ import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from registry import deadlines, settings
+from registry import deadlines, portability, settings
 from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.requests import rules, transitions
 from registry.requests.request_view import RequestView
 from registry.requests.rules import Action
-from registry.vocabulary import RequestKind
+from registry.vocabulary import (
+    OBJECTING_KINDS,
+    RESTRICTING_KINDS,
+    RESTRICTION_GROUND_LABELS,
+    RequestKind,
+    RestrictionGround,
+)
 from views import widgets
 from views.requests.common import (
     MATCH_PERSON,
@@ -23,6 +30,7 @@ from views.requests.common import (
     STEP_ERRORS,
     assignees,
     conflict,
+    helsinki,
     person_finder,
     ss,
     step,
@@ -103,12 +111,34 @@ def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
     conflict(Action.COMPLETE)
     if view.kind == RequestKind.ACCESS and not view.report_generated_at:
         st.caption("An access request is completed after its report has been generated.")
-    if view.kind == RequestKind.OBJECTION:
+    if view.kind in OBJECTING_KINDS:
         st.caption(
-            "Completing records an objection to all direct marketing and the profiling for it "
-            "on the matched person, at once."
+            f"The objection to all direct marketing and profiling was recorded "
+            f"{helsinki(view.objection_recorded_at)}, when the request was matched."
+            if view.objection_recorded_at
+            else "Completing records an objection to all direct marketing and the profiling "
+            "for it on the matched person, at once."
         )
+    if view.kind in RESTRICTING_KINDS:
+        st.caption(
+            "Completing restricts the matched person: their data is only stored, and left out "
+            "of segments, exports, metrics and disclosures until the restriction is lifted on "
+            "the Persons page (Art. 18)."
+        )
+    if view.kind == RequestKind.PORTABILITY and not view.data_exported_at:
+        st.caption("Generate the person's data (above) before completing.")
     with st.form("requests_complete_form"):
+        ground = None
+        if view.kind == RequestKind.RESTRICTION:
+            ground = st.selectbox(
+                "Ground of the restriction",
+                [g for g in RestrictionGround if g != RestrictionGround.ACCURACY_CONTESTED],
+                format_func=lambda g: RESTRICTION_GROUND_LABELS[g],
+                index=None,
+                placeholder="Art. 18(1): why the person may have it restricted",
+                key="requests_complete_ground",
+            )
+            widgets.field_error(errors, "ground")
         outcome = st.text_area(
             "Outcome", max_chars=settings.MAX_LONG_TEXT, height=80, help="What was done or sent."
         )
@@ -116,7 +146,7 @@ def complete_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         if st.form_submit_button("Complete the request", type="primary"):
             step(
                 Action.COMPLETE,
-                lambda s: transitions.complete(s, actor, view.id, outcome),
+                lambda s: transitions.complete(s, actor, view.id, outcome, ground),
                 f"Request #{view.id} completed.",
             )
 
@@ -160,10 +190,48 @@ def match_form(actor: Actor, view: RequestView, today: dt.date) -> None:
         )
 
 
+PORTABLE = "requests_portable"  # {"id", "json", "csv", "records"}: this session's files
+
+
+def portable_form(actor: Actor, view: RequestView, today: dt.date) -> None:
+    """Art. 20: the person's provided data as JSON and CSV, generated (and recorded) on demand."""
+    errors = step_errors(Action.PORTABLE)
+    conflict(Action.PORTABLE)
+    st.caption(
+        "The data the person provided: contact and service-user details, what they told us "
+        "of direct marketing, orders and activity; not what the registry derived from it."
+        + (f" Last generated {helsinki(view.data_exported_at)}." if view.data_exported_at else "")
+    )
+    widgets.field_error(errors, "portable")
+    if st.button("Generate the person's data", key="requests_portable_generate"):
+
+        def generate(s: Session) -> None:
+            made = portability.generate(s, actor, view.id)
+            ss[PORTABLE] = {"id": view.id, "json": made.json, "csv": made.csv}
+
+        step(Action.PORTABLE, generate, "The person's data is ready to download below.")
+    files = ss.get(PORTABLE)
+    if files and files["id"] == view.id:
+        left, right = st.columns(2)
+        left.download_button(
+            "Download JSON",
+            files["json"],
+            file_name=f"request-{view.id}-data.json",
+            mime="application/json",
+        )
+        right.download_button(
+            "Download CSV",
+            files["csv"],
+            file_name=f"request-{view.id}-data.csv",
+            mime="text/csv",
+        )
+
+
 StepView = Callable[[Actor, RequestView, dt.date], None]
 STEP_VIEWS: dict[Action, tuple[str, StepView]] = {
     Action.VERIFY: ("Verify the requester's identity", verify_form),
     Action.REPORT: ("Access report (Art. 15)", report_section),
+    Action.PORTABLE: ("The person's data (Art. 20)", portable_form),
     Action.TELL_EXTENSION: ("Record that the person was told of the extension", told_form),
     Action.COMPLETE: ("Complete", complete_form),
     Action.EXTEND: ("Extend the deadline", extend_form),
@@ -180,6 +248,8 @@ def next_step(view: RequestView) -> Action | None:
         return Action.VERIFY
     if Action.REPORT in view.actions and not view.report_generated_at:
         return Action.REPORT
+    if Action.PORTABLE in view.actions and not view.data_exported_at:
+        return Action.PORTABLE
     if Action.TELL_EXTENSION in view.actions and not view.extension_told_on:
         return Action.TELL_EXTENSION
     return Action.COMPLETE if Action.COMPLETE in view.actions else None

@@ -207,6 +207,8 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
             column.metric(CHANNEL_LABELS[channel], f"{size.targetable[channel]:,}")
         if built.profiling:
             st.caption(f"Profiling: {size.refused_profiling:,} who refused profiling are left out.")
+        if size.restricted:
+            st.caption(f"Restricted (Art. 18): {size.restricted:,} who match are left out.")
         if built.filters:
             funnel(explanation_of(built.key(), day), size.members)
 

@@ -84,4 +84,10 @@ def show(actor: Actor) -> Selection:
             "who match but withdrew from or objected to profiling are left out.",
             icon=":material/privacy_tip:",
         )
+    if summary.restricted:
+        st.info(
+            f"{summary.restricted:,} persons who match are left out: processing of their data "
+            "is restricted (Art. 18).",
+            icon=":material/lock:",
+        )
     return Selection(choice, choices, summary, day)

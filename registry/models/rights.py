@@ -1,10 +1,21 @@
-"""What an erasure leaves: the suppression list, the journal, and the Art. 19 follow-ups."""
+"""What the rights leave behind: an erasure's suppression list, journal and Art. 19
+follow-ups; a restriction and its Art. 19 notifications."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime, utcnow
@@ -64,3 +75,40 @@ class ErasureFollowUp(Base):
     notified_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     __table_args__ = (UniqueConstraint("journal_id", "recipient_id"),)
+
+
+class Restriction(Base):
+    """Art. 18: processing of a person's data restricted to storage, with its ground, who and
+    since when; lifted (never deleted) with a reason, once the person was told (Art. 18(3))."""
+
+    __tablename__ = "restriction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    ground: Mapped[str] = mapped_column(String(30))  # RestrictionGround
+    reason: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_subject_request.id"))
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    restricted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+    # Art. 18(3): the person is told before the restriction is lifted: when and how.
+    person_told_on: Mapped[dt.date | None] = mapped_column(Date)
+    person_told_how: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_restriction_person_id", "person_id", "lifted_at"),)
+
+
+class RestrictionNotification(Base):
+    """Art. 19: a recipient told of a restriction of data it had received."""
+
+    __tablename__ = "restriction_notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id"))
+    notified_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    notified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("restriction_id", "recipient_id"),)
