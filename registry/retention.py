@@ -83,16 +83,18 @@ def _open_request(person_id: Any) -> Any:
     )
 
 
-def _engaged_since(since: dt.datetime, kinds: list[str] | None = None) -> Any:
-    """The person did something the registry records on or after `since`."""
-    activity = exists().where(Activity.person_id == Person.id, Activity.occurred_at >= since)
-    if kinds is not None:
-        activity = exists().where(
-            Activity.person_id == Person.id,
-            Activity.kind.in_(kinds),
-            Activity.occurred_at >= since,
-        )
-    return activity
+# What counts as a person's engagement. Website visits do not: the schedule deletes them
+# after their own, shorter period, and a clock must not restart because its evidence went.
+ENGAGEMENT = [k.value for k in ActivityKind if k != ActivityKind.WEBSITE_VISIT]
+
+
+def _engaged_since(since: dt.datetime, kinds: list[str] = ENGAGEMENT) -> Any:
+    """The person did something of `kinds` the registry records on or after `since`."""
+    return exists().where(
+        Activity.person_id == Person.id,
+        Activity.kind.in_(kinds),
+        Activity.occurred_at >= since,
+    )
 
 
 def _past_period(c: Clock) -> Any:
@@ -278,3 +280,15 @@ def person_due(
             found = c
             deferred = bool(session.scalar(select(_open_request(person_id))))
     return PersonDue(person_id, found, deferred, erasure.preview_of(session, person_id, today))
+
+
+def due_ids(
+    session: Session, actor: Actor, key: str, limit: int, today: dt.date | None = None
+) -> list[int]:
+    """The first ids a person rule has due (ids only: the page shows no names here)."""
+    require(actor, Permission.VIEW_RETENTION)
+    today = today or dt.datetime.now(settings.REGISTRY_TZ).date()
+    if key not in PERSON_RULES:
+        raise NotFound(f"No person rule {key!r}.")
+    c = clock(declaration().retention.rule(key), today)
+    return list(session.scalars(due_persons(c).limit(limit)))

@@ -92,6 +92,7 @@ def apply(
     require(actor, Permission.APPLY_RETENTION)
     now = now or utcnow()
     today = now.astimezone(settings.REGISTRY_TZ).date()
+    secret = suppression.key()  # refused before anything is written when there is none
     with Session(engine) as session:
         due = retention.due_now(session, today)
         run = RetentionRun(
@@ -109,7 +110,6 @@ def apply(
     total = sum(d.persons + d.rows for d in due) or 1
     summary = RunSummary(run_id)
     done = 0
-    secret = suppression.key()
 
     def batch(key: str, work: Callable[[Session, RetentionRun], tuple[int, int, str]]) -> int:
         """One transaction: the work, its audit event and the run's counts."""
@@ -132,7 +132,8 @@ def apply(
                     f"{summary.rows_deleted} rows deleted before it stay so."
                 ) from e
         done += persons + rows
-        progress(min(done / total, 0.99), f"{key}: {persons + rows:,} in this batch")
+        if persons or rows:
+            progress(min(done / total, 0.99), f"{key}: {persons + rows:,} in this batch")
         return persons + rows
 
     erased: list[int] = []  # the persons of the batch being committed, for the journal
