@@ -35,7 +35,7 @@ def apply_completed_erasures(seeder: Seeder, conn: Connection) -> int:
     secret = suppression.key()
     erased: set[int] = set()
     for request_id, person_id, closed_at in done:
-        if person_id in erased:
+        if person_id is None or closed_at is None or person_id in erased:
             continue  # asked twice: erased at the first
         applied = erasure.apply(
             conn,
@@ -51,5 +51,8 @@ def apply_completed_erasures(seeder: Seeder, conn: Connection) -> int:
             .values(erasure_grounds=DEMO_GROUNDS, erasure_exceptions=applied.exceptions)
         )
         erased.add(person_id)
-    seeder.count("erasure_journal", len(erased))
+        for table, n in applied.deleted.items():
+            seeder.count(table, -n)
+        for table, n in applied.added.items():
+            seeder.count(table, n)
     return len(erased)

@@ -193,7 +193,7 @@ class Seeder:
             if self.postgresql:
                 self._reset_sequences(conn)
             # After the indexes are back: each erasure finds the person's rows by index.
-            self.report(0.95, "Carrying out the completed erasure requests")
+            self.report(0.96, "Carrying out the completed erasure requests")
             erasures.apply_completed_erasures(self, conn)
         if self.postgresql:
             self.report(0.96, "Statistics and visibility map")

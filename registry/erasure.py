@@ -282,6 +282,8 @@ class Applied:
     counts: dict[str, int]
     exceptions: list[str]
     recipients: int
+    deleted: dict[str, int]  # rows deleted, by table name
+    added: dict[str, int]  # rows added (suppression, journal, follow-ups), by table name
 
 
 def apply(
@@ -308,11 +310,15 @@ def apply(
     ).first()
     if person is None:
         raise NotFound(f"No person {person_id}.")
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {}  # rows changed, by table (deleted, or "_kept"/"_emptied")
+    deleted: dict[str, int] = {}
 
     def run(label: str, statement: Any) -> None:
         result = target.execute(statement)
-        counts[label] = counts.get(label, 0) + max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        n = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        counts[label] = counts.get(label, 0) + n
+        if statement.is_delete:
+            deleted[statement.table.name] = deleted.get(statement.table.name, 0) + n
 
     # Art. 19: who received the person's data, fixed before the per-person rows go.
     received = target.execute(
@@ -415,7 +421,7 @@ def apply(
         .where(Person.id == person_id)
         .values(**_EMPTIED, erased_at=now, updated_at=now, version=Person.version + 1),
     )
-    suppression.add(target, secret, person.email, person.phone, "erasure", now)
+    listed = suppression.add(target, secret, person.email, person.phone, "erasure", now)
     journal_id = target.execute(
         insert(ErasureJournal)
         .values(person_id=person_id, request_id=request_id, erased_at=now, actor_id=actor_id)
@@ -431,7 +437,8 @@ def apply(
                 data_categories=sorted(categories.get(recipient_id, set())),
             )
         )
-    return Applied(journal_id, counts, sorted(exceptions), len(received))
+    added = {"suppression": int(listed), "erasure_journal": 1, "erasure_follow_up": len(received)}
+    return Applied(journal_id, counts, sorted(exceptions), len(received), deleted, added)
 
 
 def erase_for_request(

@@ -213,7 +213,12 @@ class ConsentState(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     has_evidence: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    __table_args__ = (Index("ix_consent_state_purpose_status", "purpose", "status", "person_id"),)
+    __table_args__ = (
+        Index("ix_consent_state_purpose_status", "purpose", "status", "person_id"),
+        # Deleting a consent event (an erasure) checks this foreign key: without the index,
+        # PostgreSQL scans all of consent_state once per event deleted.
+        Index("ix_consent_state_event_id", "event_id"),
+    )
 
 
 class Order(Base):

@@ -189,6 +189,14 @@ def wait_idle(page: Page) -> None:
     page._runs_seen = _runs_finished(page)
 
 
+def settled(page: Page, shown_by_a_write: Any) -> None:
+    """Wait for a write's message, then for its run to end: a write reruns the script to say
+    what it did, and an action taken while that run still draws can be lost."""
+    shown_by_a_write.wait_for()
+    page.wait_for_selector(IDLE_SELECTOR, timeout=30_000)
+    page._runs_seen = _runs_finished(page)
+
+
 def sign_in(page: Page, app: LiveApp, username: str, password: str, path: str = "") -> None:
     page.goto(f"{app.base_url}/{path}")
     wait_idle(page)

@@ -463,6 +463,28 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+FAILURES = ROOT / "tests" / "output" / "failures"
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)  # innermost: what it prints is the test's output
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A journey that fails leaves what the browser showed: a screenshot under
+    tests/output/failures/ and the page's text in the test's report (CI keeps only that)."""
+    try:
+        return (yield)
+    except BaseException:
+        page = getattr(item, "funcargs", {}).get("page")
+        if page is not None:
+            FAILURES.mkdir(parents=True, exist_ok=True)
+            try:
+                page.screenshot(path=str(FAILURES / f"{item.name}.png"), full_page=True)
+                shown = page.locator("body").inner_text(timeout=5_000)
+            except Exception as e:  # the page may be gone; the failure itself is what matters
+                shown = f"(the page could not be read: {e})"
+            print(f"--- what the page showed ({page.url}) ---\n{shown[-4000:]}")
+        raise
+
+
 @pytest.fixture
 def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -27,7 +27,7 @@ from registry.models import (
     SentDocument,
 )
 from registry.requests.rules import finnish_date
-from tests.browser import screenshot, sign_in, visible, wait_idle
+from tests.browser import screenshot, settled, sign_in, visible, wait_idle
 
 OFFICER, PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
 
@@ -112,7 +112,7 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     # Verify the identity (the open step), then extend with a reason.
     page.get_by_role("button", name="Mark the identity verified").click()
     wait_idle(page)
-    page.get_by_text("Identity verified.", exact=True).wait_for()
+    settled(page, page.get_by_text("Identity verified.", exact=True))
     page.get_by_text("Extend the deadline").click()
     new_due = finnish_date(deadlines.due_date(today, extended=True))
     page.get_by_text(f"New due date {new_due}").wait_for()
@@ -125,7 +125,7 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     reason.fill("Many requests at once")
     page.get_by_role("button", name="Extend", exact=True).click()
     wait_idle(page)
-    page.get_by_text(f"Extended: now due {new_due}.").wait_for()
+    settled(page, page.get_by_text(f"Extended: now due {new_due}."))
     page.get_by_role("heading", name="Letters sent").wait_for()
     # Telling the person of the extension is a step of its own (Art. 12(3)).
     page.get_by_text("Record that the person was told of the extension").click()

@@ -165,7 +165,8 @@ def load_facts(session: Session) -> list[Facts]:
             metrics.get(p.id),
             _status_from_history(history.get(p.id, [])),
         )
-        for p in session.scalars(select(Person)).unique()
+        # An erased person (Art. 17) is in no segment: the emptied row is not a data subject.
+        for p in session.scalars(select(Person).where(Person.erased_at.is_(None))).unique()
     ]
 
 

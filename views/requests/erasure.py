@@ -13,7 +13,7 @@ from registry.permissions import Actor
 from registry.requests.request_view import RequestView
 from registry.requests.rules import Action, finnish_date
 from views import widgets
-from views.requests.common import conflict, helsinki, ss, step, step_errors
+from views.requests.common import conflict, helsinki, step, step_errors
 
 _WHAT = {"deleted": "Deleted", "anonymised": "Anonymised", "kept": "Kept"}
 
@@ -103,5 +103,4 @@ def follow_ups(actor: Actor, view: RequestView) -> None:
             with widgets.session() as s:
                 erasure_follow_up.mark_notified(s, actor, found.journal_id, r.recipient_id)
             widgets.data_changed()
-            ss[f"requests_erasure_told_{r.recipient_id}_done"] = True
             st.rerun()

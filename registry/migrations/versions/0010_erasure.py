@@ -5,6 +5,7 @@
 - data_subject_request.erasure_grounds, erasure_exceptions (Art. 17(1), 17(3));
 - suppression: keyed hashes of an erased or objecting person's email and phone;
 - erasure_journal (ids and time), erasure_follow_up (Art. 19 recipients to tell);
+- consent_state.event_id indexed: deleting a consent event checks its foreign key;
 - audit details that named a data subject ("First Last (person N)", written when a request
   was matched) now say "person N"; so do the request_transition notes of those steps.
   The append-only trigger is set aside for that one rewrite and put back.
@@ -54,6 +55,8 @@ def upgrade() -> None:
     op.add_column(
         "data_subject_request", sa.Column("erasure_exceptions", sa.JSON(), nullable=True)
     )
+    # An erasure deletes consent events; their foreign key check needs this index.
+    op.create_index("ix_consent_state_event_id", "consent_state", ["event_id"])
     op.create_table(
         "suppression",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -119,6 +122,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_consent_state_event_id", table_name="consent_state")
     op.drop_table("erasure_follow_up")
     op.drop_index("ix_erasure_journal_person_id", table_name="erasure_journal")
     op.drop_table("erasure_journal")
