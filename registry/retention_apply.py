@@ -11,7 +11,7 @@ recorded as failed with the reason. Run again at once, the schedule finds nothin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,8 +84,13 @@ def apply(
     progress: Progress = _no_progress,
     batch_persons: int = BATCH_PERSONS,
     batch_rows: int = BATCH_ROWS,
+    max_persons: int | None = None,
+    rules: Collection[str] | None = None,
 ) -> RunSummary:
     """Erase and delete everything the schedule has due; returns what was done.
+
+    `max_persons` bounds the erasures of one run (a run that must end within a window) and
+    `rules` limits it to some rules; the rest stays due for the next run.
 
     Raises RetentionFailed when a batch fails: that batch is rolled back, the earlier ones
     stay committed, and the run row records both."""
@@ -137,14 +142,22 @@ def apply(
         return persons + rows
 
     erased: list[int] = []  # the persons of the batch being committed, for the journal
+
+    def room() -> int:
+        if max_persons is None:
+            return batch_persons
+        return max(0, min(batch_persons, max_persons - summary.persons_erased))
+
     for d in due:
         key, c = d.rule.key, d.clock
+        if rules is not None and key not in rules:
+            continue
         if key in PERSON_RULES:
             if not d.persons:
                 continue
 
             def erase(session: Session, run: RetentionRun, c: Any = c, key: str = key) -> Any:
-                ids = list(session.scalars(retention.due_persons(c).limit(batch_persons)))
+                ids = list(session.scalars(retention.due_persons(c).limit(room())))
                 erased.clear()
                 recipients = 0
                 for person_id in ids:
