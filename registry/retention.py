@@ -159,6 +159,8 @@ def due_rows(c: Clock, what: Any) -> Select[Any]:
     if key == "consent_evidence":
         later = aliased(ConsentEvent)
         return select(what).where(
+            # Implied by what follows; lets the occurred_at index narrow the events read.
+            ConsentEvent.occurred_at < since,
             # Replaced by a later event of the same person and purpose, itself past the
             # period; the event the current status rests on is never touched.
             exists().where(
@@ -228,21 +230,30 @@ def due_now(session: Session, today: dt.date) -> list[Due]:
     for rule in decl.retention.rules:
         c = clock(rule, today, decl)
         if rule.key in PERSON_RULES:
-            past = _persons_past(c, Person.id).subquery()
-            persons = session.scalar(
-                select(func.count()).select_from(past).where(not_(_open_request(past.c.id)))
+            # One statement per rule: the persons past the period are found once (a CTE
+            # used twice is computed once) and counted three ways.
+            past = (
+                _persons_past(c, Person.id)
+                .add_columns(_open_request(Person.id).label("open"))
+                .cte(f"past_{rule.key}")
             )
-            deferred = session.scalar(
-                select(func.count()).select_from(past).where(_open_request(past.c.id))
-            )
-            held = session.scalar(
+            erasable = select(past.c.id).where(not_(past.c.open)).scalar_subquery()
+            held_orders = (
                 select(func.count())
                 .select_from(Order)
                 .where(
-                    Order.person_id.in_(select(past.c.id).where(not_(_open_request(past.c.id)))),
+                    Order.person_id.in_(erasable),
                     or_(Order.status == OrderStatus.IN_RECOVERY, Order.ordered_on > held_after),
                 )
+                .scalar_subquery()
             )
+            persons, deferred, held = session.execute(
+                select(
+                    func.count().filter(not_(past.c.open)),
+                    func.count().filter(past.c.open),
+                    held_orders,
+                ).select_from(past)
+            ).one()
             out.append(Due(c, persons=persons or 0, held=held or 0, deferred=deferred or 0))
         else:
             rows = session.scalar(due_rows(c, func.count()).select_from(ROW_TABLES[rule.key]))
