@@ -43,6 +43,7 @@ def test_compliance_sees_what_is_due_and_applies_it(database_url, session, actor
     at = app_test(database_url, officer, PAGE)
     assert not at.exception, at.exception
     assert [t.label for t in at.tabs] == ["Due now", "A person's due data", "Runs"]
+    assert "never been applied to this database" in at.warning[0].value
     table = at.dataframe[0].value
     row = table[table["Rule"] == "marketing_opt_ins"].iloc[0]
     assert row["Persons to erase"] == 2 and row["Period"] == "3 years"
@@ -56,6 +57,7 @@ def test_compliance_sees_what_is_due_and_applies_it(database_url, session, actor
     session.expire_all()
     assert all(session.get(Person, i).erased_at is not None for i in ids)
     assert "Nothing is due" in at.success[1].value
+    assert any("2 persons erased, 0 rows deleted" in c.value for c in at.caption)
     # The run, and the recipient that received an erased person's data, to be told.
     at = open_tab(at, "Runs")
     runs = at.dataframe[0].value
@@ -82,6 +84,25 @@ def test_a_persons_due_data_is_previewed_without_writing(database_url, session, 
     assert "No person 99999" in at.error[0].value, [m.value for m in at.main]
     session.expire_all()
     assert session.get(Person, ids[0]).erased_at is None
+
+
+def test_a_stale_or_failed_run_is_flagged(database_url, session, actors, app_test):
+    old = utcnow() - dt.timedelta(hours=40)
+    session.add(
+        RetentionRun(started_at=old, finished_at=old, actor_name="nightly-cron",
+                     status="completed", persons_erased=1, rows_deleted=0, counts={}, message="")
+    )  # fmt: skip
+    session.commit()
+    at = app_test(database_url, actors[Role.ADMINISTRATOR], PAGE)
+    assert not at.exception, at.exception
+    assert "more than 36 hours ago" in at.warning[0].value
+    session.add(
+        RetentionRun(started_at=utcnow(), actor_name="nightly-cron", status="failed",
+                     persons_erased=0, rows_deleted=0, counts={}, message="rule x: disk full")
+    )  # fmt: skip
+    session.commit()
+    at = app_test(database_url, actors[Role.ADMINISTRATOR], PAGE)
+    assert "failed: rule x: disk full" in at.error[0].value
 
 
 def test_only_compliance_and_administrators_are_offered_the_page():

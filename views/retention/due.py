@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import retention, retention_apply
+from registry import retention, retention_apply, settings
 from registry.errors import RegistryError
+from registry.models import utcnow
 from registry.notice import PERSON_RULES
 from registry.permissions import Actor, Permission
 from views import widgets
-from views.retention.common import APPLIED
+from views.retention.common import APPLIED, helsinki
 
 
 @widgets.cached_read(Permission.VIEW_RETENTION)
@@ -38,8 +39,39 @@ def _table(due: list[retention.Due]) -> pd.DataFrame:
     )
 
 
+def _last_run(actor: Actor) -> None:
+    """The newest run: the nightly job is scheduled outside the app (README), so the page
+    says when it last ran and warns when that is longer ago than a night allows."""
+    with widgets.session() as s:
+        last, _ = retention_apply.runs(s, actor, limit=1)
+    hours = int(settings.RETENTION_MAX_AGE.total_seconds() // 3600)
+    if not last:
+        st.warning(
+            "The schedule has never been applied to this database. Schedule "
+            "`python -m registry retention --apply` nightly (README), or apply it below.",
+            icon=":material/warning:",
+        )
+        return
+    run = last[0]
+    when = helsinki(run.started_at)
+    if run.status == "failed":
+        st.error(f"The last run (#{run.id}, {when}) failed: {run.message}", icon=":material/error:")
+    elif utcnow() - run.started_at > settings.RETENTION_MAX_AGE:
+        st.warning(
+            f"The last run (#{run.id}) was on {when} (Helsinki): more than {hours} hours ago. "
+            "Check the nightly job.",
+            icon=":material/warning:",
+        )
+    else:
+        st.caption(
+            f"Last run #{run.id} on {when} (Helsinki) by {run.actor_name}: "
+            f"{run.persons_erased:,} persons erased, {run.rows_deleted:,} rows deleted."
+        )
+
+
 def due_view(actor: Actor) -> None:
     widgets.show_flash(APPLIED)
+    _last_run(actor)
     due = _listing()
     persons = sum(d.persons for d in due)
     rows = sum(d.rows for d in due)
