@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.orm import Session
 
 from registry import erasure, suppression
 from registry.models import DataSubjectRequest
+from registry.recipients import recipients_covering
 from registry.vocabulary import RequestKind, RequestStatus
 
 if TYPE_CHECKING:
@@ -37,6 +39,8 @@ def apply_completed_erasures(seeder: Seeder, conn: Connection) -> int:
     for request_id, person_id, closed_at in done:
         if person_id is None or closed_at is None or person_id in erased:
             continue  # asked twice: erased at the first
+        with Session(bind=conn) as session:  # recipients whose scope holds the person's data
+            covering = [r.id for r in recipients_covering(session, person_id)]
         applied = erasure.apply(
             conn,
             person_id,
@@ -44,6 +48,7 @@ def apply_completed_erasures(seeder: Seeder, conn: Connection) -> int:
             secret=secret,
             request_id=request_id,
             actor_id=seeder.compliance_id,
+            covering=covering,
         )
         conn.execute(
             update(DataSubjectRequest)

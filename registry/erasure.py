@@ -22,14 +22,21 @@ Kept, and why:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, erasure_journal, settings, suppression
+from registry.erasure_apply import (
+    ERASED,
+    Applied,
+    Target,
+    apply,
+    hold_of,
+    voucher_hold_end,
+)
 from registry.errors import NotFound, ValidationError
 from registry.models import (
     Activity,
@@ -38,23 +45,17 @@ from registry.models import (
     ConsentState,
     DataSubjectRequest,
     DisclosedPerson,
-    Disclosure,
-    ErasureFollowUp,
-    ErasureJournal,
     Order,
     Person,
     PersonMetrics,
-    RecipientNotification,
-    ReportRedaction,
-    RequestTransition,
-    SentDocument,
     utcnow,
 )
-from registry.notice import LegalHold, declaration
+from registry.notice import declaration
 from registry.permissions import Actor, Permission, require
+from registry.recipients import recipients_covering
 from registry.requests.rules import Action
 from registry.requests.transitions import step
-from registry.vocabulary import OrderStatus, RequestKind
+from registry.vocabulary import RequestKind
 
 # Art. 17(1): the grounds on which the person has the right to erasure.
 GROUNDS: dict[str, str] = {
@@ -70,28 +71,7 @@ EXCEPTIONS: dict[str, str] = {
     "accounting_act": "(b) legal obligation: Accounting Act 1336/1997 ch. 2 s. 10",
     "legal_claims": "(e) establishment, exercise or defence of legal claims",
 }
-ERASED = "(erased)"
-# What an emptied person row keeps: its id, relationship, source and dates (Art. 17 record).
-_EMPTIED: dict[str, Any] = {
-    "first_name": "",
-    "last_name": "",
-    "email": None,
-    "phone": None,
-    "street_address": None,
-    "postal_code": None,
-    "city": None,
-    "country": "",
-    "latitude": None,
-    "longitude": None,
-    "position": None,
-    "organisation_id": None,
-    "gender": None,
-    "username": None,
-    "password_hash": None,
-    "third_party_at": None,
-}
-
-Target = Session | Connection
+__all__ = ["ERASED", "EXCEPTIONS", "GROUNDS", "Applied", "apply", "voucher_hold_end"]
 
 
 @dataclass(frozen=True)
@@ -117,35 +97,8 @@ class Preview:
         return [e for e in self.effects if e.what == "kept"]
 
 
-def voucher_hold_end(ordered_on: dt.date, hold: LegalHold) -> dt.date:
-    """Accounting Act ch. 2 s. 10: vouchers are kept `voucher_years` from the end of the
-    year in which the financial year ended. The financial year of `ordered_on` ends in the
-    month `financial_year_end_month` of that year, or of the next one."""
-    fy_end_year = ordered_on.year + (ordered_on.month > hold.financial_year_end_month)
-    return dt.date(fy_end_year + hold.voucher_years, 12, 31)
-
-
-def _hold_of(status: str, ordered_on: dt.date, today: dt.date, hold: LegalHold):  # type: ignore[no-untyped-def]
-    """(held_until, reason, exception) for an order, or None when nothing keeps it."""
-    if status == OrderStatus.IN_RECOVERY:
-        return None, "Claim in recovery, kept until settled (Art. 17(3)(e))", "legal_claims"
-    until = voucher_hold_end(ordered_on, hold)
-    if until >= today:
-        return (
-            until,
-            f"Accounting voucher, kept {hold.voucher_years} years (Accounting Act 1336/1997 "
-            "ch. 2 s. 10; Art. 17(3)(b))",
-            "accounting_act",
-        )
-    return None
-
-
 def _count(target: Target, model: Any, *where: Any) -> int:
     return int(target.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
-
-
-def _requests_of(person_id: int) -> Any:
-    return select(DataSubjectRequest.id).where(DataSubjectRequest.person_id == person_id)
 
 
 def preview_of(target: Target, person_id: int, today: dt.date) -> Preview:
@@ -191,7 +144,7 @@ def preview_of(target: Target, person_id: int, today: dt.date) -> Preview:
     for status, ordered_on in target.execute(
         select(Order.status, Order.ordered_on).where(Order.person_id == person_id)
     ):
-        found = _hold_of(status, ordered_on, today, hold)
+        found = hold_of(status, ordered_on, today, hold)
         if found is None:
             deleted_orders += 1
             continue
@@ -267,180 +220,6 @@ def _erasure_request(session: Session, request_id: int) -> DataSubjectRequest:
     return request
 
 
-def _scrubbed(text: str | None, needles: list[str]) -> str | None:
-    if not text:
-        return text
-    for needle in needles:
-        if needle and len(needle) > 2:
-            text = text.replace(needle, ERASED)
-    return text
-
-
-@dataclass(frozen=True)
-class Applied:
-    journal_id: int
-    counts: dict[str, int]
-    exceptions: list[str]
-    recipients: int
-    deleted: dict[str, int]  # rows deleted, by table name
-    added: dict[str, int]  # rows added (suppression, journal, follow-ups), by table name
-
-
-def apply(
-    target: Target,
-    person_id: int,
-    *,
-    now: dt.datetime,
-    secret: bytes,
-    request_id: int | None = None,
-    actor_id: int | None = None,
-) -> Applied:
-    """Erase the person in the caller's transaction; does not commit.
-
-    Orders under a legal hold stay (with held_until and hold_reason); everything else that
-    names or describes the person goes. The email and phone go on the suppression list; the
-    erasure is journalled; the recipients that had received the person's data are listed
-    for follow-up (Art. 19).
-    """
-    today = now.astimezone(settings.REGISTRY_TZ).date()
-    person = target.execute(
-        select(
-            Person.first_name, Person.last_name, Person.email, Person.phone, Person.username
-        ).where(Person.id == person_id)
-    ).first()
-    if person is None:
-        raise NotFound(f"No person {person_id}.")
-    counts: dict[str, int] = {}  # rows changed, by table (deleted, or "_kept"/"_emptied")
-    deleted: dict[str, int] = {}
-
-    def run(label: str, statement: Any) -> None:
-        result = target.execute(statement)
-        n = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-        counts[label] = counts.get(label, 0) + n
-        if statement.is_delete:
-            deleted[statement.table.name] = deleted.get(statement.table.name, 0) + n
-
-    # Art. 19: who received the person's data, fixed before the per-person rows go.
-    received = target.execute(
-        select(
-            Disclosure.recipient_id,
-            func.count(),
-            func.max(Disclosure.disclosed_at),
-        )
-        .join(DisclosedPerson, DisclosedPerson.disclosure_id == Disclosure.id)
-        .where(DisclosedPerson.person_id == person_id)
-        .group_by(Disclosure.recipient_id)
-    ).all()
-    categories: dict[int, set[str]] = {}
-    for recipient_id, cats in target.execute(
-        select(Disclosure.recipient_id, Disclosure.data_categories)
-        .join(DisclosedPerson, DisclosedPerson.disclosure_id == Disclosure.id)
-        .where(DisclosedPerson.person_id == person_id)
-    ):
-        values = json.loads(cats) if isinstance(cats, str) else cats
-        categories.setdefault(recipient_id, set()).update(values or [])
-
-    amendments = select(Amendment.id).where(Amendment.person_id == person_id)
-    run(
-        "recipient_notification",
-        delete(RecipientNotification).where(RecipientNotification.amendment_id.in_(amendments)),
-    )
-    run("amendment", delete(Amendment).where(Amendment.person_id == person_id))
-    run("consent_state", delete(ConsentState).where(ConsentState.person_id == person_id))
-    run("consent_event", delete(ConsentEvent).where(ConsentEvent.person_id == person_id))
-    run("activity", delete(Activity).where(Activity.person_id == person_id))
-    run("person_metrics", delete(PersonMetrics).where(PersonMetrics.person_id == person_id))
-    run("disclosed_person", delete(DisclosedPerson).where(DisclosedPerson.person_id == person_id))
-
-    hold = declaration().legal_hold
-    exceptions: set[str] = set()
-    gone: list[int] = []
-    for order_id, status, ordered_on in target.execute(
-        select(Order.id, Order.status, Order.ordered_on).where(Order.person_id == person_id)
-    ).all():
-        found = _hold_of(status, ordered_on, today, hold)
-        if found is None:
-            gone.append(order_id)
-            continue
-        until, reason, exception = found
-        exceptions.add(exception)
-        run(
-            "order_held",
-            update(Order).where(Order.id == order_id).values(held_until=until, hold_reason=reason),
-        )
-    if gone:
-        run("customer_order", delete(Order).where(Order.id.in_(gone)))
-
-    # The person's requests stay as the record that they were answered, without the text.
-    needles = [
-        f"{person.first_name} {person.last_name}",
-        person.email or "",
-        person.phone or "",
-        person.username or "",
-    ]
-    requests = _requests_of(person_id)
-    run("report_redaction", delete(ReportRedaction).where(ReportRedaction.request_id.in_(requests)))
-    run(
-        "sent_document",
-        update(SentDocument)
-        .where(SentDocument.request_id.in_(requests))
-        .values(html="", json=None),
-    )
-    for transition_id, note in target.execute(
-        select(RequestTransition.id, RequestTransition.note).where(
-            RequestTransition.request_id.in_(requests)
-        )
-    ).all():
-        scrubbed = _scrubbed(note, needles)
-        if scrubbed != note:
-            target.execute(
-                update(RequestTransition)
-                .where(RequestTransition.id == transition_id)
-                .values(note=scrubbed)
-            )
-    for request_id_, outcome in target.execute(
-        select(DataSubjectRequest.id, DataSubjectRequest.outcome).where(
-            DataSubjectRequest.person_id == person_id
-        )
-    ).all():
-        run(
-            "data_subject_request",
-            update(DataSubjectRequest)
-            .where(DataSubjectRequest.id == request_id_)
-            .values(
-                requester_name=ERASED,
-                requester_contact=ERASED,
-                details="",
-                identity_note=None,
-                outcome=_scrubbed(outcome, needles),
-            ),
-        )
-    run(
-        "person",
-        update(Person)
-        .where(Person.id == person_id)
-        .values(**_EMPTIED, erased_at=now, updated_at=now, version=Person.version + 1),
-    )
-    listed = suppression.add(target, secret, person.email, person.phone, "erasure", now)
-    journal_id = target.execute(
-        insert(ErasureJournal)
-        .values(person_id=person_id, request_id=request_id, erased_at=now, actor_id=actor_id)
-        .returning(ErasureJournal.id)
-    ).scalar_one()
-    for recipient_id, n, last in received:
-        target.execute(
-            insert(ErasureFollowUp).values(
-                journal_id=journal_id,
-                recipient_id=recipient_id,
-                disclosures=n,
-                last_disclosed_at=last,
-                data_categories=sorted(categories.get(recipient_id, set())),
-            )
-        )
-    added = {"suppression": int(listed), "erasure_journal": 1, "erasure_follow_up": len(received)}
-    return Applied(journal_id, counts, sorted(exceptions), len(received), deleted, added)
-
-
 def erase_for_request(
     session: Session,
     actor: Actor,
@@ -475,6 +254,7 @@ def erase_for_request(
 
     def change(request: DataSubjectRequest) -> str:
         assert request.person_id is not None
+        covering = [r.id for r in recipients_covering(session, request.person_id)]
         applied = apply(
             session,
             request.person_id,
@@ -482,6 +262,7 @@ def erase_for_request(
             secret=secret,
             request_id=request.id,
             actor_id=actor.user_id,
+            covering=covering,
         )
         request.erasure_grounds = sorted(grounds)
         request.erasure_exceptions = applied.exceptions

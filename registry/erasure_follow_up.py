@@ -1,6 +1,7 @@
 """Art. 19 after an erasure: the recipients that had received the person's data, listed when
 the erasure ran (registry.erasure), each to be told and recorded as told, as after a
-rectification (registry.notifications)."""
+rectification (registry.notifications). Recipients whose scope covers the person (hosting,
+CRM and the like: registry.recipients.recipients_covering) are listed too."""
 
 from __future__ import annotations
 
@@ -13,16 +14,31 @@ from sqlalchemy.orm import Session
 from registry import audit
 from registry.errors import NotFound
 from registry.models import AppUser, ErasureFollowUp, ErasureJournal, Recipient, utcnow
-from registry.notifications import RecipientFollowUp
 from registry.permissions import Actor, Permission, require
 from registry.transfers import in_eea
+
+
+@dataclass(frozen=True)
+class ErasureRecipient:
+    """A recipient to tell of the erasure: by its disclosures of the person, or by its scope
+    (disclosures 0, last_disclosed_at None: it holds the data of persons like this one)."""
+
+    recipient_id: int
+    name: str
+    country: str
+    third_country: bool
+    disclosures: int
+    last_disclosed_at: dt.datetime | None
+    data_categories: list[str]
+    notified_at: dt.datetime | None
+    notified_by: str | None
 
 
 @dataclass(frozen=True)
 class ErasureFollowUps:
     journal_id: int
     erased_at: dt.datetime
-    recipients: list[RecipientFollowUp]
+    recipients: list[ErasureRecipient]
 
     @property
     def pending(self) -> int:
@@ -51,7 +67,7 @@ def of_request(session: Session, actor: Actor, request_id: int) -> ErasureFollow
         journal.id,
         journal.erased_at,
         [
-            RecipientFollowUp(
+            ErasureRecipient(
                 f.recipient_id,
                 name,
                 country,

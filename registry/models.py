@@ -736,8 +736,10 @@ class ErasureFollowUp(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     journal_id: Mapped[int] = mapped_column(ForeignKey("erasure_journal.id"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id"))
+    # 0 and None for a recipient whose scope covers the person (it holds everyone's data, or
+    # a category or relationship of theirs) rather than per-disclosure rows.
     disclosures: Mapped[int] = mapped_column(Integer)
-    last_disclosed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_disclosed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     notified_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

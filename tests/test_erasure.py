@@ -125,6 +125,7 @@ def test_the_preview_says_per_table_what_goes_and_what_is_kept_until_when(sessio
 
 def test_completing_an_erasure_erases_in_one_transaction(session, actors):
     officer, person_id, request_id, disclosure_id, mailer_id = _world(session, actors)
+    hosting = factories.recipient(session, "Polder Hosting B.V.", scope="all_persons")
     applied = erasure.erase_for_request(
         session, officer, request_id, ["consent_withdrawn"], "Erased; billing kept", now=NOW
     )
@@ -161,12 +162,14 @@ def test_completing_an_erasure_erases_in_one_transaction(session, actors):
     assert suppression.is_suppressed(session, phone="040 111 2223")  # normalised to E.164
     # Art. 19: the recipient that had the person's data is listed to be told.
     found = erasure_follow_up.of_request(session, officer, request_id)
+    # The hosting processor holds everyone's data: listed by its scope, with no disclosures.
     assert [(r.recipient_id, r.disclosures, r.notified_at) for r in found.recipients] == [
-        (mailer_id, 1, None)
+        (mailer_id, 1, None),
+        (hosting.id, 0, None),
     ]
     assert erasure_follow_up.mark_notified(session, officer, found.journal_id, mailer_id)
     assert not erasure_follow_up.mark_notified(session, officer, found.journal_id, mailer_id)
-    assert erasure_follow_up.of_request(session, officer, request_id).pending == 0
+    assert erasure_follow_up.of_request(session, officer, request_id).pending == 1
 
 
 def test_a_dump_after_the_erasure_holds_no_name_email_or_phone(session, actors):

@@ -93,10 +93,12 @@ def follow_ups(actor: Actor, view: RequestView) -> None:
     for r in found.recipients:
         cols = st.columns([3, 2, 2])
         where = r.country + (", third country" if r.third_country else "")
-        cols[0].markdown(
-            f"**{widgets.plain(r.name)}** ({where}): {r.disclosures} disclosures, the last "
-            f"{helsinki(r.last_disclosed_at)}"
+        how = (
+            f"{r.disclosures} disclosures, the last {helsinki(r.last_disclosed_at)}"
+            if r.disclosures
+            else "holds the data of persons like this one (its scope)"
         )
+        cols[0].markdown(f"**{widgets.plain(r.name)}** ({where}): {how}")
         if r.notified_at:
             cols[1].markdown(f"Told {helsinki(r.notified_at)} by {widgets.plain(r.notified_by)}")
         elif cols[2].button("Mark told", key=f"requests_erasure_told_{r.recipient_id}"):

@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.Column("journal_id", sa.Integer(), nullable=False),
         sa.Column("recipient_id", sa.Integer(), nullable=False),
         sa.Column("disclosures", sa.Integer(), nullable=False),
-        sa.Column("last_disclosed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_disclosed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("data_categories", sa.JSON(), nullable=False),
         sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("notified_by", sa.Integer(), nullable=True),
