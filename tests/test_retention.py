@@ -445,3 +445,22 @@ def test_on_the_demo_data_a_second_run_finds_nothing(seeded_copy):
             assert gone and not members & gone
     finally:
         engine.dispose()
+
+
+def test_the_command_lists_without_changing_and_applies_with_progress(
+    session, database_url, monkeypatch, capsys
+):
+    from registry import __main__ as cli
+    from registry import db
+
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    p = old_person(session, "Komento", "marketing_opt_in")
+    assert cli.main(["retention"]) == 0
+    out = capsys.readouterr().out
+    assert "marketing_opt_ins                1 persons" in out
+    assert "Nothing was changed." in out and not erased(session, p.id)
+    assert cli.main(["retention", "--apply", "--job", "nightly-cron"]) == 0
+    done = capsys.readouterr()
+    assert "1 persons erased" in done.out and "[100.0%] done" in done.err
+    assert erased(session, p.id)
+    assert session.scalar(select(RetentionRun.actor_name)) == "nightly-cron"
