@@ -6,9 +6,7 @@ it describes. The database refuses UPDATE and DELETE on the table (migration 000
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
-from registry import settings
+from registry import settings, spreadsheet
 from registry.errors import ValidationError
 from registry.models import AuditEvent, utcnow
 from registry.permissions import Actor, Permission, require
@@ -172,16 +170,12 @@ CSV_COLUMNS = (
 
 
 def _csv_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet would run a cell starting with these as a formula (CSV injection);
-    # a sign-in name or a detail typed by anyone must stay text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A sign-in name or a detail typed by anyone must stay text.
+    return spreadsheet.neutralised(value)
 
 
 def _csv_line(values: Iterable[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([_csv_cell(v) for v in values])
-    return buffer.getvalue()
+    return spreadsheet.csv_line([_csv_cell(v) for v in values])
 
 
 def export_csv(session: Session, actor: Actor, audit_filter: AuditFilter) -> Iterator[str]:
@@ -206,7 +200,7 @@ def export_csv(session: Session, actor: Actor, audit_filter: AuditFilter) -> Ite
     matching = iter_events(session, actor, audit_filter, before_id=event.id)
 
     def lines() -> Iterator[str]:
-        yield _csv_line(CSV_COLUMNS)
+        yield spreadsheet.BOM + _csv_line(CSV_COLUMNS)
         for e in matching:
             yield _csv_line(
                 (

@@ -18,7 +18,6 @@ and persons' names are data, never markup.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import Counter
@@ -33,7 +32,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import audit, breach_persons, deadlines
+from registry import audit, breach_persons, deadlines, spreadsheet
 from registry.breach_persons import AffectedCounts, LetterRow
 from registry.breaches import clock_of, helsinki, reference, source_name
 from registry.disclosures import LEGAL_BASES, add_disclosure
@@ -671,14 +670,7 @@ LETTER_COLUMNS = (
     "city",
     "country",
 )
-# A spreadsheet runs a cell beginning with one of these as a formula (CSV/formula injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: object) -> str:
-    """A cell as text that a spreadsheet shows and never runs."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+neutralised = spreadsheet.neutralised  # the one rule for every cell the registry writes
 
 
 def has_address(row: LetterRow) -> bool:
@@ -738,8 +730,8 @@ class _Sheet:
     def __init__(self, file_format: str, out: BinaryIO) -> None:
         self.format, self.out = file_format, out
         if file_format == FileFormat.CSV:
-            self.text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-            self.csv = csv.writer(self.text, lineterminator="\r\n")
+            self.text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+            self.csv = spreadsheet.csv_writer(self.text)  # BOM and the declared separator
         else:
             self.book = Workbook(write_only=True)
             self.sheet = self.book.create_sheet("letters")

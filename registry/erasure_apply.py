@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from registry import settings, suppression
+from registry import guards, settings, suppression
 from registry.errors import NotFound
 from registry.models import (
     Activity,
@@ -167,6 +167,10 @@ def apply(
         "recipient_notification",
         delete(RecipientNotification).where(RecipientNotification.amendment_id.in_(amendments)),
     )
+    # The amendment history is append-only; PostgreSQL lets only an erasure delete from it.
+    bind = target.get_bind() if isinstance(target, Session) else target
+    if bind.dialect.name == "postgresql":
+        target.execute(text(f"SET LOCAL {guards.ERASURE_SETTING} = 'on'"))
     run("amendment", delete(Amendment).where(Amendment.person_id == person_id))
     run("consent_state", delete(ConsentState).where(ConsentState.person_id == person_id))
     run("consent_event", delete(ConsentEvent).where(ConsentEvent.person_id == person_id))

@@ -18,22 +18,23 @@ streamed in batches without holding them all. If anything fails, nothing is reco
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
+import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
 
 from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, consent, deadlines, settings, suppression, validation
+from registry import audit, consent, deadlines, settings, spreadsheet, suppression, validation
 from registry.derived_values import reachable
 from registry.disclosures import add_disclosure
-from registry.errors import NotFound, ValidationError
+from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, Definition, parse_definition
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
@@ -98,9 +99,6 @@ DATA_CATEGORIES: dict[Channel, list[str]] = {
     c: [DataCategory.SERVICE_USER.value if c == Channel.IN_APP else DataCategory.BASIC.value]
     for c in Channel
 }
-# Free text a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe.
-_TEXT_COLUMNS = {"first_name", "last_name", "organisation", "street_address", "city"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -238,10 +236,9 @@ def _checked_recipient(session: Session, recipient_id: Any, today: dt.date) -> R
 
 
 def _cell(name: str, value: Any) -> str:
-    text = "" if value is None else str(value)
-    if name in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    # Every column, email, phone, postal code and username too: any may hold text from an
+    # import or from before validation existed (registry.spreadsheet).
+    return spreadsheet.neutralised(value)
 
 
 def _list_statement(definition: Definition, channel: Channel, today: dt.date) -> Any:
@@ -285,10 +282,20 @@ def export_target_list(
     purpose: str,
     out: TextIO,
     today: dt.date | None = None,
+    complete: Callable[[], None] | None = None,
+    token: str | None = None,
 ) -> ExportResult:
     """Write the segment's targetable members for the channel to `out` as CSV, and record the
-    disclosure (per-person rows) and an audit event, in one transaction."""
+    disclosure (per-person rows) and an audit event, in one transaction.
+
+    `complete` (putting the written file in place) runs after the last row and before the
+    commit: if it fails, nothing is recorded, as no list was handed over.
+    `token` names the prepared list (prepared_list_token): a list already recorded under it
+    is refused, so a second download of one prepared list never records a second disclosure.
+    """
     require(actor, Permission.EXPORT_TARGET_LIST)
+    if token is not None:
+        _refuse_recorded(session, token)
     today = today or deadlines.today()
     channel = _channel(channel)
     errors: dict[str, str] = {}
@@ -310,7 +317,7 @@ def export_target_list(
     # One statement: the list is written and its ids recorded as they stream by, and the
     # left-out counts come from the same snapshot, so they always add up.
     names = [name for name, _ in COLUMNS[channel]]
-    writer = csv.writer(out)
+    writer = spreadsheet.csv_writer(out)
     writer.writerow(names)
     reasons: Counter[str] = Counter()
     statement = _list_statement(segment.definition, channel, today)
@@ -338,6 +345,7 @@ def export_target_list(
         disclosed_at=utcnow(),
         segment_id=segment.segment_id,
     )
+    disclosure.export_token = token
     counted = ExportPreview(channel, sum(reasons.values()), {r: reasons[r.value] for r in LeftOut})
     disclosure.note = (
         f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
@@ -352,8 +360,35 @@ def export_target_list(
         f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
         f"{counted.sentence()}",
     )
-    session.commit()
+    if complete is not None:
+        try:
+            complete()
+        except BaseException:
+            session.rollback()
+            raise
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same prepared list recorded meanwhile (another click): the unique token wins.
+        session.rollback()
+        if token is not None:
+            _refuse_recorded(session, token)
+        raise
     return ExportResult(disclosure.id, counted, reasons[_EXPORTED], recipient.name)
+
+
+def prepared_list_token() -> str:
+    """A new prepared list's name: random, so two preparations never share one."""
+    return secrets.token_hex(16)
+
+
+def _refuse_recorded(session: Session, token: str) -> None:
+    recorded = session.scalar(select(Disclosure.id).where(Disclosure.export_token == token))
+    if recorded is not None:
+        raise ConflictError(
+            f"This list was already downloaded and recorded as disclosure {recorded}. "
+            "Check the list again to prepare a new one."
+        )
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,8 @@ class Declaration:
     # third party, whose data the person must be told of within a month (Art. 14(3)(a)).
     sources_from_the_person: tuple[str, ...] = ()
     legal_hold: LegalHold = LegalHold()
+    # The column separator of CSV files people download ([files] csv_delimiter).
+    csv_delimiter: str = ";"
 
     def retention_period_of(self, rule: RetentionRule) -> str:
         """The rule's period in words; the orders' is the Accounting Act's voucher period."""
@@ -334,6 +336,24 @@ def _retention(r: _Reader) -> RetentionSchedule:
     return RetentionSchedule(r.text("decided_by"), tuple(rules))
 
 
+def _csv_delimiter(root: _Reader) -> str:
+    from registry.spreadsheet import DELIMITERS
+
+    if "files" not in root.data:
+        return ";"
+    files = root.table("files")
+    for key in files.data:
+        if key != "csv_delimiter":
+            raise DeclarationError(f"{files._path(key)}: unknown setting")
+    value = files.text("csv_delimiter", required=False, default=";")
+    if value not in DELIMITERS:
+        raise DeclarationError(
+            f"{files._path('csv_delimiter')}: {value!r} is not a column separator "
+            f"({', '.join(repr(d) for d in DELIMITERS)})"
+        )
+    return value
+
+
 def parse(data: dict[str, Any], where: str = "") -> Declaration:
     root = _Reader(data, where)
     transfers = root.table("transfers")
@@ -392,6 +412,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         breach_letters=_breach_letters(root.table("breaches")),
         sources_from_the_person=from_the_person,
         legal_hold=_legal_hold(root.table("legal_hold")),
+        csv_delimiter=_csv_delimiter(root),
     )
 
 

@@ -14,6 +14,7 @@ from registry import consent
 from registry.models import AuditEvent, Person, Recipient, Segment
 from registry.vocabulary import ConsentSource, Purpose, Relationship, Role
 from tests.conftest import demo_actor
+from views.widgets import plain
 
 PAGE = "pages/segments.py"
 
@@ -162,7 +163,7 @@ def test_the_builder_shows_errors_beside_fields_and_saves_nothing(
     at.text_area(key="segments_save_description_0").set_value("Everyone who opted in.")
     button(at, "Save as a new segment").click().run()
     assert not at.exception and not at.error
-    assert "Saved the segment Opt-ins." in [s.value for s in at.success]
+    assert f"Saved the segment {plain('Opt-ins')}." in [s.value for s in at.success]
     saved = session.scalars(select(Segment)).one()
     assert saved.definition == [
         {"field": "relationship", "op": "in", "value": ["marketing_opt_in"]}

@@ -29,7 +29,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from registry import audit, notice, settings
+from registry import audit, notice, settings, spreadsheet
 from registry.errors import NotFound, RegistryError
 from registry.imports import reading
 from registry.imports.base import (
@@ -207,7 +207,7 @@ REJECTS_HEADER = ("row", "column", "value", "reason")
 def spreadsheet_text(value: str) -> str:
     """A cell a spreadsheet must show as text: one starting with = + - @ (or a tab or
     carriage return) would run as a formula (CSV injection), so it gets a leading '."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return spreadsheet.neutralised(value)
 
 
 class _Refusals:
@@ -251,8 +251,9 @@ def write_rejects(rejected: Iterable[Reject], target: Path, delimiter: str) -> i
     fd, partial = tempfile.mkstemp(prefix=".rejects-", dir=target.parent)
     lines = 0
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as out:
-            writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+            # The uploaded file's own separator: the report reads like the file it reports on.
+            writer = spreadsheet.csv_writer(out, separator=delimiter)
             writer.writerow(REJECTS_HEADER)
             for r in rejected:
                 writer.writerow(

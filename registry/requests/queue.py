@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import statistics
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from registry import audit, deadlines, settings
+from registry import audit, deadlines, settings, spreadsheet
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.permissions import Actor, Permission, require
 from registry.requests.rules import KIND_LABELS, OPEN_STATUSES, STATUS_LABELS, finnish_date, urgency
@@ -276,8 +275,7 @@ def _cell(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat(timespec="seconds")
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    # A leading = + - @ makes a spreadsheet run the cell as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return spreadsheet.neutralised(text)
 
 
 def export_csv(
@@ -299,7 +297,7 @@ def export_csv(
         )
     ).limit(settings.REQUEST_EXPORT_MAX_ROWS)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.csv_writer(out)
     writer.writerow(EXPORT_COLUMNS)
     rows = 0
     for values in session.execute(query.execution_options(yield_per=settings.EXPORT_BATCH_ROWS)):

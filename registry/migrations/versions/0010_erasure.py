@@ -11,7 +11,7 @@
   The append-only trigger is set aside for that one rewrite and put back.
 
 Revision ID: 0010_erasure
-Revises: 0009_imports
+Revises: 0013_daily (main's head when merged; written against 0009_imports)
 """
 
 import re
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_erasure"
-down_revision: str | None = "0009_imports"
+down_revision: str | None = "0013_daily"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
