@@ -311,6 +311,10 @@ def test_audit_events_past_their_period_go_through_the_guard_and_no_others(sessi
     with pytest.raises(Exception, match="append-only"):
         session.execute(text("UPDATE audit_event SET detail = 'x' WHERE action = 'x'"))
     session.rollback()
+    if session.bind.dialect.name == "postgresql":
+        with pytest.raises(Exception, match="append-only: TRUNCATE refused"):
+            session.execute(text("TRUNCATE audit_event"))
+        session.rollback()
 
 
 def _table_counts(session) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@
 - retention_guard: one row, the number of days an audit event is kept at least;
 - the append-only guard of audit_event (revision 0002) now lets a DELETE through for an
   event older than retention_guard.audit_keep_days, and only then; without the row nothing
-  may be deleted. UPDATE stays refused always.
+  may be deleted. UPDATE and TRUNCATE stay refused always.
 
 Revision ID: 0014_retention
 Revises: 0010_erasure
@@ -25,11 +25,14 @@ MESSAGE = "audit_event is append-only"
 _PG_GUARDED = f"""
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'DELETE' AND EXISTS (
-        SELECT 1 FROM retention_guard
-        WHERE id = 1 AND OLD.at < now() - make_interval(days => audit_keep_days)
-    ) THEN
-        RETURN OLD;
+    -- Nested: the statement-level TRUNCATE trigger (0012) has no OLD row to look at.
+    IF TG_OP = 'DELETE' THEN
+        IF EXISTS (
+            SELECT 1 FROM retention_guard
+            WHERE id = 1 AND OLD.at < now() - make_interval(days => audit_keep_days)
+        ) THEN
+            RETURN OLD;
+        END IF;
     END IF;
     RAISE EXCEPTION '{MESSAGE}: % refused', TG_OP;
 END;
