@@ -85,6 +85,13 @@ PAGES: tuple[PageSpec, ...] = (
         Permission.MANAGE_BREACHES,
     ),
     PageSpec(
+        "pages/retention.py",
+        "Retention",
+        ":material/auto_delete:",
+        "Compliance",
+        Permission.VIEW_RETENTION,
+    ),
+    PageSpec(
         "pages/imports.py",
         "Import",
         ":material/upload_file:",

@@ -82,7 +82,14 @@ with notice_tab:
     )
 
     st.subheader("Retention")
-    st.markdown(d.retention_period or d.retention_criteria or NOT_STATED)
+    # The schedule the controller decided ([retention]); the notice itself states none.
+    st.caption(f"Decided by {d.retention.decided_by}; applied by the retention schedule.")
+    st.markdown(
+        "\n".join(
+            f"- **{r.what}**: {d.retention_period_of(r)} after {r.starts}.  \n  *Why:* {r.reason}"
+            for r in d.retention.rules
+        )
+    )
 
     st.subheader("Rights of the data subject")
     st.markdown(

@@ -153,6 +153,44 @@ def cmd_reapply_erasures(args: argparse.Namespace, config: db.DatabaseConfig) ->
     return 0
 
 
+def cmd_retention(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from registry import retention, retention_apply
+
+    engine = db.make_engine(config.url)
+    actor = _job_actor(args)
+    try:
+        with db.make_sessionmaker(engine)() as session:
+            due = retention.listing(session, actor)
+        print("What the retention schedule has due (data/registry.toml [retention]):")
+        for d in due:
+            if d.rule.key in retention.PERSON_RULES:
+                what = f"{d.persons:>9,} persons"
+                extra = f"; {d.held:,} orders kept under the legal hold" if d.held else ""
+                if d.deferred:
+                    extra += f"; {d.deferred:,} deferred while a request of theirs is open"
+            else:
+                what, extra = f"{d.rows:>9,} rows   ", ""
+            print(f"  {d.rule.key:<24} {what}  ({d.clock.why}{extra})")
+        if not args.apply:
+            print("Nothing was changed. Run with --apply to erase and delete what is due.")
+            return 0
+        try:
+            done = retention_apply.apply(engine, actor, progress=_print_progress)
+        except RegistryError:
+            print(file=sys.stderr)
+            raise
+    finally:
+        engine.dispose()
+    print(
+        f"Retention run #{done.run_id}: {done.persons_erased:,} persons erased, "
+        f"{done.rows_deleted:,} rows deleted; {done.recipients_to_tell:,} recipients to tell "
+        "of erasures (Art. 19)."
+    )
+    for key, n in sorted(done.counts.items()):
+        print(f"  {key:<24} {n['persons']:>9,} persons {n['rows']:>9,} rows")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     from registry import consistency
 
@@ -371,6 +409,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--job", help=job_help)
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "retention",
+        help="list what the retention schedule has due, per rule; --apply erases and deletes it",
+    )
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="erase the persons due (through the erasure path) and delete the rows due, "
+        "in batches; without it nothing is changed",
+    )
+    p.add_argument("--job", help=job_help)
+    p.set_defaults(func=cmd_retention)
 
     p = sub.add_parser(
         "check",

@@ -6,6 +6,8 @@ A bad declaration fails loudly with the key that is wrong, e.g.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -83,6 +85,55 @@ class LegalHold:
     financial_year_end_month: int = 12
 
 
+# The retention schedule's rules, by key: whom or what each covers (registry.retention).
+PERSON_RULES = (
+    "past_customer_contacts",
+    "service_users",
+    "marketing_opt_ins",
+    "other_connections",
+)
+ROW_RULES = ("website_behaviour", "consent_evidence", "request_records", "orders", "audit_trail")
+RETENTION_RULES = PERSON_RULES + ROW_RULES
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """One rule of the retention schedule (Art. 5(1)(e)): what, how long, from when, why."""
+
+    key: str
+    what: str
+    starts: str  # what starts the clock
+    reason: str
+    years: int = 0
+    months: int = 0  # a rule has years or months, not both; `orders` has neither: the hold
+
+    @property
+    def whole_months(self) -> int:
+        return self.years * 12 + self.months
+
+    @property
+    def period(self) -> str:
+        if self.years:
+            return f"{self.years} year{'s' if self.years != 1 else ''}"
+        return f"{self.months} month{'s' if self.months != 1 else ''}"
+
+    def cutoff(self, today: dt.date) -> dt.date:
+        """The day the period reaches back to: what the clock started before it is due."""
+        months = today.year * 12 + today.month - 1 - self.whole_months
+        year, month = divmod(months, 12)
+        last_day = calendar.monthrange(year, month + 1)[1]
+        return dt.date(year, month + 1, min(today.day, last_day))
+
+
+@dataclass(frozen=True)
+class RetentionSchedule:
+    decided_by: str
+    rules: tuple[RetentionRule, ...]
+
+    def rule(self, key: str) -> RetentionRule:
+        return next(r for r in self.rules if r.key == key)
+
+
 @dataclass(frozen=True)
 class Declaration:
     registry_name: str
@@ -95,8 +146,7 @@ class Declaration:
     recipient_categories: tuple[RecipientCategory, ...]
     third_countries: tuple[str, ...]
     declared_safeguards: tuple[str, ...]
-    retention_period: str
-    retention_criteria: str
+    retention: RetentionSchedule
     rights: dict[str, bool]
     request_form: str
     supervisory_authority: Party
@@ -113,6 +163,20 @@ class Declaration:
     restrict_while_objection_pending: bool = True
     # The column separator of CSV files people download ([files] csv_delimiter).
     csv_delimiter: str = ";"
+
+    def retention_period_of(self, rule: RetentionRule) -> str:
+        """The rule's period in words; the orders' is the Accounting Act's voucher period."""
+        if rule.key == "orders":
+            return f"{self.legal_hold.voucher_years} years"
+        return rule.period
+
+    @property
+    def retention_summary(self) -> str:
+        """The schedule as one English paragraph (the notice page, Art. 13(2)(a))."""
+        return " ".join(
+            f"{r.what}: {self.retention_period_of(r)} after {r.starts}."
+            for r in self.retention.rules
+        )
 
     @property
     def declared_countries(self) -> frozenset[str]:
@@ -238,6 +302,43 @@ def _legal_hold(r: _Reader) -> LegalHold:
     return hold
 
 
+def _retention(r: _Reader) -> RetentionSchedule:
+    known = {"decided_by", *RETENTION_RULES}
+    for key in r.data:
+        if key not in known:
+            raise DeclarationError(f"{r._path(key)}: unknown key ({', '.join(sorted(known))})")
+    rules = []
+    for key in RETENTION_RULES:
+        rule = r.table(key)
+        fields = {"what", "starts", "reason", "years", "months"}
+        for field in rule.data:
+            if field not in fields:
+                raise DeclarationError(
+                    f"{rule._path(field)}: unknown key ({', '.join(sorted(fields))})"
+                )
+        years = rule.whole("years", 1, 30) if "years" in rule.data else 0
+        months = rule.whole("months", 1, 360) if "months" in rule.data else 0
+        if key == "orders":
+            if years or months:
+                raise DeclarationError(
+                    f"{rule._path('years' if years else 'months')}: the orders' period is the "
+                    "Accounting Act's, declared as [legal_hold].voucher_years"
+                )
+        elif years and months:
+            raise DeclarationError(f"{rule._path('months')}: give years or months, not both")
+        elif not years and not months:
+            raise DeclarationError(f"{rule._path('years')}: missing (or months)")
+        if key == "audit_trail" and not years:
+            # The database's guard on old audit events counts whole years (migration 0014).
+            raise DeclarationError(f"{rule._path('months')}: the audit trail's period is in years")
+        rules.append(
+            RetentionRule(
+                key, rule.text("what"), rule.text("starts"), rule.text("reason"), years, months
+            )
+        )
+    return RetentionSchedule(r.text("decided_by"), tuple(rules))
+
+
 def _csv_delimiter(root: _Reader) -> str:
     from registry.spreadsheet import DELIMITERS
 
@@ -302,8 +403,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         ),
         third_countries=_country_codes(transfers, "third_countries"),
         declared_safeguards=safeguards,
-        retention_period=retention.text("period", required=False),
-        retention_criteria=retention.text("criteria", required=False),
+        retention=_retention(retention),
         rights={k: rights.flag(k) for k in rights.data if k != "request_form"},
         request_form=rights.text("request_form"),
         supervisory_authority=_party(authority),

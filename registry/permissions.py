@@ -40,6 +40,8 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage dashboard users"
     MANAGE_BACKUPS = "make or restore backups"
     IMPORT_DATA = "import data from the registry's sources"
+    VIEW_RETENTION = "view what the retention schedule has due"
+    APPLY_RETENTION = "apply the retention schedule"
 
 
 # Every role holds these: a domain function that requires one of them is open to all roles.
@@ -72,6 +74,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_BREACHES,
             Permission.VIEW_AUDIT,
             Permission.IMPORT_DATA,
+            Permission.VIEW_RETENTION,
+            Permission.APPLY_RETENTION,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
@@ -81,6 +85,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_AUDIT,
             Permission.MANAGE_BACKUPS,
             Permission.IMPORT_DATA,
+            Permission.VIEW_RETENTION,
+            Permission.APPLY_RETENTION,
         }
     ),
 }

@@ -106,6 +106,9 @@ REQUEST_EXPORT_MAX_ROWS = 100_000
 
 # Backups (issue 10).
 BACKUP_MAX_AGE = timedelta(hours=24)
+# The retention schedule runs nightly (README): the Retention page warns when the newest
+# completed run is older than this.
+RETENTION_MAX_AGE = timedelta(hours=36)
 # Where backups go: always from the page, from the command line unless --out says otherwise.
 BACKUP_DIR = Path(os.environ.get("REGISTRY_BACKUP_DIR") or DATA_DIR / "backups")
 # pg_dump gives up instead of queueing behind a lock (a migration) and hanging a nightly job.

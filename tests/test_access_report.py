@@ -448,7 +448,9 @@ def test_the_report_gives_each_art_15_item(session, rich):
         "transactions": True,
     }
     assert len(a.recipient_categories) == len(decl.recipient_categories)  # (c)
-    assert a.retention == ""  # (d): the declaration states none; the letter says so
+    # (d): each rule of the schedule with its concrete period.
+    assert "Website visits recorded for a person: 14 months after the visit." in a.retention
+    assert len(a.retention) == len(decl.retention.rules)
     assert "In writing to the controller" in a.how_to_exercise  # (e)
     assert a.supervisory_authority.email == "tietosuoja@om.fi"  # (f)
     assert a.supervisory_authority.postal_address == ("PL 800", "00531 Helsinki")

@@ -47,6 +47,8 @@ from registry.models import (
     RequestTransition,
     Restriction,
     RestrictionNotification,
+    RetentionGuard,
+    RetentionRun,
     Segment,
     SentDocument,
     Suppression,
@@ -300,6 +302,20 @@ def fill_registry(session: Session, actors: dict[Role, Actor]) -> None:
             last_disclosed_at=AT,
             data_categories=["basic"],
         )
+    )
+    session.add_all(
+        [
+            RetentionRun(
+                started_at=AT,
+                finished_at=AT,
+                actor_name="c",
+                status="completed",
+                persons_erased=1,
+                rows_deleted=2,
+                counts={"website_behaviour": {"persons": 0, "rows": 2}},
+            ),
+            RetentionGuard(id=1, audit_keep_days=1825),
+        ]
     )
     audit.record(session, actors[Role.COMPLIANCE], "test_fill", "person", p1, "rivit ä ö å")
     session.commit()

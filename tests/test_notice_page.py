@@ -23,6 +23,9 @@ def test_every_role_reads_the_notice_and_its_gaps(database_url, actors, app_test
         assert ":red[:material/cancel:] not stated: Complaint to the supervisory" in page
         assert ":red[relies on EU-US Privacy Shield, invalid since 16 July 2020" in page
         assert "**Art. 13(2)(a)**: The notice states no retention period" in page
+        # The schedule's concrete periods, on the page and in the declaration check.
+        assert "- **Website visits recorded for a person**: 14 months after the visit." in page
+        assert "The schedule: Contact persons of past customer organisations" in page
         assert ":green[:material/check_circle:] Every destination country is declared." in page
 
 

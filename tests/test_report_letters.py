@@ -97,6 +97,19 @@ def test_each_language_renders_every_section(session, rich, lang):  # noqa: F811
     text = declaration_text(lang)
     for purpose in text.purposes.values():
         assert purpose in html
+    # (d): the schedule's concrete periods, in the letter's language.
+    period = {"fi": "14 kuukautta", "sv": "14 månader", "en": "14 months"}[lang]
+    visits = text.retention["website_behaviour"][0]
+    assert (
+        t(
+            "text.retention_rule",
+            what=visits,
+            period=period,
+            starts=text.retention["website_behaviour"][1],
+        )
+        in html
+    )
+    assert t("text.retention_missing") not in html
     # Dates, amounts and countries in the language.
     expected = {
         "fi": ("5.3.2026", "1 730,50 €", "Yhdysvallat", "Nainen"),

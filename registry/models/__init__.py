@@ -4,8 +4,8 @@ Every table comes from a sentence of the privacy notice; see DESIGN.md "Data mod
 Timestamps are stored in UTC and come back timezone-aware on SQLite and PostgreSQL alike.
 
 One module per area (base, persons, accounts, segments, requests, recipients, report,
-breaches, imports, rights); every table is re-exported here, so `from registry.models import X`
-works whichever module defines X.
+breaches, imports, rights, retention); every table is re-exported here, so
+`from registry.models import X` works whichever module defines X.
 """
 
 from registry.models.accounts import AppUser, AuditEvent, Backup
@@ -29,6 +29,7 @@ from registry.models.recipients import (
 )
 from registry.models.report import ReportRedaction, SentDocument
 from registry.models.requests import Amendment, DataSubjectRequest, RequestTransition
+from registry.models.retention import RetentionGuard, RetentionRun
 from registry.models.rights import (
     ErasureFollowUp,
     ErasureJournal,
@@ -66,6 +67,8 @@ __all__ = [
     "RequestTransition",
     "Restriction",
     "RestrictionNotification",
+    "RetentionGuard",
+    "RetentionRun",
     "Segment",
     "SentDocument",
     "Suppression",

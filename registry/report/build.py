@@ -74,6 +74,12 @@ def _handler(session: Session, actor: Actor) -> str:
     return user.display_name if user else actor.display_name or actor.username
 
 
+def _period(t: Words, years: int, months: int) -> str:
+    if years:
+        return t("text.retention_year" if years == 1 else "text.retention_years", n=years)
+    return t("text.retention_month" if months == 1 else "text.retention_months", n=months)
+
+
 def _art15(
     text: DeclarationText, t: Words, person: Person, held: set[str], profiling: str
 ) -> Art15Items:
@@ -83,7 +89,20 @@ def _art15(
         [controller.name, *controller.postal_address]
         + ([t.country(controller.country)] if controller.country else [])
     )
-    retention = " ".join(x for x in (text.retention_period, text.retention_criteria) if x.strip())
+    # (d): each rule of the schedule with its concrete period, in the letter's language.
+    retention = tuple(
+        t(
+            "text.retention_rule",
+            what=text.retention[r.key][0],
+            period=_period(
+                t,
+                decl.legal_hold.voucher_years if r.key == "orders" else r.years,
+                0 if r.key == "orders" else r.months,
+            ),
+            starts=text.retention[r.key][1],
+        )
+        for r in decl.retention.rules
+    )
     return Art15Items(
         purposes=tuple(text.purposes[p.key] for p in decl.purposes),
         data_categories=tuple(

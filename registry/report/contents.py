@@ -195,7 +195,7 @@ class Art15Items:
     purposes: tuple[str, ...]  # (a)
     data_categories: tuple[CategoryHeld, ...]  # (b)
     recipient_categories: tuple[str, ...]  # (c) whom the registry may disclose to
-    retention: str  # (d); empty: the declaration states none
+    retention: tuple[str, ...]  # (d): the schedule's rules; empty: the declaration states none
     how_to_exercise: str  # (e)
     supervisory_authority: Party  # (f)
     supervisory_authority_name: str

@@ -27,8 +27,8 @@ class DeclarationText:
     registry_name: str
     request_form: str
     supervisory_authority: str
-    retention_period: str
-    retention_criteria: str
+    # The retention schedule, rule key -> (what it covers, what starts its clock).
+    retention: dict[str, tuple[str, str]]
     purposes: dict[str, str]
     profiling_logic: dict[str, str]  # purpose key -> its logic, for profiling purposes
     data_categories: dict[str, str]
@@ -47,8 +47,7 @@ def _english(decl: Declaration) -> DeclarationText:
         registry_name=decl.registry_name,
         request_form=decl.request_form,
         supervisory_authority=decl.supervisory_authority.name,
-        retention_period=decl.retention_period,
-        retention_criteria=decl.retention_criteria,
+        retention={r.key: (r.what, r.starts) for r in decl.retention.rules},
         purposes={p.key: p.text for p in decl.purposes},
         profiling_logic={p.key: p.profiling_logic for p in decl.purposes if p.profiling_logic},
         data_categories={c.key: c.text for c in decl.data_categories},
@@ -86,6 +85,18 @@ def _translated(
     return out
 
 
+def _retention(
+    english: dict[str, tuple[str, str]], table: object, where: str
+) -> dict[str, tuple[str, str]]:
+    if not isinstance(table, dict):
+        raise LanguageError(f"{where}: missing")
+    out = {}
+    for key in english:
+        texts = _translated({"what": "x", "starts": "x"}, table.get(key), f"{where}.{key}")
+        out[key] = (texts["what"], texts["starts"])
+    return out
+
+
 def declaration_text(
     language: str, decl: Declaration | None = None, path: Path = TRANSLATIONS_PATH
 ) -> DeclarationText:
@@ -105,8 +116,6 @@ def declaration_text(
             "registry_name": english.registry_name,
             "request_form": english.request_form,
             "supervisory_authority": english.supervisory_authority,
-            "retention_period": english.retention_period,
-            "retention_criteria": english.retention_criteria,
         },
         data,
         where,
@@ -116,8 +125,7 @@ def declaration_text(
         registry_name=scalars["registry_name"],
         request_form=scalars["request_form"],
         supervisory_authority=scalars["supervisory_authority"],
-        retention_period=scalars["retention_period"],
-        retention_criteria=scalars["retention_criteria"],
+        retention=_retention(english.retention, data.get("retention"), f"{where}.retention"),
         purposes=_translated(english.purposes, data.get("purposes"), f"{where}.purposes"),
         profiling_logic=_translated(
             english.profiling_logic, data.get("profiling_logic"), f"{where}.profiling_logic"
