@@ -197,12 +197,11 @@ def cmd_check(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     engine = db.make_engine(config.url)
     try:
         with db.make_sessionmaker(engine)() as session:
-            found = consistency.contradictions(session)
+            found = consistency.sentences(session)
     finally:
         engine.dispose()
-    for c in found:
-        person = f", person {c.person_id}" if c.person_id is not None else ""
-        print(f"request #{c.request_id}{person}: {c.what}")
+    for sentence in found:
+        print(sentence)
     print(f"{len(found)} contradictions between the records and the data.")
     return 1 if found else 0
 

@@ -1,6 +1,7 @@
 """What the records say held against what the data shows (issue 14, `python -m registry
 check`): a completed erasure request whose person still has data is a contradiction, the
-registry claiming a right honoured that was not.
+registry claiming a right honoured that was not; so are the objections and restrictions
+that registry.rights_consistency finds.
 
 Each check is one set-based statement returning the request ids that contradict their data.
 """
@@ -86,7 +87,27 @@ def contradictions(session: Session, limit: int = settings.MAX_PAGE_SIZE) -> lis
     return found
 
 
+def sentences(session: Session) -> list[str]:
+    """Every contradiction, erasures', objections' and restrictions', as a sentence that
+    names records by id only."""
+    from registry import rights_consistency
+
+    found = [
+        f"request #{c.request_id}"
+        + (f", person {c.person_id}" if c.person_id is not None else "")
+        + f": {c.what}"
+        for c in contradictions(session)
+    ]
+    for rule in (
+        rights_consistency.objections_not_recorded,
+        rights_consistency.restrictions_not_applied,
+        rights_consistency.disclosed_while_restricted,
+    ):
+        found += [f.text for f in rule(session)]
+    return found
+
+
 def contradiction_count(session: Session, actor: Actor) -> int:
     """How many contradictions there are, for the Overview (compliance)."""
     require(actor, Permission.HANDLE_REQUESTS)
-    return len(contradictions(session))
+    return len(sentences(session))

@@ -54,8 +54,30 @@ def test_the_seeded_demo_does_what_its_completed_erasures_say(seeded_session):
     )  # fmt: skip
     assert completed
     assert consistency.contradictions(seeded_session) == []
+    # Its objections and restrictions took effect too (the seed applies them).
+    assert consistency.sentences(seeded_session) == []
     erased = seeded_session.scalar(
         select(func.count()).select_from(Person).where(Person.erased_at.is_not(None))
     )
     journalled = seeded_session.scalar(select(func.count()).select_from(ErasureJournal))
     assert erased == journalled > 0
+
+
+def test_the_check_lists_objections_and_restrictions_that_did_not_take_effect(
+    session, actors, database_url, monkeypatch, capsys
+):
+    from registry.__main__ import main
+
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    officer = actors[Role.COMPLIANCE]
+    person = factories.person(session, "Oona", "Vastustaja", email="oona@example.fi")
+    # Completed as the records say, with no objection recorded (as an old import left it).
+    claimed = factories.request_row(
+        session, RequestKind.OBJECTION, person_id=person.id, status=RequestStatus.COMPLETED,
+        outcome="Objection recorded", closed_at=NOW,
+    )  # fmt: skip
+    assert consistency.contradiction_count(session, officer) == 1
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert f"#{claimed.id}" in out and "1 contradictions" in out
+    assert "Vastustaja" not in out and "oona@" not in out
