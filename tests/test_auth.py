@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 import registry
 from registry import __main__ as cli
-from registry import audit, auth, db, settings, users
+from registry import audit, auth, commands, db, settings, users
 from registry.errors import NotFound, PermissionDenied, SignInRefused, ValidationError
 from registry.models import AppUser, AuditEvent, utcnow
 from registry.permissions import OPEN_TO_ALL_ROLES, ROLE_PERMISSIONS, Actor, Permission
@@ -628,13 +628,13 @@ def test_list_users_shows_no_hash(session, actors):
 
 def test_cli_users_add_and_list(database_url, monkeypatch, capsys):
     monkeypatch.setenv(db.ENV_VAR, database_url)
-    monkeypatch.setattr(cli.getpass, "getuser", lambda: "ops")
+    monkeypatch.setattr(commands.getpass, "getuser", lambda: "ops")
     argv = ["users", "add", "First.Admin", "--role", "administrator", "--name", "First Admin"]
     assert cli.main([*argv, "--password", NEW_PASSWORD]) == 0
     assert "Created first.admin (administrator)." in capsys.readouterr().out
 
     # Without --password the password is asked without echo.
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: NEW_PASSWORD)
+    monkeypatch.setattr(commands.getpass, "getpass", lambda prompt: NEW_PASSWORD)
     assert cli.main(["users", "add", "analyst", "--role", "marketing"]) == 0
 
     assert cli.main(["users", "add", "weak", "--role", "marketing", "--password", "short"]) == 2
