@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from registry import db, settings
@@ -14,6 +15,7 @@ from registry.models import AuditEvent, Breach, Disclosure
 from tests import breach_data
 from tests.browser import screenshot, sign_in, visible, wait_idle
 from tests.conftest import TEST_PASSWORD
+from tests.factories import csv_rows
 
 
 @pytest.fixture
@@ -83,8 +85,20 @@ def test_record_a_breach_see_the_clock_count_and_download(journey_app, page, bac
     )
     screenshot(page, backend, "breaches-register")
 
-    page.get_by_role("tab", name="Who was affected").click()
-    page.get_by_role("button", name="Count who was affected").click()
+    # After a write moved the page to the Register tab, the browser can still send its old
+    # tab for the next click and land on "Record a breach" again (a Streamlit tab-state race
+    # seen under load; noted, not fixed): go back to the Register tab and try again.
+    count = page.get_by_role("button", name="Count who was affected")
+    for _ in range(3):
+        page.get_by_role("tab", name="Who was affected").click()
+        wait_idle(page)
+        try:
+            count.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.get_by_role("tab", name="Register").click()
+            wait_idle(page)
+    count.click()
     wait_idle(page)
     page.get_by_text("Persons affected").first.wait_for()
     page.get_by_role("button", name="Show the affected persons").click()
@@ -114,10 +128,11 @@ def test_record_a_breach_see_the_clock_count_and_download(journey_app, page, bac
     listed = tmp_path / "letters.csv"
     letters.value.save_as(listed)
     data = listed.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfletter_reference,language,")
+    rows = csv_rows(data)  # as Finnish Excel reads it: the BOM, the declared separator
+    assert list(rows[0])[:2] == ["letter_reference", "language"]
     with db.make_sessionmaker(engine)() as s:
         [made] = s.scalars(select(Disclosure).where(Disclosure.purpose.like("Art. 34%")))
-        assert made.person_count == data.count(b"\r\n") - 1
+        assert made.person_count == len(rows)
     screenshot(page, backend, "breaches-documents")
     log = app.log_text()
     assert "Traceback" not in log, log

@@ -267,7 +267,8 @@ def test_a_withdrawal_recorded_in_the_browser_changes_the_count(consent_app, pag
     username, _, _, password = next(a for a in DEMO_ACCOUNTS if a[2] == Role.MARKETING)
 
     sign_in(page, consent_app, username, password)
-    page.get_by_role("link", name="Consent").click()
+    # The sidebar's link (the Overview's consent card links to the page too).
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Consent").click()
     wait_idle(page)
     expect(page.get_by_role("heading", name="Consent")).to_be_visible()
     granted, withdrawn = (
