@@ -24,6 +24,7 @@ from demo.data.rates import (
     PURPOSES,
     RANK,
     RECORD_DELAY,
+    SHARING,
     SOURCES,
     SRC,
     STATUSES,
@@ -202,7 +203,7 @@ def consent_chunk(
     end = np.where(next_same, following, NEVER)
     granted_rows = status[by_precedence] == GRANTED
     result: dict[int, Granted] = {}
-    for p in (NEWSLETTER, EMAIL, POST):
+    for p in (NEWSLETTER, EMAIL, POST, SHARING):
         rows = granted_rows & (purpose[by_precedence] == p)
         result[p] = Granted(who[by_precedence][rows], at[by_precedence][rows], end[rows])
     return result

@@ -288,6 +288,8 @@ PURPOSE_LABELS: dict[str, str] = {
     Purpose.PHONE: "Phone",
     Purpose.POST: "Post",
     Purpose.PROFILING: "Profiling for targeting",
+    Purpose.SMS: "SMS",
+    Purpose.SHARING_WITH_DEALERS: "Sharing with dealers",
 }
 
 STATUS_LABELS: dict[str, str] = {

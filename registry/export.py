@@ -65,6 +65,7 @@ CONTACT_DETAIL: dict[Channel, str] = {
     Channel.NEWSLETTER: "email address",
     Channel.EVENTS: "email address",
     Channel.PHONE: "phone number",
+    Channel.SMS: "phone number",
     Channel.POST: "postal address",
     Channel.IN_APP: "app account",
 }
@@ -78,7 +79,10 @@ COLUMNS: dict[Channel, list[tuple[str, Any]]] = {
         channel: [*_NAME, ("email", Person.email), ("organisation", Organisation.name)]
         for channel in (Channel.EMAIL, Channel.NEWSLETTER, Channel.EVENTS)
     },
-    Channel.PHONE: [*_NAME, ("phone", Person.phone), ("organisation", Organisation.name)],
+    **{
+        channel: [*_NAME, ("phone", Person.phone), ("organisation", Organisation.name)]
+        for channel in (Channel.PHONE, Channel.SMS)
+    },
     Channel.POST: [
         *_NAME,
         ("organisation", Organisation.name),

@@ -45,6 +45,7 @@ CHANNEL_LABELS: dict[Channel, str] = {
     Channel.PHONE: "Phone",
     Channel.POST: "Post",
     Channel.EVENTS: "Events",
+    Channel.SMS: "SMS",
 }
 
 CUSTOMER_STATUSES: dict[str, str] = {
