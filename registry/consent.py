@@ -253,6 +253,16 @@ def current_statuses(*purposes: str) -> Select[int, str, str]:
     )
 
 
+def current_states(*purposes: str) -> Select[int, str, str, bool]:
+    """current_statuses with whether the winning event carries evidence (Art. 7(1))."""
+    return select(
+        ConsentState.person_id,
+        ConsentState.purpose,
+        ConsentState.status,
+        ConsentState.has_evidence,
+    ).where(ConsentState.purpose.in_(purposes))
+
+
 def status_counts(session: Session) -> dict[Purpose, dict[ConsentStatus, int]]:
     """Persons per purpose and current status; aggregate counts, no personal data."""
     persons = session.scalar(select(func.count()).select_from(Person)) or 0

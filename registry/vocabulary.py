@@ -83,6 +83,15 @@ MARKETING_BASIS_LABELS: dict[str, str] = {
     "(GDPR Art. 6(1)(a), Art. 7)",
 }
 
+# For a disclosure's one-line legal basis, where every basis is counted.
+MARKETING_BASIS_SHORT: dict[str, str] = {
+    MarketingBasis.CONSENT: "consent, Art. 6(1)(a)",
+    MarketingBasis.SOFT_OPT_IN: "own customer, s. 200(2)",
+    MarketingBasis.BUSINESS_OPT_OUT: "work role, s. 202",
+    MarketingBasis.LEGITIMATE_INTERESTS: "legitimate interests, Art. 6(1)(f)",
+    MarketingBasis.SHARING_CONSENT: "sharing consent, Art. 6(1)(a)",
+}
+
 # Electronic direct marketing to natural persons (s. 200) may rest only on consent, the soft
 # opt-in or, for work-role contacts, s. 202; post and person-made calls are outside s. 200.
 ELECTRONIC_CHANNELS = frozenset(

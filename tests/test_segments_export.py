@@ -1,6 +1,7 @@
-"""Target list exports on SQLite and PostgreSQL: nobody who withdrew, objected or never granted
-consent is ever exported, the left-out counts add up, and each export is one transaction of
-disclosure, per-person rows, audit event and CSV."""
+"""Target list exports on SQLite and PostgreSQL: nobody is exported without a basis the
+declaration allows (never after a withdrawal or objection, never on a grant without evidence),
+the left-out counts add up, and each export is one transaction of disclosure, per-person rows
+with their basis, audit event and CSV."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import uuid
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -16,9 +18,21 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import consent, export
+from registry import consent, export, marketing_basis
 from registry.errors import PermissionDenied, ValidationError
-from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient
+from registry.marketing_basis import months_before
+from registry.models import (
+    AuditEvent,
+    ConsentEvent,
+    ConsentState,
+    DisclosedPerson,
+    Disclosure,
+    Order,
+    Organisation,
+    Person,
+    Recipient,
+)
+from registry.notice import declaration
 from registry.permissions import Actor
 from registry.segments import catalogue, saving
 from registry.vocabulary import (
@@ -27,6 +41,7 @@ from registry.vocabulary import (
     Channel,
     ConsentSource,
     ConsentStatus,
+    DeliveryService,
     Purpose,
     Relationship,
     Role,
@@ -47,6 +62,7 @@ def recipient(session: Session, name: str = "Emerald Mailworks Ltd", **kw: objec
         "country": "IE",
         "transfer_mechanism": "not_needed",
         "active": True,
+        "delivers": DeliveryService.MAILING.value,
     }
     made = Recipient(name=name, **{**values, **kw})
     session.add(made)
@@ -70,8 +86,16 @@ def exported_rows(out: io.StringIO) -> list[dict[str, str]]:
 
 # --- the property: over random consent histories ---------------------------------------
 
+TODAY = dt.date(2026, 6, 15)
 purposes = st.sampled_from(
-    [Purpose.NEWSLETTER.value, Purpose.EMAIL_MARKETING.value, Purpose.PHONE.value, PROFILING]
+    [
+        Purpose.NEWSLETTER.value,
+        Purpose.EMAIL_MARKETING.value,
+        Purpose.PHONE.value,
+        Purpose.SMS.value,
+        Purpose.POST.value,
+        PROFILING,
+    ]
 )
 statuses = st.sampled_from(
     [ConsentStatus.GRANTED.value, ConsentStatus.WITHDRAWN.value, ConsentStatus.OBJECTED.value]
@@ -82,115 +106,172 @@ persons = st.lists(
             "relationship": st.sampled_from([r.value for r in Relationship]),
             "has_email": st.booleans(),
             "has_phone": st.booleans(),
-            # (purpose, status, hour): hours collide on purpose, to exercise the tie-break
-            "events": st.lists(st.tuples(purposes, statuses, st.integers(0, 5)), max_size=6),
+            "has_address": st.booleans(),
+            "organisation": st.booleans(),
+            "ordered_months_ago": st.sampled_from([None, 3, 30]),
+            # (purpose, status, hour, evidence): hours collide on purpose, to exercise the
+            # tie-break; a grant without evidence is no consent (Art. 7(1))
+            "events": st.lists(
+                st.tuples(purposes, statuses, st.integers(0, 5), st.booleans()), max_size=6
+            ),
         }
     ),
     min_size=1,
     max_size=6,
 )
+DELIVERY = {
+    Channel.NEWSLETTER: DeliveryService.MAILING,
+    Channel.EMAIL: DeliveryService.MAILING,
+    Channel.PHONE: DeliveryService.TELEMARKETING,
+    Channel.SMS: DeliveryService.SMS,
+    Channel.POST: DeliveryService.PRINT,
+}
 
 
-def current(events: list[tuple[str, str, int]]) -> dict[str, str]:
+def current(events: list[tuple[str, str, int, bool]]) -> dict[str, tuple[str, bool]]:
     """The rule, independently: latest moment; at a tie objection > withdrawal > grant; then
-    the later recorded."""
-    best: dict[str, tuple[int, int, int, str]] = {}
-    for order, (purpose, status, hour) in enumerate(events):
-        key = (hour, CONSENT_PRECEDENCE[status], order, status)
+    the later recorded. Each purpose's winning status and whether it carries evidence."""
+    best: dict[str, tuple[int, int, int, str, bool]] = {}
+    for order, (purpose, status, hour, evidence) in enumerate(events):
+        key = (hour, CONSENT_PRECEDENCE[status], order, status, evidence)
         if purpose not in best or key > best[purpose]:
             best[purpose] = key
-    return {purpose: key[3] for purpose, key in best.items()}
+    return {purpose: (key[3], key[4]) for purpose, key in best.items()}
+
+
+def expected_outcome(p: dict, channel: Channel, profiling: bool) -> str:
+    """The declaration in force (data/registry.toml), applied independently of the SQL."""
+    now = current(p["events"])
+    status, evidenced = now.get(CHANNEL_PURPOSE[channel].value, (None, False))
+    if profiling and now.get(PROFILING, ("",))[0] in ("withdrawn", "objected"):
+        return "refused_profiling"
+    if status in ("objected", "withdrawn"):
+        return status
+    declared = declaration().marketing.bases_for(p["relationship"], channel.value)
+    holds = {
+        "consent": status == "granted" and evidenced,
+        "soft_opt_in": p["ordered_months_ago"] == 3,  # within the declared 24 months
+        "business_opt_out": p["organisation"],
+        "legitimate_interests": True,
+    }
+    basis = next((b for b in declared if holds[b]), None)
+    if basis is None:
+        if not declared:
+            return "not_declared"
+        if "consent" in declared:
+            return "no_evidence" if status == "granted" else "never_granted"
+        return "conditions_not_met"
+    reachable = {
+        Channel.PHONE: p["has_phone"],
+        Channel.SMS: p["has_phone"],
+        Channel.POST: p["has_address"],
+    }.get(channel, p["has_email"])
+    return basis if reachable else "no_contact"
 
 
 @hypothesis_settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     people=persons,
-    channel=st.sampled_from([Channel.NEWSLETTER, Channel.EMAIL, Channel.PHONE]),
+    channel=st.sampled_from(list(DELIVERY)),
     profiling=st.booleans(),
 )
-def test_no_export_holds_anyone_without_a_current_grant(
+def test_no_exported_person_lacks_a_basis_under_the_declaration(
     session, actors, people, channel, profiling
 ):
-    marketing, compliance = actors[Role.MARKETING], actors[Role.COMPLIANCE]
+    marketing = actors[Role.MARKETING]
     tag = uuid.uuid4().hex  # this example's persons share a position nobody else has
-    expected_reason: dict[int, str] = {}
+    expected: dict[int, str] = {}
     for i, p in enumerate(people):
+        organisation = None
+        if p["organisation"]:
+            organisation = Organisation(
+                name=f"Org {i}",
+                business_id=f"{uuid.uuid4().int % 10**7:07d}-{i}",
+                industry="Retail",
+                country="FI",
+                city="Turku",
+            )
+            session.add(organisation)
+            session.flush()
         person = Person(
             first_name=f"P{i}",
             last_name=tag[:8],
             email=f"p{i}.{tag}@example.fi" if p["has_email"] else None,
             phone=f"+35840{i:07d}" if p["has_phone"] else None,
+            street_address="Aurakatu 1" if p["has_address"] else None,
+            postal_code="20100" if p["has_address"] else None,
+            organisation_id=organisation.id if organisation else None,
             position=tag,
             relationship=p["relationship"],
             source="test",
         )
         session.add(person)
         session.flush()
-        for purpose, status, hour in p["events"]:
-            consent.add_consent(
-                session,
-                compliance,
-                person.id,
-                [purpose],
-                status,
-                ConsentSource.EMAIL,
-                "signed form",
-                T0 + dt.timedelta(hours=hour),
+        if p["ordered_months_ago"] is not None:
+            session.add(
+                Order(
+                    person_id=person.id,
+                    ordered_on=months_before(TODAY, p["ordered_months_ago"]),
+                    product="Click2Contract Pro",
+                    amount_eur=Decimal("120.00"),
+                    status="paid",
+                )
             )
-        now = current(p["events"])
-        status = now.get(CHANNEL_PURPOSE[channel].value)
-        reachable = p["has_phone"] if channel == Channel.PHONE else p["has_email"]
-        if profiling and now.get(PROFILING) in ("withdrawn", "objected"):
-            expected_reason[person.id] = "refused_profiling"
-        elif status in ("objected", "withdrawn"):
-            expected_reason[person.id] = status
-        elif status != "granted":
-            expected_reason[person.id] = "never_granted"
-        elif not reachable:
-            expected_reason[person.id] = "no_contact"
-        else:
-            expected_reason[person.id] = "exported"
+        for purpose, status, hour, evidence in p["events"]:
+            event = ConsentEvent(
+                person_id=person.id,
+                purpose=purpose,
+                status=status,
+                occurred_at=T0 + dt.timedelta(hours=hour),
+                source=ConsentSource.EMAIL,
+                evidence="signed form" if evidence else None,
+            )
+            session.add(event)
+            session.flush()
+            consent._apply(session, event)
+        expected[person.id] = expected_outcome(p, channel, profiling)
     session.commit()
     definition = [{"field": "position", "op": "in", "value": [tag]}]
     if profiling:  # true of everyone, but built on orders: profiling refusals leave them out
         definition.append({"field": "order_count", "op": "gte", "value": 0})
+    to = recipient(session, f"Delivery {DELIVERY[channel]}", delivers=DELIVERY[channel].value)
     out = io.StringIO()
     result = export.export_target_list(
-        session, marketing, choice_of(definition), channel, recipient(session).id, "News", out
+        session, marketing, choice_of(definition), channel, to.id, "News", out, TODAY
     )
 
-    disclosed = set(
-        session.scalars(
-            select(DisclosedPerson.person_id).where(
+    disclosed = dict(
+        session.execute(
+            select(DisclosedPerson.person_id, DisclosedPerson.basis).where(
                 DisclosedPerson.disclosure_id == result.disclosure_id
             )
-        )
+        ).all()
     )
-    wanted = {pid for pid, reason in expected_reason.items() if reason == "exported"}
-    assert disclosed == wanted
-    for pid in disclosed:  # stated outright: a current grant, every time
+    wanted = {pid: why for pid, why in expected.items() if why in marketing_basis.BASES}
+    assert disclosed == wanted  # each listed person with the basis relied on
+    for pid, basis in disclosed.items():  # stated outright: a declared basis, no opt-out
+        person = session.get(Person, pid)
+        assert basis in declaration().marketing.bases_for(person.relationship, channel.value)
         statuses = consent.current_status(session, pid)
-        assert statuses[CHANNEL_PURPOSE[channel]] == ConsentStatus.GRANTED
-        if profiling:
-            assert statuses[Purpose.PROFILING] not in (
-                ConsentStatus.WITHDRAWN,
-                ConsentStatus.OBJECTED,
-            )
+        assert statuses[CHANNEL_PURPOSE[channel]] not in (
+            ConsentStatus.WITHDRAWN,
+            ConsentStatus.OBJECTED,
+        )
+        if basis == "consent":
+            assert session.get(ConsentState, (pid, CHANNEL_PURPOSE[channel].value)).has_evidence
     rows = exported_rows(out)
     assert result.rows == len(rows) == len(wanted)
     assert session.get(Disclosure, result.disclosure_id).person_count == len(wanted)
-    contact = "phone" if channel == Channel.PHONE else "email"
-    assert all(row[contact] for row in rows)
     preview = result.preview
     assert preview.matched == len(people)
     assert preview.exported + sum(preview.left_out.values()) == preview.matched
-    assert preview.exported == len(wanted)
+    assert preview.by_basis == {
+        b: n for b in marketing_basis.BASES if (n := list(wanted.values()).count(b))
+    }
     for reason in export.LeftOut:
-        assert preview.left_out[reason] == sum(
-            1 for r in expected_reason.values() if r == reason.value
-        ), reason
+        assert preview.left_out[reason] == list(expected.values()).count(reason.value), reason
 
 
 # --- one export, end to end ------------------------------------------------------------
@@ -238,12 +319,13 @@ def test_an_export_records_its_disclosure_audit_event_and_streams_the_csv(
     shown = export.preview(session, marketing, definition, Channel.NEWSLETTER)
     assert (shown.matched, shown.exported) == (6, 2)
     assert shown.left_out == {
-        export.LeftOut.REFUSED_PROFILING: 0,
+        **dict.fromkeys(export.LeftOut, 0),
         export.LeftOut.OBJECTED: 1,
         export.LeftOut.WITHDRAWN: 1,
         export.LeftOut.NEVER_GRANTED: 1,
         export.LeftOut.NO_CONTACT: 1,
     }
+    assert shown.by_basis == {"consent": 2}
     assert shown.label(export.LeftOut.NO_CONTACT) == "No email address"
     to = recipient(session)
     out = io.StringIO()
@@ -262,9 +344,16 @@ def test_an_export_records_its_disclosure_audit_event_and_streams_the_csv(
         "March news",
         2,
     )
-    assert disclosure.data_categories == ["basic"] and disclosure.legal_basis == export.LEGAL_BASIS
+    assert disclosure.data_categories == ["basic"] and disclosure.legal_basis.startswith(
+        "Per person: consent"
+    )
     assert disclosure.recorded_by == marketing.user_id
-    assert "never granted consent: 1" in disclosure.note
+    assert "never granted consent, and no other declared basis holds: 1" in disclosure.note
+    assert set(
+        session.scalars(
+            select(DisclosedPerson.basis).where(DisclosedPerson.disclosure_id == disclosure.id)
+        )
+    ) == {"consent"}
     event = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "target_list_exported")
     ).one()
@@ -309,6 +398,24 @@ def test_a_saved_segment_export_names_the_segment(session, actors, newsletter_wo
             "News",
             "recipient",
             "active",
+        ),
+        (  # a software subcontractor delivers no marketing messages
+            {"name": "Tallinn Dev Studio OÜ", "kind": "subcontractor", "delivers": None},
+            "News",
+            "recipient",
+            "does not deliver newsletter messages",
+        ),
+        (  # a printer delivers letters, not newsletters
+            {"name": "Rhein Druck & Versand GmbH", "delivers": DeliveryService.PRINT.value},
+            "News",
+            "recipient",
+            "(print and post) does not deliver newsletter messages",
+        ),
+        (  # an independent controller that no sharing consent names
+            {"name": "Unnamed Dealer Oy", "kind": "dealer", "role": "controller"},
+            "News",
+            "recipient",
+            "independent controller that no consent to sharing names",
         ),
         ({}, "   ", "purpose", "Say what the list is for"),
         ({}, "x" * 201, "purpose", "at most 200"),
