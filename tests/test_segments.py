@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import deadlines, filters, regions, settings
+from registry import deadlines, filters, marketing_basis, regions, settings
 from registry.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from registry.models import (
     AuditEvent,
     ConsentEvent,
     Disclosure,
+    Order,
     Organisation,
     Person,
     PersonMetrics,
@@ -37,6 +38,7 @@ from registry.vocabulary import (
     Purpose,
     Role,
 )
+from tests import marketing_model
 from tests.conftest import demo_actor
 
 SEED_DEFINITIONS = [
@@ -140,16 +142,18 @@ class Facts:
     organisation: Organisation | None
     metrics: PersonMetrics | None
     status: dict[str, str]  # purpose -> current status, from the event history
+    evidenced: dict[str, bool]  # purpose -> whether the winning event carries evidence
+    last_own_order: dt.date | None  # the person's own latest order
 
 
-def _status_from_history(events: list[ConsentEvent]) -> dict[str, str]:
+def _winners(events: list[ConsentEvent]) -> dict[str, ConsentEvent]:
     winners: dict[str, ConsentEvent] = {}
     for e in events:
         key = (e.occurred_at, CONSENT_PRECEDENCE[e.status], e.id)
         best = winners.get(e.purpose)
         if best is None or key > (best.occurred_at, CONSENT_PRECEDENCE[best.status], best.id):
             winners[e.purpose] = e
-    return {p: e.status for p, e in winners.items()}
+    return winners
 
 
 def load_facts(session: Session) -> list[Facts]:
@@ -158,15 +162,23 @@ def load_facts(session: Session) -> list[Facts]:
     history: dict[int, list[ConsentEvent]] = {}
     for e in session.scalars(select(ConsentEvent)):
         history.setdefault(e.person_id, []).append(e)
-    return [
-        Facts(
-            p,
-            organisations.get(p.organisation_id) if p.organisation_id else None,
-            metrics.get(p.id),
-            _status_from_history(history.get(p.id, [])),
+    last_order: dict[int, dt.date] = {}
+    for o in session.scalars(select(Order)):
+        last_order[o.person_id] = max(o.ordered_on, last_order.get(o.person_id, o.ordered_on))
+    facts = []
+    for p in session.scalars(select(Person)).unique():
+        winners = _winners(history.get(p.id, []))
+        facts.append(
+            Facts(
+                p,
+                organisations.get(p.organisation_id) if p.organisation_id else None,
+                metrics.get(p.id),
+                {k: e.status for k, e in winners.items()},
+                {k: bool(e.evidence and e.evidence.strip()) for k, e in winners.items()},
+                last_order.get(p.id),
+            )
         )
-        for p in session.scalars(select(Person)).unique()
-    ]
+    return facts
 
 
 def days_ago(value: dt.date | dt.datetime | None, today: dt.date) -> int | None:
@@ -289,6 +301,7 @@ REACHABLE = {
     Channel.NEWSLETTER: lambda p: p.email is not None,
     Channel.EVENTS: lambda p: p.email is not None,
     Channel.PHONE: lambda p: p.phone is not None,
+    Channel.SMS: lambda p: p.phone is not None,
     Channel.POST: lambda p: p.street_address is not None and p.postal_code is not None,
     Channel.IN_APP: lambda p: p.username is not None,
 }
@@ -306,7 +319,17 @@ def expected(facts: list[Facts], definition: list[dict[str, Any]], today: dt.dat
         c: sum(
             1
             for f in members
-            if f.status.get(CHANNEL_PURPOSE[c].value) == "granted" and REACHABLE[c](f.person)
+            if marketing_model.outcome(
+                f.person.relationship,
+                c.value,
+                f.status.get(CHANNEL_PURPOSE[c].value),
+                f.evidenced.get(CHANNEL_PURPOSE[c].value, False),
+                organisation=f.person.organisation_id is not None,
+                last_own_order=f.last_own_order,
+                reachable=REACHABLE[c](f.person),
+                today=today,
+            )
+            in marketing_basis.BASES
         )
         for c in Channel
     }

@@ -46,7 +46,7 @@ from registry.vocabulary import (
     Relationship,
     Role,
 )
-from tests import factories
+from tests import factories, marketing_model
 
 T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 PROFILING = Purpose.PROFILING.value
@@ -145,28 +145,22 @@ def expected_outcome(p: dict, channel: Channel, profiling: bool) -> str:
     status, evidenced = now.get(CHANNEL_PURPOSE[channel].value, (None, False))
     if profiling and now.get(PROFILING, ("",))[0] in ("withdrawn", "objected"):
         return "refused_profiling"
-    if status in ("objected", "withdrawn"):
-        return status
-    declared = declaration().marketing.bases_for(p["relationship"], channel.value)
-    holds = {
-        "consent": status == "granted" and evidenced,
-        "soft_opt_in": p["ordered_months_ago"] == 3,  # within the declared 24 months
-        "business_opt_out": p["organisation"],
-        "legitimate_interests": True,
-    }
-    basis = next((b for b in declared if holds[b]), None)
-    if basis is None:
-        if not declared:
-            return "not_declared"
-        if "consent" in declared:
-            return "no_evidence" if status == "granted" else "never_granted"
-        return "conditions_not_met"
     reachable = {
         Channel.PHONE: p["has_phone"],
         Channel.SMS: p["has_phone"],
         Channel.POST: p["has_address"],
     }.get(channel, p["has_email"])
-    return basis if reachable else "no_contact"
+    ordered = p["ordered_months_ago"]
+    return marketing_model.outcome(
+        p["relationship"],
+        channel.value,
+        status,
+        evidenced,
+        organisation=p["organisation"],
+        last_own_order=None if ordered is None else months_before(TODAY, ordered),
+        reachable=reachable,
+        today=TODAY,
+    )
 
 
 @hypothesis_settings(

@@ -193,7 +193,7 @@ def _family_counts(session: Session, today: dt.date) -> Groups:
         (case((bases.allowed(c), bit), else_=0) for c, bit in _CHANNEL_BITS.items()),
         start=literal(0),
     )
-    facts = (
+    facts = bases.join(
         from_persons(
             Person.relationship.label("relationship"),
             customer_status(today).label("customer_status"),
@@ -204,9 +204,7 @@ def _family_counts(session: Session, today: dt.date) -> Groups:
             *(case((engaged(k, today), 1), else_=0).label(k) for k in ENGAGEMENT),
             case((refusals.c.person_id.is_(None), 0), else_=1).label("refused"),
             channels.label("channels"),
-        )
-        .outerjoin(refusals, refusals.c.person_id == Person.id)
-        .outerjoin(bases.masks, bases.masks.c.person_id == Person.id)
+        ).outerjoin(refusals, refusals.c.person_id == Person.id)
     )
     return grouped_counts(
         session, facts, {name: (*keys, "channels") for name, keys in _FAMILIES.items()}
