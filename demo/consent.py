@@ -178,7 +178,7 @@ def consent_chunk(
     # The winner per (person, purpose): greatest (occurred_at, precedence rank, id), the
     # key of registry.consent.precedence, taken for all events at once.
     by_precedence = np.lexsort((event_id, RANK[status], at, purpose, who))
-    key = who[by_precedence].astype(np.int64) * 8 + purpose[by_precedence]
+    key = who[by_precedence].astype(np.int64) * len(PURPOSES) + purpose[by_precedence]
     same_as_next = key[1:] == key[:-1]
     last = np.append(~same_as_next, True)[:m]
     win = by_precedence[last]

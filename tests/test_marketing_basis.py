@@ -5,20 +5,32 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import uuid
 from decimal import Decimal
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from registry import export, notice
+from registry import consent, export, notice
+from registry.errors import ValidationError
 from registry.marketing_basis import Classifier, months_before
-from registry.models import Order, Organisation, Person
-from registry.segments import counting
-from registry.vocabulary import Channel, Purpose, Role
+from registry.models import (
+    ConsentEvent,
+    ConsentState,
+    DisclosedPerson,
+    Disclosure,
+    Order,
+    Organisation,
+    Person,
+    Recipient,
+)
+from registry.segments import catalogue, counting
+from registry.vocabulary import Channel, ConsentStatus, Purpose, Role
 from tests import factories
+from tests.conftest import demo_actor
 
 TODAY = dt.date(2026, 6, 15)
 T0 = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
@@ -203,3 +215,79 @@ def test_the_basis_or_the_reason_per_case(session, actors, name):
             TODAY,
         )
         assert summary.targetable[case.channel] == (case.expected in export.marketing_basis.BASES)
+
+
+# --- the seeded demo: dealers receive only persons whose consent names the sharing --------
+
+
+@pytest.fixture
+def demo_session(seeded_copy):  # type: ignore[no-untyped-def]
+    from registry import db
+
+    engine = db.make_engine(seeded_copy())
+    with db.make_sessionmaker(engine)() as s:
+        yield s
+    engine.dispose()
+
+
+def _sharing_granted_at(events: list[ConsentEvent], moment: dt.datetime) -> bool:
+    before = [e for e in events if e.occurred_at <= moment]
+    if not before:
+        return False
+    winner = max(before, key=lambda e: consent.precedence(e.occurred_at, e.status, e.id))
+    return winner.status == ConsentStatus.GRANTED
+
+
+def test_the_seeded_demo_gives_dealers_nobody_without_the_sharing_consent(demo_session):
+    s = demo_session
+    marketing = demo_actor(s, Role.MARKETING)
+    dealers = list(s.scalars(select(Recipient).where(Recipient.kind == "dealer")))
+    assert dealers and all(d.role == "controller" for d in dealers)
+    sharing: dict[int, list[ConsentEvent]] = {}
+    for e in s.scalars(select(ConsentEvent).where(ConsentEvent.purpose == SH)):
+        sharing.setdefault(e.person_id, []).append(e)
+    # The seeded history: every person a dealer received had the sharing consent then.
+    rows = s.execute(
+        select(DisclosedPerson.person_id, Disclosure.disclosed_at)
+        .join(Disclosure, Disclosure.id == DisclosedPerson.disclosure_id)
+        .where(Disclosure.recipient_id.in_([d.id for d in dealers]))
+    ).all()
+    assert all(_sharing_granted_at(sharing.get(pid, []), at) for pid, at in rows)
+    # An export now: Everyone, by email, to a dealer the consent names.
+    everyone = catalogue.find_segment(s, marketing, "Everyone")
+    result = export.export_target_list(
+        s, marketing, everyone, Channel.EMAIL, dealers[0].id, "Leads", io.StringIO()
+    )
+    listed = dict(
+        s.execute(
+            select(DisclosedPerson.person_id, DisclosedPerson.basis).where(
+                DisclosedPerson.disclosure_id == result.disclosure_id
+            )
+        ).all()
+    )
+    assert set(listed.values()) <= {"sharing_consent"}
+    for pid in listed:
+        state = s.get(ConsentState, (pid, SH))
+        assert state is not None and state.status == "granted" and state.has_evidence
+        assert s.get(ConsentState, (pid, EM)) is None or s.get(
+            ConsentState, (pid, EM)
+        ).status not in ("withdrawn", "objected")
+    with_sharing = s.scalar(
+        select(func.count())
+        .select_from(ConsentState)
+        .join(Person, Person.id == ConsentState.person_id)
+        .where(
+            ConsentState.purpose == SH,
+            ConsentState.status == "granted",
+            ConsentState.has_evidence,
+            Person.email.is_not(None),
+        )
+    )
+    assert len(listed) <= with_sharing
+    assert result.preview.left_out[export.LeftOut.NO_SHARING_CONSENT] > 0
+    # A software subcontractor receives no target list at all.
+    studio = s.scalar(select(Recipient).where(Recipient.name == "Tallinn Dev Studio OÜ"))
+    with pytest.raises(ValidationError, match="does not deliver email messages"):
+        export.export_target_list(
+            s, marketing, everyone, Channel.EMAIL, studio.id, "Leads", io.StringIO()
+        )
