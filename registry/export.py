@@ -59,7 +59,8 @@ class LeftOut(StrEnum):
 
 
 LEFT_OUT_LABELS: dict[LeftOut, str] = {
-    LeftOut.REFUSED_PROFILING: "Refused profiling (the segment uses orders or behaviour)",
+    LeftOut.REFUSED_PROFILING: "Refused profiling (the segment profiles: orders, behaviour "
+    "or location)",
     LeftOut.OBJECTED: "Objected to direct marketing (Art. 21)",
     LeftOut.WITHDRAWN: "Withdrew consent (Art. 7(3))",
     **{LeftOut(k): v for k, v in NO_BASIS_LABELS.items()},

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Select, case, delete, func, insert, literal, 
 from sqlalchemy.orm import Session
 
 from registry.models import Activity, Order, Person, PersonMetrics, UTCDateTime, utcnow
+from registry.segments import membership
 from registry.vocabulary import ActivityKind
 
 # Activity kind -> the person_metrics column holding its latest occurrence.
@@ -78,6 +79,8 @@ def refresh_metrics(
         .outerjoin(orders, orders.c.person_id == Person.id)
         .outerjoin(activities, activities.c.person_id == Person.id)
         .where(Person.id.in_(persons) if persons is not None else true())
+        # Nobody who may not be profiled gets figures (Art. 21(2)-(3), Art. 7(3)).
+        .where(~membership.refused_profiling())
     )
     columns = [
         "person_id",

@@ -169,7 +169,7 @@ def place_columns() -> list[Any]:
 _FAMILIES: dict[str, tuple[str, ...]] = {
     "lifecycle": ("relationship", "customer_status"),
     "value": ("value_band", "refused"),
-    "geography": ("country", "city", "postal_prefix"),
+    "geography": ("country", "city", "postal_prefix", "refused"),
     "engagement": (*ENGAGEMENT, "refused"),
     "industry": ("industry",),
     "position": ("position",),
@@ -211,6 +211,13 @@ def _family_counts(session: Session, today: dt.date) -> Groups:
     )
 
 
+def _allowed_in(choice: SegmentChoice) -> Callable[[Any], bool]:
+    """Whether a group's "refused" key may count in the segment: not if it profiles."""
+    if choice.definition.profiling:
+        return lambda refused: refused == "0"
+    return lambda refused: True
+
+
 def _builtin_match(choice: SegmentChoice) -> tuple[str, Callable[[tuple], bool]]:
     """Which family's groups make up a built-in segment, and which of its groups count."""
     filters = {f.field: f.value for f in choice.definition.filters}
@@ -226,17 +233,23 @@ def _builtin_match(choice: SegmentChoice) -> tuple[str, Callable[[tuple], bool]]
                 ),
             )
         case ["value_band"]:
-            return "value", lambda k: k[0] in filters["value_band"] and k[1] == "0"
+            allowed = _allowed_in(choice)
+            return "value", lambda k: k[0] in filters["value_band"] and allowed(k[1])
         case ["area"]:
-            return "geography", lambda k: regions.area_of(k[0]) in filters["area"]
+            allowed = _allowed_in(choice)
+            return "geography", lambda k: regions.area_of(k[0]) in filters["area"] and allowed(k[3])
         case ["region"]:
-            return "geography", lambda k: regions.region_of(*k[:3]) in filters["region"]
+            allowed = _allowed_in(choice)
+            return (
+                "geography",
+                lambda k: regions.region_of(*k[:3]) in filters["region"] and allowed(k[3]),
+            )
         case ["engagement"]:
-            kinds = list(ENGAGEMENT)
+            kinds, allowed = list(ENGAGEMENT), _allowed_in(choice)
             return (
                 "engagement",
                 lambda k: (
-                    k[len(kinds)] == "0"
+                    allowed(k[len(kinds)])
                     and any(k[kinds.index(kind)] == "1" for kind in filters["engagement"])
                 ),
             )

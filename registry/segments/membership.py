@@ -13,7 +13,8 @@ from registry import consent, settings
 from registry.derived_values import reachable
 from registry.filters import Definition
 from registry.models import Organisation, Person, PersonMetrics
-from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, Purpose
+from registry.notice import declaration
+from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, MarketingBasis, Purpose
 
 PROFILING_REFUSALS = (ConsentStatus.WITHDRAWN.value, ConsentStatus.OBJECTED.value)
 CHANNEL_OF_PURPOSE: dict[str, Channel] = {p.value: c for c, p in CHANNEL_PURPOSE.items()}
@@ -29,8 +30,16 @@ def from_persons(*columns: Any) -> Select[Any]:
     )
 
 
+def profiling_on_consent() -> bool:
+    """The declared profiling basis is consent: only persons who granted it are profiled."""
+    return declaration().marketing.profiling_basis == MarketingBasis.CONSENT
+
+
 def refused_profiling() -> ColumnElement[bool]:
-    """SQL: the person withdrew from or objected to profiling."""
+    """SQL: the person may not be profiled: they withdrew or objected, or (where the declared
+    basis is consent) they have no grant the controller can demonstrate."""
+    if profiling_on_consent():
+        return ~consent.granted_with_evidence(Purpose.PROFILING, Person.id)
     return consent.status_is(Purpose.PROFILING, PROFILING_REFUSALS, Person.id)
 
 
@@ -58,7 +67,10 @@ def granted_query(query: Select[Any], person_id: Any = Person.id) -> tuple[Selec
 
 
 def refusals_table() -> Any:
-    """The persons who refused profiling, as a table to outer-join (one hash join)."""
+    """The persons who may not be profiled (refused_profiling), as a table to outer-join
+    (one hash join)."""
+    if profiling_on_consent():
+        return select(Person.id.label("person_id")).where(refused_profiling()).subquery("refusals")
     profiling = consent.current_statuses(Purpose.PROFILING)
     return profiling.where(profiling.selected_columns.status.in_(PROFILING_REFUSALS)).subquery(
         "refusals"
