@@ -6,6 +6,8 @@ st.navigation, so their URLs do not resolve for that role.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
@@ -15,6 +17,8 @@ from registry.errors import SignInRefused
 from registry.models import utcnow
 from registry.permissions import Actor
 from views import widgets
+
+logger = logging.getLogger("registry.dashboard")
 
 
 def prepare_database(config: db.DatabaseConfig) -> None:
@@ -85,6 +89,8 @@ def sign_in_form() -> None:
                 actor = auth.sign_in(s, username, password)
             except SignInRefused as e:
                 st.error(str(e), icon=":material/lock:")
+            except DBAPIError as e:
+                st.error(widgets.database_failure(e), icon=":material/database:")
             else:
                 start_session(actor)
                 st.rerun()
@@ -151,7 +157,13 @@ def main() -> None:
     )
     config = widgets.database()
     prepare_database(config)
-    actor = signed_in_actor()
+    try:
+        actor = signed_in_actor()
+    except DBAPIError as e:
+        # The database went away mid-session: the same plain words a new visitor gets.
+        st.title("The registry database is not available")
+        st.error(widgets.database_failure(e), icon=":material/database:")
+        return
     if actor is None:
         st.navigation(
             [st.Page(sign_in_view, title="Sign in", url_path="sign-in")], position="hidden"
@@ -173,12 +185,10 @@ def main() -> None:
     try:
         page.run()
     except DBAPIError as e:
-        st.session_state.pop("database_checked", None)
-        st.error(
-            db.database_problem(widgets.engine(), config)
-            or f"The database refused the request: {type(e.orig).__name__}. Try again.",
-            icon=":material/database:",
-        )
+        # A lock or a lost connection mid-page: plain words, and the inputs drawn so far keep
+        # what was typed. The server log names the error class, never the values.
+        logger.warning("database failure on a page: %s", type(e.orig).__name__)
+        st.error(widgets.database_failure(e), icon=":material/database:")
 
 
 main()

@@ -174,7 +174,9 @@ with left:
                 refused(CREATE_ERRORS_KEY, e)
         st.session_state[CREATE_ERRORS_KEY] = {}
         st.session_state[CREATE_VERSION_KEY] = version + 1
-        done(f"Created the account {created.username} ({ROLE_LABELS[created.role]}).")
+        done(
+            f"Created the account {widgets.plain(created.username)} ({ROLE_LABELS[created.role]})."
+        )
 
 with right:
     st.subheader("Change an account")
@@ -207,7 +209,7 @@ with right:
             except ValidationError as e:
                 refused(role_errors_key, e)
         st.session_state[role_errors_key] = {}
-        done(f"{changed.username} now has the role {ROLE_LABELS[changed.role]}.")
+        done(f"{widgets.plain(changed.username)} now has the role {ROLE_LABELS[changed.role]}.")
 
     with st.container(border=True):
         if account.active:
@@ -237,7 +239,7 @@ with right:
                 refused(active_errors_key, e)
         st.session_state[active_errors_key] = {}
         state = "reactivated" if changed.active else "deactivated"
-        done(f"{changed.username} is {state}.")
+        done(f"{widgets.plain(changed.username)} is {state}.")
 
     password_errors = widgets.form_errors(password_errors_key)
     password_version = st.session_state.setdefault(f"{password_errors_key}_version", 0)
@@ -260,4 +262,4 @@ with right:
                 refused(password_errors_key, e)
         st.session_state[password_errors_key] = {}
         st.session_state[f"{password_errors_key}_version"] = password_version + 1
-        done(f"The password of {changed.username} is reset.")
+        done(f"The password of {widgets.plain(changed.username)} is reset.")

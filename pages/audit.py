@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import audit, auth, db, deadlines, settings
+from registry import audit, auth, db, deadlines, guards, settings
 from registry.errors import PermissionDenied
 from registry.models import AuditEvent
 from registry.permissions import Permission
@@ -51,6 +51,14 @@ st.caption(
     "report and write. Append-only: the database refuses to change or delete an event. "
     "Dates are Helsinki dates."
 )
+# The caption says the database refuses changes: say so plainly when a guard is gone.
+with widgets.engine().connect() as connection:
+    for problem in guards.missing_guards(connection):
+        st.error(
+            f"{problem} Run `python -m registry migrate` as the database owner, or enable the "
+            "trigger again, and find out who removed it: until then this trail may be altered.",
+            icon=":material/gpp_bad:",
+        )
 
 today = deadlines.today()
 with st.form("audit_filters"):
@@ -121,7 +129,7 @@ with widgets.session() as s:
 described = audit_filter.describe(
     lambda a: label(ACTION_LABELS, a), lambda t: label(RECORD_TYPE_LABELS, t)
 )
-st.caption(f"Showing {described}.")
+st.caption(f"Showing {widgets.plain(described)}.")
 cards = st.columns(3)
 with cards[0]:
     widgets.metric_card("Events", f"{total:,}")

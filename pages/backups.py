@@ -72,7 +72,9 @@ with st.container(border=True):
             else:
                 m = made.manifest
                 bar.empty()  # the status label says it is done
-                status.update(label=f"Backup made: {made.path.name}", state="complete")
+                status.update(
+                    label=f"Backup made: {widgets.plain(made.path.name)}", state="complete"
+                )
                 st.markdown(
                     f"{files.human_size(m.size_bytes)}, "
                     f"{files.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables.  \n"
@@ -118,7 +120,7 @@ with health:
             help=f"A warning shows when the newest is older than {max_hours} hours.",
         )
         if last:
-            st.caption(f"By {last.actor_name} · {last.file_name}")
+            st.caption(f"By {widgets.plain(last.actor_name)} · {widgets.plain(last.file_name)}")
     with cards[1], st.container(border=True):
         st.metric(
             f"Backups in the last {settings.BACKUP_HISTORY_DAYS} days",

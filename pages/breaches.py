@@ -435,7 +435,7 @@ if rows and ss.get(SELECTED) in {r.id for r in rows}:
         breach = breaches.get(s, actor, breach_id)
         s.expunge(breach)
     with register_tab:
-        st.subheader(f"{row.reference} · {row.summary}")
+        st.subheader(f"{widgets.plain(row.reference)} · {widgets.plain(row.summary)}")
         st.markdown(
             f":{row.clock.colour}-badge[:material/timer: {row.clock.text}] "
             f"Aware {moment(row.aware_at)}; the Ombudsman deadline is "
@@ -469,14 +469,14 @@ if rows and ss.get(SELECTED) in {r.id for r in rows}:
                 st.caption(
                     f"Notified {moment(breach.authority_notified_at)}"
                     + (
-                        f", reference {breach.authority_reference}"
+                        f", reference {widgets.plain(breach.authority_reference)}"
                         if breach.authority_reference
                         else ""
                     )
                     + f"; {row.clock.text}."
                 )
             elif breach.authority_decision == AuthorityDecision.NOT_NOTIFIED:
-                st.caption(f"Not notified: {breach.authority_reason}")
+                st.caption(f"Not notified: {widgets.plain(breach.authority_reason)}")
             else:
                 st.caption(f"Not decided; {row.clock.text} (deadline {row.clock.deadline_text}).")
             key = f"breaches_authority_{breach.id}_{breach.version}"
@@ -542,10 +542,15 @@ if rows and ss.get(SELECTED) in {r.id for r in rows}:
 
             st.markdown("**The persons (Art. 34)**")
             if breach.persons_decision == PersonsDecision.TOLD:
-                st.caption(f"Told {moment(breach.persons_told_at)}: {breach.persons_how}")
+                st.caption(
+                    f"Told {moment(breach.persons_told_at)}: {widgets.plain(breach.persons_how)}"
+                )
             elif breach.persons_decision == PersonsDecision.NOT_TOLD:
                 ground = label(PERSONS_EXEMPTION_LABELS, breach.persons_exemption, "")
-                st.caption(f"Not told{': ' + ground if ground else ''}. {breach.persons_reason}")
+                st.caption(
+                    f"Not told{': ' + ground if ground else ''}. "
+                    + widgets.plain(breach.persons_reason)
+                )
             else:
                 st.caption("Not decided.")
             key = f"breaches_persons_{breach.id}_{breach.version}"

@@ -97,7 +97,10 @@ with row2[2]:
         delta_color="inverse",
     )
     for p in o.transfer_problems:
-        st.markdown(f"- **{p.name}** ({p.country}): {p.problem}")
+        st.markdown(
+            f"- **{widgets.plain(p.name)}** ({widgets.plain(p.country)}): "
+            + widgets.plain(p.problem)
+        )
 
 if actor.may(Permission.MANAGE_BREACHES):
     # The 72-hour clock of each breach awaiting the Ombudsman decision (Art. 33(1)).

@@ -76,7 +76,11 @@ with cards[2]:
     )
 
 for r in problems:
-    st.warning(f"**{r.name}** ({r.country_name}): {r.problem}.", icon=":material/gpp_maybe:")
+    st.warning(
+        f"**{widgets.plain(r.name)}** ({widgets.plain(r.country_name)}): "
+        f"{widgets.plain(r.problem)}.",
+        icon=":material/gpp_maybe:",
+    )
 
 
 def helsinki_day(at: dt.datetime | None) -> dt.date | None:
@@ -251,7 +255,7 @@ def save(key: str, data: RecipientInput, recipient_id: int | None) -> None:
             st.session_state[f"{key}_errors"] = e.field_errors
         else:
             st.session_state[f"{key}_errors"] = {}
-            widgets.flash(FLASH, f"Saved {saved.name}.")
+            widgets.flash(FLASH, f"Saved {widgets.plain(saved.name)}.")
             if recipient_id is None:
                 # A new form key gives the next recipient empty fields.
                 st.session_state["recipients_add_round"] = add_round + 1

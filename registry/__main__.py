@@ -10,7 +10,9 @@ import argparse
 import getpass
 import sys
 
-from registry import db, settings
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from registry import db, settings, validation
 from registry.errors import RegistryError, ValidationError
 from registry.permissions import Actor
 from registry.vocabulary import Channel, ImportKind, Role
@@ -151,14 +153,28 @@ def cmd_export(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
             )
         else:
             # Written beside the target and renamed when complete: no half-written list.
+            # The disclosure commits only once the file is in place (`complete`): a target
+            # that cannot be written (a directory, no permission) records nothing.
             target = Path(args.out)
             fd, partial = tempfile.mkstemp(prefix=".export-", dir=target.parent)
             try:
                 with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+
+                    def complete() -> None:
+                        out.flush()
+                        os.fsync(out.fileno())
+                        os.replace(partial, target)
+
                     result = export.export_target_list(
-                        session, actor, segment, args.channel, recipient_id, purpose, out
+                        session,
+                        actor,
+                        segment,
+                        args.channel,
+                        recipient_id,
+                        purpose,
+                        out,
+                        complete=complete,
                     )
-                os.replace(partial, target)
             finally:
                 Path(partial).unlink(missing_ok=True)
     print(
@@ -367,10 +383,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refused_argument(args: argparse.Namespace) -> str | None:
+    """The first argument holding a control, invisible or undecodable character (bytes the
+    locale could not decode arrive as lone surrogates), named without echoing it."""
+    for name, value in vars(args).items():
+        if isinstance(value, str) and (problem := validation.refused_character(value)):
+            return f"{name.replace('_', '-')}: {problem}"
+    return None
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one printable line: no traceback, no undecodable characters."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename is not None else ""
+        text = f"{error.strerror}{where}"
+    elif isinstance(error, DBAPIError):
+        # The driver's first line; the engine hides bound values (db.make_engine).
+        text = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        text = f"The database refused: {type(error.orig).__name__}" + (f": {text}" if text else "")
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    config = db.database_config()
+    if problem := _refused_argument(args):
+        print(problem, file=sys.stderr)
+        return 2
     try:
+        config = db.database_config()
         return args.func(args, config)
     except ValidationError as e:
         for field, message in e.field_errors.items():
@@ -378,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except RegistryError as e:
         print(str(e), file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError, UnicodeError, ValueError) as e:
+        # Every failure a user can meet is one line and status 2, never a traceback.
+        print(f"registry {args.command}: {_one_line(e)}", file=sys.stderr)
         return 2
 
 

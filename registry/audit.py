@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
-from registry import settings
+from registry import settings, spreadsheet
 from registry.errors import ValidationError
 from registry.models import AuditEvent, utcnow
 from registry.permissions import Actor, Permission, require
@@ -172,10 +172,8 @@ CSV_COLUMNS = (
 
 
 def _csv_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet would run a cell starting with these as a formula (CSV injection);
-    # a sign-in name or a detail typed by anyone must stay text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A sign-in name or a detail typed by anyone must stay text.
+    return spreadsheet.neutralised(value)
 
 
 def _csv_line(values: Iterable[object]) -> str:

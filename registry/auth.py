@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import audit, settings
+from registry import audit, passwords, settings, validation
 from registry.errors import SignInRefused
 from registry.models import AppUser, utcnow
 from registry.permissions import OPEN_TO_ALL_ROLES, Actor, require_any
@@ -35,13 +35,10 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def check_new_password(password: str) -> str | None:
-    """The message to show next to a new password field, or None if it is acceptable."""
-    if len(password) < settings.MIN_PASSWORD_LENGTH:
-        return f"Use at least {settings.MIN_PASSWORD_LENGTH} characters."
-    if len(password) > 200:
-        return "Use at most 200 characters."
-    return None
+def check_new_password(password: str, username: str = "") -> str | None:
+    """The message to show next to a new password field, or None if it is acceptable
+    (registry.passwords: NIST SP 800-63B)."""
+    return passwords.problem(password, username)
 
 
 _WRONG_CREDENTIALS = "Wrong username or password."
@@ -70,10 +67,17 @@ def sign_in(
     """
     now = now or utcnow()
     typed = username.strip()
+    # No username holds a control or invisible character, and PostgreSQL cannot even compare
+    # a NUL: such a name is an unknown account, audited with the characters spelled out.
+    refused = validation.refused_character(typed) is not None
     # Usernames are stored in lower case. The row lock keeps concurrent wrong guesses
     # from losing a count on PostgreSQL.
-    user = session.scalar(
-        select(AppUser).where(AppUser.username == typed.lower()).with_for_update()
+    user = (
+        None
+        if refused
+        else session.scalar(
+            select(AppUser).where(AppUser.username == typed.lower()).with_for_update()
+        )
     )
     if user is None or not user.active:
         # Spend the same argon2 time as a real check, so timing does not reveal accounts.
@@ -85,7 +89,8 @@ def sign_in(
             "app_user",
             None,
             "unknown or inactive account",
-            actor_name=typed or "(empty)",  # as typed: the trail keeps what was tried
+            # As typed: the trail keeps what was tried (cut to the column's length).
+            actor_name=(validation.shown_safely(typed) or "(empty)")[:100],
         )
         session.commit()
         raise SignInRefused(_WRONG_CREDENTIALS)

@@ -33,7 +33,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import audit, breach_persons, deadlines
+from registry import audit, breach_persons, deadlines, spreadsheet
 from registry.breach_persons import AffectedCounts, LetterRow
 from registry.breaches import clock_of, helsinki, reference, source_name
 from registry.disclosures import LEGAL_BASES, add_disclosure
@@ -671,14 +671,7 @@ LETTER_COLUMNS = (
     "city",
     "country",
 )
-# A spreadsheet runs a cell beginning with one of these as a formula (CSV/formula injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: object) -> str:
-    """A cell as text that a spreadsheet shows and never runs."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+neutralised = spreadsheet.neutralised  # the one rule for every cell the registry writes
 
 
 def has_address(row: LetterRow) -> bool:

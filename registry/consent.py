@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from registry import audit, settings
+from registry import audit, settings, validation
 from registry.errors import NotFound, ValidationError
 from registry.models import ConsentEvent, ConsentState, Person, PersonMetrics, utcnow
 from registry.permissions import Actor, Permission, require
@@ -118,6 +118,7 @@ def validate_event(
         errors["evidence"] = "A grant needs evidence (what the person signed, sent or ticked)."
     if len(evidence) > settings.MAX_LONG_TEXT:
         errors["evidence"] = f"Keep the evidence under {settings.MAX_LONG_TEXT} characters."
+    validation.refuse_hidden(errors, {"evidence": evidence}, allowed=validation.MULTILINE)
     if occurred_at.tzinfo is None:
         errors["occurred_at"] = "The date needs a time zone."
     elif occurred_at > now:

@@ -19,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import settings
@@ -59,17 +60,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the one writer
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(settings.SQLITE_BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: an error's message and traceback name the SQL, never the values bound
+    # to it (names, addresses), so no log line carries personal data from a failed query.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -124,6 +127,30 @@ def prepare_embedded_demo(
     # A half-seeded file is never left where the app would take it for the demo.
     partial.replace(settings.DEMO_DATABASE_PATH)
     return True
+
+
+# Words in a driver's message that mean another transaction held what this one needed.
+_BUSY = ("database is locked", "database table is locked", "lock timeout", "deadlock detected")
+BUSY_MESSAGE = (
+    "The database was busy with another save, and this one waited too long: nothing was "
+    "saved. What you typed is kept: save again."
+)
+
+
+def is_busy(error: DBAPIError) -> bool:
+    """Whether `error` is a lock that another transaction held (worth a retry)."""
+    text = str(error.orig).lower()
+    return any(word in text for word in _BUSY)
+
+
+def failure_message(error: DBAPIError, engine: Engine, config: DatabaseConfig) -> str:
+    """What a user is told when the database fails a request: busy, gone, or refusing."""
+    if is_busy(error):
+        return BUSY_MESSAGE
+    return database_problem(engine, config) or (
+        f"The database refused the request ({type(error.orig).__name__}): nothing was saved. "
+        "Try again; if it fails again, tell the administrator the time it happened."
+    )
 
 
 def database_problem(engine: Engine, config: DatabaseConfig) -> str | None:

@@ -15,7 +15,7 @@ from itertools import islice
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, filters, settings
+from registry import audit, deadlines, filters, settings, validation
 from registry.errors import NotFound, ValidationError
 from registry.models import (
     DisclosedPerson,
@@ -136,6 +136,15 @@ class PersonDisclosure:
     data_categories: list[str]
     agreement_date: dt.date | None = None
     basis_from_register: bool = False  # copied from the register by revision 0007
+
+
+def view_of_person(session: Session, actor: Actor, person_id: int) -> list[PersonDisclosure]:
+    """`of_person` for a user looking at one person's disclosures: a view of one person's data,
+    so it is audited like the person and consent pages (by id only)."""
+    found = of_person(session, actor, person_id)
+    audit.record(session, actor, "view_person_disclosures", "person", person_id)
+    session.commit()
+    return found
 
 
 def of_person(
@@ -260,6 +269,8 @@ def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> 
     note = data.note.strip()
     if len(note) > settings.MAX_LONG_TEXT:
         errors["note"] = f"Use at most {settings.MAX_LONG_TEXT:,} characters."
+    validation.refuse_hidden(errors, {"purpose": purpose})
+    validation.refuse_hidden(errors, {"note": note}, allowed=validation.MULTILINE)
     if data.segment_id is None:
         ids, persons_error = _person_ids(session, data.persons)
     elif data.persons.strip():

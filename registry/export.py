@@ -23,7 +23,7 @@ import csv
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TextIO
@@ -31,7 +31,7 @@ from typing import Any, TextIO
 from sqlalchemy import case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, marketing_basis, settings, validation
+from registry import audit, deadlines, marketing_basis, settings, spreadsheet, validation
 from registry.disclosures import add_disclosure
 from registry.errors import NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, Definition, parse_definition
@@ -103,9 +103,6 @@ DATA_CATEGORIES: dict[Channel, list[str]] = {
     c: [DataCategory.SERVICE_USER.value if c == Channel.IN_APP else DataCategory.BASIC.value]
     for c in Channel
 }
-# Free text a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe.
-_TEXT_COLUMNS = {"first_name", "last_name", "organisation", "street_address", "city"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -273,10 +270,9 @@ def _checked_recipient(
 
 
 def _cell(name: str, value: Any) -> str:
-    text = "" if value is None else str(value)
-    if name in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    # Every column, email, phone, postal code and username too: any may hold text from an
+    # import or from before validation existed (registry.spreadsheet).
+    return spreadsheet.neutralised(value)
 
 
 def _list_statement(
@@ -315,9 +311,13 @@ def export_target_list(
     purpose: str,
     out: TextIO,
     today: dt.date | None = None,
+    complete: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Write the segment's targetable members for the channel to `out` as CSV, and record the
-    disclosure (per-person rows) and an audit event, in one transaction."""
+    disclosure (per-person rows) and an audit event, in one transaction.
+
+    `complete` (putting the written file in place) runs after the last row and before the
+    commit: if it fails, nothing is recorded, as no list was handed over."""
     require(actor, Permission.EXPORT_TARGET_LIST)
     today = today or deadlines.today()
     channel = _channel(channel)
@@ -380,6 +380,12 @@ def export_target_list(
         f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
         f"{counted.sentence()}",
     )
+    if complete is not None:
+        try:
+            complete()
+        except BaseException:
+            session.rollback()
+            raise
     session.commit()
     return ExportResult(disclosure.id, counted, counted.exported, recipient.name)
 

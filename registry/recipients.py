@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, settings
+from registry import audit, deadlines, settings, validation
 from registry.errors import NotFound, ValidationError
 from registry.models import Activity, ConsentEvent, Disclosure, Order, Person, Recipient
 from registry.permissions import Actor, Permission, require
@@ -188,7 +188,11 @@ def validate(
     name = " ".join(data.name.split())
     service = " ".join(data.service.split())
     country = data.country.strip().upper()
-    if not name:
+    # First: a NUL must not reach the name-clash query (PostgreSQL refuses it).
+    validation.refuse_hidden(errors, {"name": name, "service": service})
+    if "name" in errors:
+        pass
+    elif not name:
         errors["name"] = "Enter the recipient's name."
     elif len(name) > settings.MAX_SHORT_TEXT:
         errors["name"] = f"Use at most {settings.MAX_SHORT_TEXT} characters."

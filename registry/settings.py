@@ -27,6 +27,7 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 # How often an open page checks for idle expiry, so an unattended screen stops showing data.
 IDLE_CHECK_INTERVAL = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
 
 # Tables and exports.
 PAGE_SIZE = 50
@@ -43,6 +44,8 @@ AUDIT_CHART_USERS = 12
 
 # Caches: bounded, and short enough that a write elsewhere is seen soon.
 CACHE_TTL_SECONDS = 300
+# How long a SQLite write waits for another writer before it gives up as busy.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 CACHE_MAX_ENTRIES = 64
 
 # Free text: nothing unbounded is stored.

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, settings
+from registry import audit, settings, validation
 from registry.auth import check_new_password, hash_password
 from registry.errors import NotFound, ValidationError
 from registry.models import AppUser, utcnow
@@ -73,15 +73,21 @@ def _validate(
     password: str,
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
+    # First: a NUL must not reach the email query (PostgreSQL refuses it).
+    validation.refuse_hidden(errors, {"display_name": display_name, "email": email})
     if not USERNAME_PATTERN.match(username):
         errors["username"] = "Use 2-50 lower-case letters, digits, dots, dashes or underscores."
     elif session.scalar(select(AppUser.id).where(AppUser.username == username)):
         errors["username"] = f"The username {username!r} is taken."
-    if not display_name or len(display_name) > settings.MAX_SHORT_TEXT:
+    if "display_name" in errors:
+        pass
+    elif not display_name or len(display_name) > settings.MAX_SHORT_TEXT:
         errors["display_name"] = f"Give a name of 1-{settings.MAX_SHORT_TEXT} characters."
     if role not in Role.__members__.values():
         errors["role"] = "Choose a role."
-    if email:
+    if email and "email" not in errors and (problem := validation.formula_email(email)):
+        errors["email"] = problem
+    elif email and "email" not in errors:
         try:
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
@@ -89,7 +95,7 @@ def _validate(
         else:
             if session.scalar(select(AppUser.id).where(func.lower(AppUser.email) == email)):
                 errors["email"] = "Another account has this email address."
-    if message := check_new_password(password):
+    if message := check_new_password(password, username):
         errors["password"] = message
     return errors
 
@@ -198,9 +204,9 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Ac
 def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> Account:
     """Set a new password; it also lifts a lock-out."""
     require(actor, Permission.MANAGE_USERS)
-    if message := check_new_password(password):
-        raise ValidationError({"password": message})
     user = _get(session, user_id)
+    if message := check_new_password(password, user.username):
+        raise ValidationError({"password": message})
     user.password_hash = hash_password(password)
     user.failed_sign_ins, user.locked_until = 0, None
     audit.record(session, actor, "user_password_reset", "app_user", user.id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from registry import settings, transfers
+from registry import settings, spreadsheet, transfers
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,77 @@ class Invalid:
 # The registry's one list of ISO 3166-1 alpha-2 codes, shared with the recipients register.
 COUNTRY_CODES: frozenset[str] = frozenset(transfers.COUNTRIES)
 
-# Category Cc (controls), Cs (lone surrogates): nothing a person's data needs.
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
+# Refused in every text the registry stores. Cc: controls (NUL, which PostgreSQL cannot store,
+# BEL, ESC and the C1 set). Cs: lone surrogates (bytes the command line could not decode).
+# Cf: invisible format characters: bidi overrides and isolates reorder what a reader sees
+# (a name that reads differently from what is stored), zero-width spaces and the BOM make
+# two equal-looking names differ.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Cf"})
+# Zero-width non-joiner and joiner belong to Persian and Indic spelling and emoji sequences:
+# kept between two visible characters, refused elsewhere.
+_JOINERS = frozenset("\u200c\u200d")
+_VISIBLE = frozenset("LMNS")  # letters, marks, numbers, symbols (first letter of the category)
+# Whitespace controls free text keeps (several lines of a reason or evidence).
+MULTILINE = "\n\t"
 
 
-def _refused_character(text: str, allowed: str = "") -> str | None:
-    for ch in text:
-        if ch not in allowed and unicodedata.category(ch) in _REFUSED_CATEGORIES:
+def _joining(text: str, i: int) -> bool:
+    return (
+        0 < i < len(text) - 1
+        and unicodedata.category(text[i - 1])[0] in _VISIBLE
+        and unicodedata.category(text[i + 1])[0] in _VISIBLE
+    )
+
+
+def refused_character(text: str, allowed: str = "") -> str | None:
+    """Why `text` cannot be stored: the first control, invisible format or surrogate
+    character, named; None if there is none. `allowed` lists characters kept anyway."""
+    for i, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if ch in allowed or category not in _REFUSED_CATEGORIES:
+            continue
+        if category == "Cc":
             return f"Remove the control character U+{ord(ch):04X}."
+        if category == "Cs":
+            return (
+                f"Remove the undecodable character U+{ord(ch):04X}: the text is not valid Unicode."
+            )
+        if ch in _JOINERS and _joining(text, i):
+            continue
+        described = unicodedata.name(ch, "format character").lower()
+        return f"Remove the invisible character U+{ord(ch):04X} ({described})."
     return None
+
+
+def refuse_hidden(errors: dict[str, str], fields: dict[str, str | None], allowed: str = "") -> None:
+    """Add to `errors` the refused character of each field that has one (fields that
+    already have an error keep it): the one check every write path applies to its text."""
+    for key, text in fields.items():
+        if text and key not in errors and (problem := refused_character(text, allowed)):
+            errors[key] = problem
+
+
+def shown_safely(text: str) -> str:
+    """`text` with each refused character written as U+XXXX: for an audit trail that must
+    keep what was tried (a typed username) without storing what it cannot hold."""
+    return "".join(
+        f"U+{ord(ch):04X}" if unicodedata.category(ch) in _REFUSED_CATEGORIES else ch for ch in text
+    )
+
+
+# The largest id a row can have: PostgreSQL's bigint (SQLite's INTEGER is the same size).
+MAX_RECORD_ID = 2**63 - 1
+_RECORD_ID = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def record_id(text: object) -> int | None:
+    """A row id from a link or another page (?person=12), or None for anything else: digits
+    other than 0-9 (str.isdigit takes ² and ٣) and ids past the column's range are no id."""
+    value = str(text).strip() if text is not None else ""
+    if not _RECORD_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_RECORD_ID else None
 
 
 def one_line(text: str) -> str:
@@ -54,7 +116,7 @@ def _too_long(text: str, max_length: int) -> Invalid | None:
 def name(text: str, max_length: int = settings.MAX_NAME_LENGTH) -> str | Invalid:
     """A first or last name: required, with at least one letter."""
     value = one_line(text)
-    if problem := _refused_character(value):
+    if problem := refused_character(value):
         return Invalid(problem)
     if not value:
         return Invalid("A name is required.")
@@ -66,11 +128,23 @@ def name(text: str, max_length: int = settings.MAX_NAME_LENGTH) -> str | Invalid
 def optional_text(text: str, max_length: int) -> str | Invalid | None:
     """One line of free text (street address, city, position, gender); empty is None."""
     value = one_line(text)
-    if problem := _refused_character(value):
+    if problem := refused_character(value):
         return Invalid(problem)
     if not value:
         return None
     return _too_long(value, max_length) or value
+
+
+FORMULA_EMAIL = (
+    "An email address cannot start with =, +, - or @: a spreadsheet opening a list with it "
+    "would run it as a formula."
+)
+
+
+def formula_email(text: str) -> str | None:
+    """Why an email address is refused although valid by syntax: it would start a formula in
+    every CSV it goes into (registry.spreadsheet). None if it would not."""
+    return FORMULA_EMAIL if spreadsheet.starts_formula(text.strip()) else None
 
 
 def email(text: str) -> str | Invalid | None:
@@ -78,10 +152,12 @@ def email(text: str) -> str | Invalid | None:
     value = text.strip()
     if not value:
         return None
-    if problem := _refused_character(value):
+    if problem := refused_character(value):
         return Invalid(problem)
     if too_long := _too_long(value, settings.MAX_EMAIL_LENGTH):
         return too_long
+    if problem := formula_email(value):
+        return Invalid(problem)
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:
@@ -94,7 +170,7 @@ def phone(text: str, region: str = settings.PHONE_DEFAULT_REGION) -> str | Inval
     value = one_line(text)
     if not value:
         return None
-    if problem := _refused_character(value):
+    if problem := refused_character(value):
         return Invalid(problem)
     try:
         number = phonenumbers.parse(value, region)
@@ -160,7 +236,7 @@ def postal_code(text: str, country_code: str) -> str | Invalid | None:
     value = unicodedata.normalize("NFC", one_line(text).upper())
     if not value:
         return None
-    if problem := _refused_character(value):
+    if problem := refused_character(value):
         return Invalid(problem)
     value = re.sub(rf"^{re.escape(country_code)}[- ]", "", value) if country_code else value
     known = POSTAL_FORMATS.get(country_code)
@@ -181,7 +257,7 @@ def free_text(text: str, max_length: int = settings.MAX_LONG_TEXT) -> str | Inva
     """Several lines of required text (a reason): trimmed, line breaks kept."""
     lines = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     value = "\n".join(line.rstrip() for line in lines.split("\n")).strip()
-    if problem := _refused_character(value, allowed="\n\t"):
+    if problem := refused_character(value, allowed="\n\t"):
         return Invalid(problem)
     if not value:
         return Invalid("This is required.")

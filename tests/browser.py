@@ -186,7 +186,25 @@ def wait_idle(page: Page) -> None:
     else:
         page.wait_for_timeout(200)  # a new document, or a page without the counter
     page.wait_for_selector(IDLE_SELECTOR, timeout=30_000)
+    _settle(page)
     page._runs_seen = _runs_finished(page)
+
+
+# A write ends its run with st.rerun, and the page can read as idle for a moment between
+# that run and the next; an action taken then can be lost. The allowance for the next run
+# to start:
+NEXT_RUN_MS = 300
+RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
+
+
+def _settle(page: Page) -> None:
+    """Return once the page stays idle: a run that follows at once is waited for too."""
+    for _ in range(10):
+        try:
+            page.wait_for_selector(RUNNING, timeout=NEXT_RUN_MS)
+        except PlaywrightTimeout:
+            return
+        page.wait_for_selector(IDLE_SELECTOR, timeout=30_000)
 
 
 def settled(page: Page, shown_by_a_write: Any) -> None:
@@ -194,6 +212,7 @@ def settled(page: Page, shown_by_a_write: Any) -> None:
     what it did, and an action taken while that run still draws can be lost."""
     shown_by_a_write.wait_for()
     page.wait_for_selector(IDLE_SELECTOR, timeout=30_000)
+    _settle(page)
     page._runs_seen = _runs_finished(page)
 
 

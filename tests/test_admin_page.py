@@ -10,6 +10,7 @@ from registry.errors import SignInRefused
 from registry.models import AppUser, AuditEvent
 from registry.vocabulary import Role
 from tests.conftest import TEST_PASSWORD
+from views.widgets import plain
 
 PAGE = "pages/administration.py"
 NEW_PASSWORD = "a-new-long-password-2026"
@@ -85,7 +86,7 @@ def test_create_an_account(admin_page, session, actors):
     at.text_input(key="administration_new_password_0").input(NEW_PASSWORD)
     _button(at, "Create account").click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value == "Created the account aino.virtanen (Compliance)."
+    assert at.success[0].value == f"Created the account {plain('aino.virtanen')} (Compliance)."
     assert "aino.virtanen" in at.dataframe[0].value["Username"].tolist()
     # The form is empty again, ready for the next account.
     assert at.text_input(key="administration_new_username_1").value == ""
@@ -125,7 +126,7 @@ def test_errors_show_next_to_their_fields_and_keep_the_input(admin_page, session
     at.text_input(key="administration_new_password_0").input(NEW_PASSWORD)
     _button(at, "Create account").click().run()
     assert not at.error
-    assert at.success[0].value == "Created the account valid-name (Marketing)."
+    assert at.success[0].value == f"Created the account {plain('valid-name')} (Marketing)."
 
 
 def test_the_last_administrator_cannot_be_demoted_or_deactivated(admin_page, session, actors):
@@ -151,7 +152,7 @@ def test_change_role(admin_page, session, actors):
         Role.ADMINISTRATOR
     )
     _button(at, "Change role").click().run()
-    assert at.success[0].value == "marketing-user now has the role Administrator."
+    assert at.success[0].value == f"{plain('marketing-user')} now has the role Administrator."
     assert _user(session, "marketing-user").role == "administrator"
     assert {m.label: m.value for m in at.metric}["Active administrators"] == "2"
 
@@ -160,14 +161,14 @@ def test_deactivate_and_reactivate(admin_page, session):
     at = admin_page
     _select_account(at, "compliance-user")
     _button(at, "Deactivate").click().run()
-    assert at.success[0].value == "compliance-user is deactivated."
+    assert at.success[0].value == f"{plain('compliance-user')} is deactivated."
     assert not _user(session, "compliance-user").active
     table = at.dataframe[0].value.set_index("Username")
     assert table.loc["compliance-user", "Status"] == "Inactive"
     with pytest.raises(SignInRefused):
         auth.sign_in(session, "compliance-user", TEST_PASSWORD)
     _button(at, "Reactivate").click().run()
-    assert at.success[0].value == "compliance-user is reactivated."
+    assert at.success[0].value == f"{plain('compliance-user')} is reactivated."
     assert _user(session, "compliance-user").active
     assert _actions(session)[-1] == "user_activated"
 
@@ -191,7 +192,7 @@ def test_reset_password_lifts_a_lock(admin_page, session, actors):
 
     at.text_input(key=f"administration_password_{user_id}_0").input(NEW_PASSWORD)
     _button(at, "Reset password").click().run()
-    assert at.success[0].value == "The password of compliance-user is reset."
+    assert at.success[0].value == f"The password of {plain('compliance-user')} is reset."
     assert at.text_input(key=f"administration_password_{user_id}_1").value == ""
     assert not at.warning
     assert auth.sign_in(session, "compliance-user", NEW_PASSWORD).role == Role.COMPLIANCE

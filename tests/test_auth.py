@@ -149,7 +149,8 @@ def test_password_checks():
     assert not auth.password_matches(None, TEST_PASSWORD)
     assert not auth.password_matches("not a hash", TEST_PASSWORD)
     assert auth.check_new_password("x" * (settings.MIN_PASSWORD_LENGTH - 1))
-    assert auth.check_new_password("x" * settings.MIN_PASSWORD_LENGTH) is None
+    assert auth.check_new_password("x" * settings.MIN_PASSWORD_LENGTH)  # a repetition
+    assert auth.check_new_password("tulip-harbour-9") is None
 
 
 def test_external_sign_in_takes_the_role_from_the_account(session, actors):

@@ -137,3 +137,19 @@ def test_drill_down_is_audited(database_url, session, actors, app_test):
         select(func.count()).where(AuditEvent.action == "disclosure_persons_viewed")
     )
     assert views == 1
+
+
+def test_the_per_person_view_is_audited_once_per_choice(database_url, session, actors, app_test):
+    """A look at one person's disclosures is a view of their data (by id, like the others)."""
+    compliance = actors[Role.COMPLIANCE]
+    build(session, compliance)
+    at = app_test(database_url, compliance, PAGE)
+    at.text_input(key="disclosures_person_q").input("aino0@")
+    at.run()
+    at.run()  # a rerun of the same view is not another view
+    assert not at.exception, at.exception
+    views = session.scalars(
+        select(AuditEvent.record_id).where(AuditEvent.action == "view_person_disclosures")
+    ).all()
+    chosen = at.session_state["disclosures_person_id"]
+    assert views == [str(chosen)]

@@ -512,3 +512,33 @@ def test_the_command_line_exports_a_saved_segment_to_a_file(
     assert "Privacy Shield" in capsys.readouterr().err
     assert list(lists.iterdir()) == [out]  # no partial file left behind
     assert count(session, Disclosure) == 1
+
+
+def test_an_export_to_a_place_it_cannot_write_records_nothing(
+    session, actors, newsletter_world, database_url, monkeypatch, tmp_path, capsys
+):
+    """No phantom disclosure: the list is in place before the disclosure commits."""
+    from registry import db
+    from registry.__main__ import main
+
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    to = recipient(session)
+    argv = ["export", "--segment", "Opt-ins", "--channel", "newsletter", "--recipient", to.name]
+    saving.save_segment(
+        session,
+        actors[Role.MARKETING],
+        "Opt-ins",
+        "",
+        [{"field": "relationship", "op": "in", "value": ["marketing_opt_in"]}],
+    )
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    for out in (lists, lists / "missing-folder" / "list.csv"):
+        assert main([*argv, "--out", str(out), "--user", "marketing-user"]) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    session.expire_all()
+    assert count(session, Disclosure) == 0
+    exported = select(func.count()).where(AuditEvent.action == "target_list_exported")
+    assert session.scalar(exported) == 0
+    assert list(lists.iterdir()) == []  # no partial file left behind

@@ -16,6 +16,7 @@ from registry.marketing_basis import NO_BASIS_LABELS, basis_label
 from registry.models import AuditEvent, Order, Organisation, Person, Recipient, Segment
 from registry.vocabulary import ConsentSource, Purpose, Relationship, Role
 from tests.conftest import demo_actor
+from views.widgets import plain
 
 PAGE = "pages/segments.py"
 
@@ -166,7 +167,7 @@ def test_the_builder_shows_errors_beside_fields_and_saves_nothing(
     at.text_area(key="segments_save_description_0").set_value("Everyone who opted in.")
     button(at, "Save as a new segment").click().run()
     assert not at.exception and not at.error
-    assert "Saved the segment Opt-ins." in [s.value for s in at.success]
+    assert f"Saved the segment {plain('Opt-ins')}." in [s.value for s in at.success]
     saved = session.scalars(select(Segment)).one()
     assert saved.definition == [
         {"field": "relationship", "op": "in", "value": ["marketing_opt_in"]}

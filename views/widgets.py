@@ -6,6 +6,7 @@ Pages and views import this module; the domain (registry/) never does.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import db, persons, settings
@@ -91,6 +93,37 @@ def plain(text: object) -> str:
     """Registry data (a name, a reason) for st.markdown: shown literally, never as markup."""
     joined = _JOINED.sub("\u2060", str(text))
     return joined.translate(_MARKDOWN_ESCAPES).replace("\n", "  \n")
+
+
+# A database failure in a button's callback, told on the page that follows (callbacks run
+# before the page script, where nothing can be drawn).
+DATABASE_FAILURE_KEY = "database_failure"
+
+
+def database_failure(error: DBAPIError) -> str:
+    """The plain words for a failed request: busy (save again), gone, or refused."""
+    st.session_state.pop("database_checked", None)  # check the database again next run
+    return db.failure_message(error, engine(), database())
+
+
+def guarded(callback: Callable[P, None]) -> Callable[P, None]:
+    """A write callback whose database failure becomes a message, not a crashed page: the
+    typed input stays in its widgets for the next try."""
+
+    @functools.wraps(callback)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except DBAPIError as e:
+            st.session_state[DATABASE_FAILURE_KEY] = database_failure(e)
+
+    return run
+
+
+def show_database_failure() -> None:
+    """The failure a callback left, shown once, where the page calls it (above its form)."""
+    if message := st.session_state.pop(DATABASE_FAILURE_KEY, None):
+        st.error(message, icon=":material/database:")
 
 
 def form_errors(key: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from registry import audit, notice, settings
+from registry import audit, notice, settings, spreadsheet
 from registry.errors import NotFound, RegistryError
 from registry.imports import reading
 from registry.imports.base import (
@@ -207,7 +207,7 @@ REJECTS_HEADER = ("row", "column", "value", "reason")
 def spreadsheet_text(value: str) -> str:
     """A cell a spreadsheet must show as text: one starting with = + - @ (or a tab or
     carriage return) would run as a formula (CSV injection), so it gets a leading '."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return spreadsheet.neutralised(value)
 
 
 class _Refusals:

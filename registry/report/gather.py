@@ -59,6 +59,7 @@ from registry.vocabulary import ConsentStatus, RequestStatus
 CONSULTATIONS_OF_PERSON = (
     "view_person",
     "view_consent_history",
+    "view_person_disclosures",
     "access_report_generated",
 )
 CONSULTATIONS_OF_REQUEST = ("request_viewed", "request_report", "access_report_previewed")

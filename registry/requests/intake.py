@@ -9,7 +9,7 @@ import datetime as dt
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from registry import deadlines, settings
+from registry import deadlines, settings, validation
 from registry.errors import ValidationError
 from registry.models import DataSubjectRequest, Person, utcnow
 from registry.permissions import Actor, Permission, require
@@ -24,10 +24,14 @@ def _text(value: str, limit: int, errors: dict[str, str], key: str, what: str) -
         errors[key] = f"Enter {what}."
     elif len(value) > limit:
         errors[key] = f"Keep {what} under {limit} characters."
+    validation.refuse_hidden(errors, {key: value})
     return value
 
 
 def _email(value: str, errors: dict[str, str], key: str) -> str:
+    if problem := validation.formula_email(value):
+        errors[key] = problem
+        return value
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as e:
@@ -74,6 +78,7 @@ def log_request(
     details = details.strip()
     if len(details) > settings.MAX_LONG_TEXT:
         errors["details"] = f"Keep the text under {settings.MAX_LONG_TEXT} characters."
+    validation.refuse_hidden(errors, {"details": details}, allowed=validation.MULTILINE)
     person = session.get(Person, person_id) if person_id is not None else None
     if person_id is not None and person is None:
         errors["person_id"] = "That person is no longer in the registry; search again."

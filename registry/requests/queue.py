@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from registry import audit, deadlines, settings
+from registry import audit, deadlines, settings, spreadsheet
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.permissions import Actor, Permission, require
 from registry.requests.rules import KIND_LABELS, OPEN_STATUSES, STATUS_LABELS, finnish_date, urgency
@@ -276,8 +276,7 @@ def _cell(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat(timespec="seconds")
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    # A leading = + - @ makes a spreadsheet run the cell as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return spreadsheet.neutralised(text)
 
 
 def export_csv(

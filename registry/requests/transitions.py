@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from registry import audit, consent, deadlines, settings
+from registry import audit, consent, deadlines, settings, validation
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.models import AppUser, DataSubjectRequest, Person, RequestTransition, utcnow
 from registry.permissions import ROLE_PERMISSIONS, Actor, Permission, require
@@ -121,6 +121,8 @@ def _required(value: str, key: str, missing: str) -> str:
         raise ValidationError({key: missing})
     if len(value) > settings.MAX_LONG_TEXT:
         raise ValidationError({key: f"Keep it under {settings.MAX_LONG_TEXT} characters."})
+    if problem := validation.refused_character(value, validation.MULTILINE):
+        raise ValidationError({key: problem})
     return value
 
 
@@ -149,6 +151,7 @@ def verify_identity(
         errors["note"] = "Describe how the identity was verified."
     elif len(note) > settings.MAX_LONG_TEXT:
         errors["note"] = f"Keep the note under {settings.MAX_LONG_TEXT} characters."
+    validation.refuse_hidden(errors, {"note": note}, allowed=validation.MULTILINE)
     if errors:
         raise ValidationError(errors)
 

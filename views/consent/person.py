@@ -158,7 +158,7 @@ def record_form(actor: Actor, who: persons.PersonMatch) -> None:
         purposes_done = ", ".join(consent.PURPOSE_LABELS[e.purpose] for e in recorded)
         widgets.flash(
             FLASH_KEY,
-            f"Recorded {DONE_LABELS[action]} for {who.name} "
+            f"Recorded {DONE_LABELS[action]} for {widgets.plain(who.name)} "
             f"({purposes_done}). Counts and exports use it from now on.",
         )
         st.session_state[RESET_KEY] = True
@@ -216,10 +216,10 @@ def person_view(actor: Actor) -> None:
         st.caption("Choose a person to see their consent history and record a new event.")
         return
     who = detail.person
-    st.subheader(who.name)
+    st.subheader(widgets.plain(who.name))
     st.caption(
         " · ".join(
-            part
+            widgets.plain(part)
             for part in (
                 who.email,
                 who.username and f"username {who.username}",

@@ -218,11 +218,11 @@ def drill_down(actor: Actor, chosen: LogRow) -> None:
     with st.container(border=True):
         st.markdown(
             f"**Disclosure #{chosen.id}**: {chosen.persons:,} persons to "
-            f"{chosen.recipient_name} ({country_name(chosen.country)}) on "
-            f"{helsinki(chosen.disclosed_at)} for {chosen.purpose}"
+            f"{widgets.plain(chosen.recipient_name)} ({country_name(chosen.country)}) on "
+            f"{helsinki(chosen.disclosed_at)} for {widgets.plain(chosen.purpose)}"
         )
         if chosen.note:
-            st.caption(chosen.note)
+            st.caption(widgets.plain(chosen.note))
         if not people:
             st.caption("No persons are recorded for this disclosure.")
         st.dataframe(

@@ -75,7 +75,8 @@ def record_tab(actor: Actor, today: dt.date) -> None:
         submitted = st.form_submit_button("Record disclosure", type="primary")
     if recipient_id is not None and active[recipient_id].problem:
         st.warning(
-            f"{active[recipient_id].name}: {active[recipient_id].problem}. The disclosure "
+            f"{widgets.plain(active[recipient_id].name)}: "
+            f"{widgets.plain(active[recipient_id].problem)}. The disclosure "
             "is still recorded as it happened.",
             icon=":material/gpp_maybe:",
         )
@@ -101,7 +102,7 @@ def record_tab(actor: Actor, today: dt.date) -> None:
                 widgets.flash(
                     FLASH,
                     f"Recorded disclosure #{made.id}: {made.person_count:,} persons to "
-                    f"{active[made.recipient_id].name}.",
+                    f"{widgets.plain(active[made.recipient_id].name)}.",
                 )
                 widgets.data_changed()
         st.rerun()

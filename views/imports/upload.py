@@ -76,7 +76,7 @@ def import_view(actor: Actor) -> None:
         try:
             seen = run.preview(kind, path)
         except FileRefused as e:
-            st.error(f"This file cannot be imported: {e}", icon=":material/error:")
+            st.error(f"This file cannot be imported: {widgets.plain(e)}", icon=":material/error:")
             seen = None
         if seen is not None:
             st.success(
@@ -103,7 +103,9 @@ def import_view(actor: Actor) -> None:
                 if seen.unmatched:
                     st.warning(
                         "These headers are not the registry's names: choose what each holds, "
-                        f"or not to import it: {', '.join(repr(h) for h in seen.unmatched)}.",
+                        "or not to import it: "
+                        + widgets.plain(", ".join(repr(h) for h in seen.unmatched))
+                        + ".",
                         icon=":material/warning:",
                     )
                 mapping: dict[str, str | None] = {}
@@ -188,7 +190,9 @@ def import_view(actor: Actor) -> None:
                 st.write(result.sentence())
                 if result.ignored_columns:
                     st.caption(
-                        "Not imported: " + ", ".join(repr(c) for c in result.ignored_columns) + "."
+                        "Not imported: "
+                        + widgets.plain(", ".join(repr(c) for c in result.ignored_columns))
+                        + "."
                     )
                 show_counts(result)
                 show_rejects(result)

@@ -138,6 +138,7 @@ def amend_tab(actor: Actor, d: PersonDetail) -> None:
     if linked is not None and linked not in requests:
         requests[linked] = f"#{linked}"
 
+    widgets.show_database_failure()  # a save the database refused: the form keeps the input
     with st.form("persons_amend_form", enter_to_submit=False):
         st.caption(
             "Change what is incorrect and say why. Each changed field is kept in the history "
@@ -202,4 +203,6 @@ def amend_tab(actor: Actor, d: PersonDetail) -> None:
             placeholder="No linked request",
         )
         widgets.field_error(errors, "request")
-        st.form_submit_button("Save amendment", type="primary", on_click=save, args=(actor,))
+        st.form_submit_button(
+            "Save amendment", type="primary", on_click=widgets.guarded(save), args=(actor,)
+        )

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import amendments, settings
+from registry import amendments, settings, validation
 from registry.permissions import Actor, Permission
 from views import widgets
 
@@ -51,13 +51,12 @@ def adopt_links(may_amend: bool) -> None:
         raw = st.query_params.get(param)
         if raw != ss.get(f"persons_seen_{param}"):
             ss[f"persons_seen_{param}"] = raw
-            if raw and raw.isdigit():
-                ss[key] = int(raw)
+            if (linked := validation.record_id(raw)) is not None:
+                ss[key] = linked
     # Other pages may hand over ids as text; anything but an id is dropped.
     for key in (SELECTED, REQUEST):
-        value = str(ss.get(key, ""))
-        if value.isdigit():
-            ss[key] = int(value)
+        if (value := validation.record_id(ss.get(key))) is not None:
+            ss[key] = value
         else:
             ss.pop(key, None)
     if SELECTED in ss and st.query_params.get("person") != str(ss[SELECTED]):

@@ -24,12 +24,13 @@ def notify(actor: Actor, change_id: int, recipient_id: int, name: str) -> None:
             widgets.flash(NOTICE, "; ".join(e.field_errors.values()))
             return
     widgets.data_changed()
-    widgets.flash(NOTICE, f"Recorded that {name} was told of the change.")
+    widgets.flash(NOTICE, f"Recorded that {widgets.plain(name)} was told of the change.")
 
 
 def history_tab(actor: Actor, d: PersonDetail) -> None:
     may_amend = actor.may(Permission.AMEND_PERSON)
     st.subheader("Amendment history", anchor=False)
+    widgets.show_database_failure()  # a tick the database refused
 
     def read(limit: int, offset: int) -> tuple[list[amendments.AmendmentHistoryRow], int]:
         with widgets.session() as s:
@@ -104,12 +105,12 @@ def history_tab(actor: Actor, d: PersonDetail) -> None:
     for r in follow_up.recipients:
         row = st.columns([1, 3, 2, 2, 3, 3], vertical_alignment="center")
         row[0].checkbox(
-            f"Told {r.name}",
+            f"Told {widgets.plain(r.name)}",
             value=r.notified_at is not None,
             disabled=r.notified_at is not None or not may_amend,
             # A new key once told: the ticked, locked box is another widget than the open one.
             key=f"persons_told_{change_id}_{r.recipient_id}_{r.notified_at is not None}",
-            on_change=notify,
+            on_change=widgets.guarded(notify),
             args=(actor, change_id, r.recipient_id, r.name),
             label_visibility="collapsed",
         )

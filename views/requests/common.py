@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import settings
+from registry import settings, validation
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.permissions import Actor, Permission
 from registry.report import notices, sent
@@ -74,9 +74,9 @@ def conflict(action: Action) -> None:
 
 def selected() -> int | None:
     """The request whose detail is open: a link (?request=ID) opens it, else the session's."""
-    if (linked := st.query_params.get("request")) and linked.isdigit():
-        if ss.get(SELECTED) != int(linked):
-            open_request(int(linked))
+    if (linked := validation.record_id(st.query_params.get("request"))) is not None:
+        if ss.get(SELECTED) != linked:
+            open_request(linked)
     chosen = ss.get(SELECTED)
     return None if chosen is None else int(chosen)
 

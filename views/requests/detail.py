@@ -104,7 +104,7 @@ def rectification_link(view: RequestView) -> None:
         st.info("Match the request to a person to amend their data.", icon=":material/link:")
         return
     if st.button(
-        f"Open {view.person_name}'s amendment form",
+        f"Open {widgets.plain(view.person_name)}'s amendment form",
         icon=":material/edit:",
         help="The Persons page opens with this person and this request linked.",
     ):

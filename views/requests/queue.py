@@ -151,7 +151,8 @@ def queue_table(queue_filter: QueueFilter, today: dt.date) -> None:
     )
     rows = page.rows
     st.caption(
-        f"{queue_filter.describe(assignees())}: **{page.total}**, open first, soonest due first."
+        f"{widgets.plain(queue_filter.describe(assignees()))}: **{page.total}**, "
+        "open first, soonest due first."
     )
     if not rows:
         st.info("No requests match these filters.", icon=":material/inbox:")

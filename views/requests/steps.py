@@ -63,7 +63,7 @@ def assign_form(actor: Actor, view: RequestView, today: dt.date) -> None:
             step(
                 Action.ASSIGN,
                 lambda s: transitions.assign(s, actor, view.id, who if who is not None else -1),
-                f"Assigned to {names.get(who, 'nobody')}.",
+                f"Assigned to {widgets.plain(names.get(who, 'nobody'))}.",
             )
 
 

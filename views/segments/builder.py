@@ -238,7 +238,7 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
         st.session_state[SAVE_ERRORS] = {}
         st.session_state[EDITING_KEY] = segment.id
         st.session_state[SELECT_NEXT_KEY] = f"saved:{segment.id}"
-        widgets.flash(FLASH_KEY, f"Saved the segment {segment.name}.")
+        widgets.flash(FLASH_KEY, f"Saved the segment {widgets.plain(segment.name)}.")
         st.rerun()
     if deleted and editing_choice is not None:
         if not confirm:
@@ -256,5 +256,5 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
         widgets.data_changed()
         start_builder([], None)
         st.session_state[SELECT_NEXT_KEY] = "builtin:everyone"
-        widgets.flash(FLASH_KEY, f"Deleted the segment {editing_choice.title}.")
+        widgets.flash(FLASH_KEY, f"Deleted the segment {widgets.plain(editing_choice.title)}.")
         st.rerun()
