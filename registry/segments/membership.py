@@ -1,16 +1,15 @@
-"""The persons of a segment, in SQL: those matching its filters, less the persons who refused
-profiling when it profiles, and their current grants, joined once per statement."""
+"""The persons of a segment, in SQL: those matching its filters, less the persons who may not
+be profiled when it profiles (registry.marketing_basis decides who may be contacted)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from registry import consent, settings
-from registry.derived_values import reachable
 from registry.filters import Definition
 from registry.models import Organisation, Person, PersonMetrics
 from registry.notice import declaration
@@ -54,18 +53,6 @@ def members_query(definition: Definition, today: dt.date, *columns: Any) -> Sele
     return query.where(~refused_profiling()) if definition.profiling else query
 
 
-def granted_query(query: Select[Any], person_id: Any = Person.id) -> tuple[Select[Any], Any]:
-    """The query joined to its persons' current grants for the channels' purposes: a row per
-    (person, grant), one hash join. Returns the query and the grants (person_id, purpose)."""
-    purposes = [p.value for p in CHANNEL_PURPOSE.values()]
-    grants = consent.current_statuses(*purposes).subquery("grants")
-    joined = query.join(
-        grants,
-        and_(grants.c.person_id == person_id, grants.c.status == ConsentStatus.GRANTED.value),
-    )
-    return joined, grants
-
-
 def refusals_table() -> Any:
     """The persons who may not be profiled (refused_profiling), as a table to outer-join
     (one hash join)."""
@@ -74,14 +61,6 @@ def refusals_table() -> Any:
     profiling = consent.current_statuses(Purpose.PROFILING)
     return profiling.where(profiling.selected_columns.status.in_(PROFILING_REFUSALS)).subquery(
         "refusals"
-    )
-
-
-def reachable_by_purpose(purpose: Any) -> ColumnElement[int]:
-    """1 if the person has the contact detail of the channel whose purpose this row grants."""
-    return case(
-        *((and_(purpose == p.value, reachable(c)), 1) for c, p in CHANNEL_PURPOSE.items()),
-        else_=0,
     )
 
 
