@@ -11,7 +11,7 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from navigation import pages_for
+from navigation import pages_for, signed_out_pages
 from registry import auth, db, settings
 from registry.errors import SignInRefused
 from registry.models import utcnow
@@ -165,9 +165,7 @@ def main() -> None:
         st.error(widgets.database_failure(e), icon=":material/database:")
         return
     if actor is None:
-        st.navigation(
-            [st.Page(sign_in_view, title="Sign in", url_path="sign-in")], position="hidden"
-        ).run()
+        st.navigation(signed_out_pages(sign_in_view), position="hidden").run()
         return
     with st.sidebar:
         # The display name is free text: shown as text, never read as Markdown.
@@ -183,7 +181,8 @@ def main() -> None:
             st.caption("Embedded demo database: synthetic data.")
     page = st.navigation(pages_for(actor))
     try:
-        page.run()
+        with widgets.routed():
+            page.run()
     except DBAPIError as e:
         # A lock or a lost connection mid-page: plain words, and the inputs drawn so far keep
         # what was typed. The server log names the error class, never the values.

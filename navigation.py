@@ -5,7 +5,9 @@ dashboard.py hands st.navigation only the pages the signed-in role may use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -19,6 +21,11 @@ class PageSpec:
     icon: str
     section: str
     permission: Permission
+
+    @property
+    def url_path(self) -> str:
+        """The page's address, as st.Page derives it from the file name (/requests)."""
+        return Path(self.path).stem
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -116,3 +123,16 @@ def pages_for(actor: Actor) -> dict[str, list[st.Page]]:
                 st.Page(spec.path, title=spec.title, icon=spec.icon)
             )
     return sections
+
+
+def signed_out_pages(sign_in: Callable[[], None]) -> list[st.Page]:
+    """Signed out: the sign-in form, at its own address and at every page's address.
+
+    A bookmarked or reloaded link (/requests?request=12) then shows the sign-in form rather
+    than "Page not found", and the address stays; after sign-in the rerun resolves the same
+    address to the real page (a page's identity is its address), query included.
+    """
+    held = [
+        st.Page(sign_in, title=spec.title, url_path=spec.url_path, icon=spec.icon) for spec in PAGES
+    ]
+    return [st.Page(sign_in, title="Sign in", url_path="sign-in", default=True), *held]

@@ -183,8 +183,8 @@ def export_file() -> bytes:
         current = auth.current_actor(s, actor.user_id) if actor.user_id else None
         if current is None:
             raise PermissionDenied("The account is no longer active.")
-        # utf-8-sig: spreadsheet programs then read ä and ö in names correctly.
-        return "".join(audit.export_csv(s, current, audit_filter)).encode("utf-8-sig")
+        # The lines carry the byte order mark and the declared separator (registry.spreadsheet).
+        return "".join(audit.export_csv(s, current, audit_filter)).encode("utf-8")
 
 
 capped = total > settings.AUDIT_EXPORT_MAX_ROWS
@@ -212,7 +212,8 @@ def read_events(limit: int, offset: int) -> tuple[list[AuditEvent], int]:
 # A new filter starts again from page 1.
 page = widgets.paged(PAGE_NUMBER_KEY, read_events, restart_on=audit_filter)
 widgets.pager(PAGE_NUMBER_KEY, page, "events, newest first")
-st.dataframe(
+linkable = any(widgets.may_open(actor, e.record_type) for e in page.rows)
+picked = st.dataframe(
     pd.DataFrame(
         [
             {
@@ -230,4 +231,12 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={"Detail": st.column_config.TextColumn(width="large")},
+    key="audit_events_table",
+    on_select="rerun" if linkable else "ignore",
+    selection_mode="single-row",
 )
+if linkable:
+    st.caption("Select a row of a request or a person to open it.")
+if (row := widgets.selected_row(picked)) is not None:
+    chosen_event = page.rows[row]
+    widgets.open_record(actor, chosen_event.record_type, chosen_event.record_id)

@@ -28,6 +28,7 @@ with row1[0]:
         px.bar(added, x="month", y="persons", labels={"month": ""}) if not added.empty else None,
         help="Data subjects; the chart shows persons added per month over the last year.",
     )
+    widgets.drill_down(actor, "pages/persons.py", Permission.VIEW_PERSON, "Find a person")
 with row1[1]:
     by_status = pd.DataFrame(list(o.open_requests_by_status.items()), columns=["status", "n"])
     widgets.metric_card(
@@ -36,6 +37,9 @@ with row1[1]:
         px.bar(by_status, x="status", y="n", labels={"n": "requests", "status": ""})
         if not by_status.empty
         else None,
+    )
+    widgets.drill_down(
+        actor, "pages/requests.py", Permission.HANDLE_REQUESTS, "Open requests, soonest due first"
     )
 with row1[2]:
     by_kind = pd.DataFrame(list(o.overdue_by_kind.items()), columns=["kind", "n"])
@@ -54,6 +58,10 @@ with row1[2]:
         help="Open requests past their Art. 12(3) due date.",
         delta="act now" if o.overdue_requests else None,
         delta_color="inverse",
+    )
+    # The queue lists open requests soonest due first: the overdue ones lead it, in red.
+    widgets.drill_down(
+        actor, "pages/requests.py", Permission.HANDLE_REQUESTS, "Overdue requests lead the queue"
     )
 
 row2 = st.columns(3)
@@ -79,6 +87,7 @@ with row2[0]:
         help="Share of persons whose current status for each purpose is a grant.",
         chart_height=200,
     )
+    widgets.drill_down(actor, "pages/consent.py", Permission.VIEW_CONSENT, "Consent by purpose")
 with row2[1]:
     per_day = pd.DataFrame(o.disclosures_per_day, columns=["day", "n"])
     widgets.metric_card(
@@ -87,6 +96,9 @@ with row2[1]:
         px.area(per_day, x="day", y="n", labels={"n": "disclosures", "day": ""})
         if not per_day.empty
         else None,
+    )
+    widgets.drill_down(
+        actor, "pages/disclosures.py", Permission.VIEW_DISCLOSURES, "The disclosure log"
     )
 with row2[2]:
     widgets.metric_card(
@@ -101,6 +113,9 @@ with row2[2]:
             f"- **{widgets.plain(p.name)}** ({widgets.plain(p.country)}): "
             + widgets.plain(p.problem)
         )
+    widgets.drill_down(
+        actor, "pages/recipients.py", Permission.MANAGE_RECIPIENTS, "The recipients register"
+    )
 
 if actor.may(Permission.MANAGE_BREACHES):
     # The 72-hour clock of each breach awaiting the Ombudsman decision (Art. 33(1)).

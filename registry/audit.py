@@ -6,9 +6,7 @@ it describes. The database refuses UPDATE and DELETE on the table (migration 000
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -177,9 +175,7 @@ def _csv_cell(value: object) -> str:
 
 
 def _csv_line(values: Iterable[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([_csv_cell(v) for v in values])
-    return buffer.getvalue()
+    return spreadsheet.csv_line([_csv_cell(v) for v in values])
 
 
 def export_csv(session: Session, actor: Actor, audit_filter: AuditFilter) -> Iterator[str]:
@@ -204,7 +200,7 @@ def export_csv(session: Session, actor: Actor, audit_filter: AuditFilter) -> Ite
     matching = iter_events(session, actor, audit_filter, before_id=event.id)
 
     def lines() -> Iterator[str]:
-        yield _csv_line(CSV_COLUMNS)
+        yield spreadsheet.BOM + _csv_line(CSV_COLUMNS)
         for e in matching:
             yield _csv_line(
                 (

@@ -18,7 +18,6 @@ and persons' names are data, never markup.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import Counter
@@ -731,8 +730,8 @@ class _Sheet:
     def __init__(self, file_format: str, out: BinaryIO) -> None:
         self.format, self.out = file_format, out
         if file_format == FileFormat.CSV:
-            self.text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-            self.csv = csv.writer(self.text, lineterminator="\r\n")
+            self.text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+            self.csv = spreadsheet.csv_writer(self.text)  # BOM and the declared separator
         else:
             self.book = Workbook(write_only=True)
             self.sheet = self.book.create_sheet("letters")

@@ -19,9 +19,9 @@ streamed in batches without holding them all. If anything fails, nothing is reco
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,11 +29,12 @@ from enum import StrEnum
 from typing import Any, TextIO
 
 from sqlalchemy import case, cast, func, literal, null, select, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry import audit, deadlines, marketing_basis, settings, spreadsheet, validation
 from registry.disclosures import add_disclosure
-from registry.errors import NotFound, ValidationError
+from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, Definition, parse_definition
 from registry.marketing_basis import NO_BASIS_LABELS, Classifier, NoBasis
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
@@ -312,13 +313,19 @@ def export_target_list(
     out: TextIO,
     today: dt.date | None = None,
     complete: Callable[[], None] | None = None,
+    token: str | None = None,
 ) -> ExportResult:
     """Write the segment's targetable members for the channel to `out` as CSV, and record the
     disclosure (per-person rows) and an audit event, in one transaction.
 
     `complete` (putting the written file in place) runs after the last row and before the
-    commit: if it fails, nothing is recorded, as no list was handed over."""
+    commit: if it fails, nothing is recorded, as no list was handed over.
+    `token` names the prepared list (prepared_list_token): a list already recorded under it
+    is refused, so a second download of one prepared list never records a second disclosure.
+    """
     require(actor, Permission.EXPORT_TARGET_LIST)
+    if token is not None:
+        _refuse_recorded(session, token)
     today = today or deadlines.today()
     channel = _channel(channel)
     errors: dict[str, str] = {}
@@ -340,7 +347,7 @@ def export_target_list(
     # One statement: the list is written and its ids recorded as they stream by, and the
     # left-out counts come from the same snapshot, so they always add up.
     names = [name for name, _ in COLUMNS[channel]]
-    writer = csv.writer(out)
+    writer = spreadsheet.csv_writer(out)
     writer.writerow(names)
     reasons: Counter[str] = Counter()
     sharing = recipient.role == RecipientRole.CONTROLLER
@@ -365,6 +372,7 @@ def export_target_list(
         disclosed_at=utcnow(),
         segment_id=segment.segment_id,
     )
+    disclosure.export_token = token
     counted = _counted(channel, dict(reasons))
     disclosure.legal_basis = counted.legal_basis()[:200]
     disclosure.note = (
@@ -386,8 +394,29 @@ def export_target_list(
         except BaseException:
             session.rollback()
             raise
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same prepared list recorded meanwhile (another click): the unique token wins.
+        session.rollback()
+        if token is not None:
+            _refuse_recorded(session, token)
+        raise
     return ExportResult(disclosure.id, counted, counted.exported, recipient.name)
+
+
+def prepared_list_token() -> str:
+    """A new prepared list's name: random, so two preparations never share one."""
+    return secrets.token_hex(16)
+
+
+def _refuse_recorded(session: Session, token: str) -> None:
+    recorded = session.scalar(select(Disclosure.id).where(Disclosure.export_token == token))
+    if recorded is not None:
+        raise ConflictError(
+            f"This list was already downloaded and recorded as disclosure {recorded}. "
+            "Check the list again to prepare a new one."
+        )
 
 
 @dataclass(frozen=True)

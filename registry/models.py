@@ -474,12 +474,16 @@ class Disclosure(Base):
     basis_from_register: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # The prepared target list this disclosure wrote (a random token made when the list was
+    # checked): unique, so downloading the same list twice cannot record it twice.
+    export_token: Mapped[str | None] = mapped_column(String(64))
 
     recipient: Mapped[Recipient] = orm_relationship(lazy="joined")
 
     __table_args__ = (
         Index("ix_disclosure_disclosed_at", "disclosed_at"),
         Index("ix_disclosure_recipient_id", "recipient_id", "disclosed_at"),
+        Index("ix_disclosure_export_token", "export_token", unique=True),
     )
 
 

@@ -194,6 +194,8 @@ class Declaration:
     # third party, whose data the person must be told of within a month (Art. 14(3)(a)).
     sources_from_the_person: tuple[str, ...] = ()
     marketing: Marketing = Marketing({})
+    # The column separator of CSV files people download ([files] csv_delimiter).
+    csv_delimiter: str = ";"
 
     @property
     def declared_countries(self) -> frozenset[str]:
@@ -292,6 +294,24 @@ def _breach_letters(r: _Reader) -> BreachLetters:
     return BreachLetters(tuple(pairs), default)
 
 
+def _csv_delimiter(root: _Reader) -> str:
+    from registry.spreadsheet import DELIMITERS
+
+    if "files" not in root.data:
+        return ";"
+    files = root.table("files")
+    for key in files.data:
+        if key != "csv_delimiter":
+            raise DeclarationError(f"{files._path(key)}: unknown setting")
+    value = files.text("csv_delimiter", required=False, default=";")
+    if value not in DELIMITERS:
+        raise DeclarationError(
+            f"{files._path('csv_delimiter')}: {value!r} is not a column separator "
+            f"({', '.join(repr(d) for d in DELIMITERS)})"
+        )
+    return value
+
+
 def parse(data: dict[str, Any], where: str = "") -> Declaration:
     root = _Reader(data, where)
     transfers = root.table("transfers")
@@ -351,6 +371,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         breach_letters=_breach_letters(root.table("breaches")),
         sources_from_the_person=from_the_person,
         marketing=_marketing(root.table("marketing")),
+        csv_delimiter=_csv_delimiter(root),
     )
 
 

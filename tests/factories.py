@@ -183,3 +183,16 @@ def disclosure(
     if commit:
         session.commit()
     return made
+
+
+def csv_rows(data: str | bytes) -> list[dict[str, str]]:
+    """A downloaded CSV read as Excel set to Finnish would: it must start with the UTF-8 BOM
+    and be separated by the declared separator (registry.spreadsheet)."""
+    import csv
+    import io
+
+    from registry import spreadsheet
+
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    assert text.startswith(spreadsheet.BOM), "no byte order mark: Excel would misread ä and ö"
+    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=spreadsheet.delimiter()))

@@ -462,8 +462,9 @@ def test_the_csv_export_is_audited_and_keeps_cells_as_text(session, actors):
             audit.AuditFilter(since=T0.date(), until=T0.date() - dt.timedelta(1)),
         )
     lines = list(audit.export_csv(session, compliance, audit.AuditFilter(since=T0.date())))
-    assert lines[0] == "id,at_utc,at_helsinki,user,action,record_type,record_id,detail\r\n"
-    first = lines[1].rstrip("\r\n").split(",")
+    # The BOM and semicolons: Excel set to Finnish opens it in columns (registry.spreadsheet).
+    assert lines[0] == "\ufeffid;at_utc;at_helsinki;user;action;record_type;record_id;detail\r\n"
+    first = lines[1].rstrip("\r\n").split(";")
     assert first[1:] == [
         "2026-03-05T10:00:00+00:00",
         "2026-03-05 12:00:00",
@@ -473,7 +474,7 @@ def test_the_csv_export_is_audited_and_keeps_cells_as_text(session, actors):
         "1",
         "",
     ]
-    assert lines[2].split(",")[3] == '"\'=HYPERLINK(""http://x"")"'
+    assert lines[2].split(";")[3] == '"\'=HYPERLINK(""http://x"")"'
     # The file holds the events before the export; the export is an event of its own.
     assert len(lines) == 3
     [export] = _audit_rows(session, "audit_exported")

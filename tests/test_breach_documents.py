@@ -214,7 +214,7 @@ def test_the_letters_list_as_csv_is_a_disclosure_and_safe(session, registry, bre
     )
     data = out.getvalue()
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert tuple(rows[0]) == documents.LETTER_COLUMNS
     listed = {int(r[0].rsplit("-", 1)[1]): r for r in rows[1:]}
     affected = _affected(session, registry, breach)

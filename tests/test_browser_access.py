@@ -11,8 +11,6 @@ a server of their own. Screenshots of the SQLite run: see tests/browser.py.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 import pytest
@@ -26,6 +24,7 @@ from registry.models import AppUser, AuditEvent
 from registry.permissions import ROLE_PERMISSIONS
 from registry.vocabulary import Role
 from tests.browser import LiveApp, screenshot, sign_in, wait_idle
+from tests.factories import csv_rows
 
 ACCOUNTS = {Role(role): (name, password) for name, _, role, password in DEMO_ACCOUNTS}
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
@@ -318,8 +317,7 @@ def test_audit_trail_journey(own_app, own_db, page, backend):
 
     with page.expect_download() as download:
         page.get_by_role("button", name="as CSV").click()
-    content = download.value.path().read_bytes().decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(content)))
+    rows = csv_rows(download.value.path().read_bytes())
     assert rows and {r["action"] for r in rows} == {"sign_in_failed"}
     assert HOSTILE_NAME in {r["user"] for r in rows}
     username = ACCOUNTS[Role.COMPLIANCE][0]

@@ -47,6 +47,11 @@ def test_shipped_declaration_matches_the_notice():
         ),
         (lambda d: d["rights"].update(access="yes"), "rights.access: expected true or false"),
         (lambda d: d.update(gaps=[]), "gaps: expected at least one [[gaps]] entry"),
+        (
+            lambda d: d["files"].update(csv_delimiter="|"),
+            "files.csv_delimiter: '|' is not a column separator",
+        ),
+        (lambda d: d["files"].update(separator=";"), "files.separator: unknown setting"),
     ],
 )
 def test_a_bad_declaration_names_the_key(mutate, message):
@@ -63,3 +68,12 @@ def test_missing_and_malformed_files_are_reported_with_the_path(tmp_path):
     bad.write_text("[registry\nname = 1")
     with pytest.raises(notice.DeclarationError, match="not valid TOML"):
         notice.load(bad)
+
+
+def test_the_csv_separator_is_declared_and_defaults_to_finnish_excel():
+    data = shipped()
+    assert notice.parse(data).csv_delimiter == ";"
+    data["files"]["csv_delimiter"] = ","
+    assert notice.parse(data).csv_delimiter == ","
+    del data["files"]
+    assert notice.parse(data).csv_delimiter == ";"

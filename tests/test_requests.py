@@ -1,8 +1,6 @@
 """Data-subject requests: logging, every allowed and forbidden transition, the queue, export."""
 
-import csv
 import datetime as dt
-import io
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +22,7 @@ from registry.requests.rules import Action
 from registry.vocabulary import ConsentStatus, Purpose, RequestKind, RequestStatus, Role
 from tests import factories
 from tests.conftest import make_user
+from tests.factories import csv_rows
 
 S = RequestStatus
 TODAY = dt.date(2026, 3, 10)
@@ -597,7 +596,7 @@ def test_export_is_the_whole_filtered_queue_and_is_audited(session, queue_data):
     made["new"].requester_name = '=HYPERLINK("http://evil.example")'
     session.commit()
     text = queue.export_csv(session, actor, QueueFilter(), today=TODAY)
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = csv_rows(text)
     assert len(rows) == 6 and list(rows[0]) == list(queue.EXPORT_COLUMNS)
     assert rows[0]["days_left"] == "18 days overdue"
     assert rows[2]["person_name"] == "Aino Mäkinen"

@@ -9,8 +9,6 @@ run's screenshots are requests-*.png (see tests/browser.py for where they go).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
@@ -28,6 +26,7 @@ from registry.models import (
 )
 from registry.requests.rules import finnish_date
 from tests.browser import screenshot, settled, sign_in, visible, wait_idle
+from tests.factories import csv_rows
 
 OFFICER, PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
 
@@ -210,7 +209,7 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     shoot(page, backend, "queue-all")
     with page.expect_download() as got:
         page.get_by_role("button", name="Download the filtered queue (CSV)").click()
-    rows = list(csv.DictReader(io.StringIO(got.value.path().read_text(encoding="utf-8"))))
+    rows = csv_rows(got.value.path().read_bytes())
     assert len(rows) == requests_before + 1
     assert any(r["request"] == str(logged.id) and r["status"] == "completed" for r in rows)
     with db.make_sessionmaker(engine)() as s:

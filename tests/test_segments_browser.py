@@ -3,7 +3,6 @@ save it, check its export and download the CSV, which is recorded as a disclosur
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from registry import db
 from registry.models import DisclosedPerson, Disclosure, Segment
 from tests.browser import LiveApp, screenshot, sign_in, wait_idle
+from tests.factories import csv_rows
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_build_save_and_download_a_segments_export(segments_app, backend, page, 
     path = Path(tmp_path / "list.csv")
     download.value.save_as(path)
     assert download.value.suggested_filename.startswith("finnish-opt-ins-newsletter-")
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows = csv_rows(path.read_bytes())
     assert len(rows) == exported and all(r["email"] for r in rows)
 
     engine = db.make_engine(segments_app.database_url)

@@ -5,7 +5,6 @@ with their basis, audit event and CSV."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import uuid
@@ -47,6 +46,7 @@ from registry.vocabulary import (
     Role,
 )
 from tests import factories, marketing_model
+from tests.factories import csv_rows
 
 T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 PROFILING = Purpose.PROFILING.value
@@ -81,7 +81,7 @@ def count(session: Session, model: object) -> int:
 
 
 def exported_rows(out: io.StringIO) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(out.getvalue())))
+    return csv_rows(out.getvalue())
 
 
 # --- the property: over random consent histories ---------------------------------------
@@ -492,7 +492,7 @@ def test_the_command_line_exports_a_saved_segment_to_a_file(
     out = lists / "opt-ins.csv"
     argv = ["export", "--segment", "Opt-ins", "--channel", "newsletter", "--recipient", to.name]
     assert main([*argv, "--out", str(out), "--user", "marketing-user"]) == 0
-    assert sorted(r["email"] for r in csv.DictReader(out.open())) == [
+    assert sorted(r["email"] for r in csv_rows(out.read_bytes())) == [
         "aino@example.fi",
         "eino@example.fi",
     ]

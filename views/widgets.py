@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
+import runpy
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
 
 import streamlit as st
@@ -66,8 +69,42 @@ def actor() -> Actor:
     return current
 
 
+# Set while dashboard.py runs the page st.navigation chose: a page file run any other way
+# was run alone by Streamlit (below), without the entry script's sign-in and navigation.
+_routing = threading.local()
+ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "dashboard.py"
+
+
+@contextmanager
+def routed() -> Iterator[None]:
+    """dashboard.py runs the chosen page inside this."""
+    _routing.active = True
+    try:
+        yield
+    finally:
+        _routing.active = False
+
+
+def through_the_entry_script() -> None:
+    """The guard at the top of every page file: hand over to dashboard.py unless it runs us.
+
+    Until some run calls st.navigation, Streamlit treats the pages/ folder as an automatic
+    multipage app: when a bookmarked link (/requests) is the first request after a server
+    start, it runs pages/requests.py alone, listing the raw file names. The entry script is
+    run instead, in this same run: its navigation takes over (from then on for the whole
+    process), and it signs in and draws the page the link named.
+    """
+    if getattr(_routing, "active", False):
+        return
+    runpy.run_path(str(ENTRY_SCRIPT), run_name="__main__")
+    st.stop()
+
+
 def require_page(permission: Permission) -> Actor:
-    """Stop the page unless the signed-in role may use it (navigation already hides it)."""
+    """Stop the page unless the signed-in role may use it (navigation already hides it).
+
+    The first line of every page file: it is also the page's entry guard."""
+    through_the_entry_script()
     current = actor()
     if not current.may(permission):
         st.error(f"The {current.role} role may not {permission}.")
@@ -339,6 +376,44 @@ def person_finder(
     if cut:
         st.caption(f"Showing the first {settings.SEARCH_RESULTS}: refine your search.")
     return next((m for m in matches if m.id == picked), None)
+
+
+# --- links to a record's own page -------------------------------------------------------
+
+# Which page shows a record of each type, the query parameter naming it, and the permission
+# the page needs: a row is a link only for a role that may open what it leads to.
+RECORD_PAGES: dict[str, tuple[str, str, Permission]] = {
+    "data_subject_request": ("pages/requests.py", "request", Permission.HANDLE_REQUESTS),
+    "person": ("pages/persons.py", "person", Permission.VIEW_PERSON),
+}
+
+
+def may_open(current: Actor, record_type: str | None) -> bool:
+    return record_type in RECORD_PAGES and current.may(RECORD_PAGES[record_type][2])
+
+
+def open_record(current: Actor, record_type: str | None, record_id: object) -> None:
+    """Go to the record's own page (?request=12, ?person=7), if the role may open it."""
+    text = str(record_id or "")
+    if not text.isdigit() or not may_open(current, record_type):
+        return
+    page, param, _ = RECORD_PAGES[str(record_type)]
+    st.switch_page(page, query_params={param: text})
+
+
+def drill_down(current: Actor, page: str, permission: Permission, label: str, **query: Any) -> None:
+    """A card's link to the page with the figure's rows, for a role that may open it."""
+    if current.may(permission):
+        st.page_link(page, label=label, icon=":material/arrow_forward:", query_params=query)
+
+
+def selected_row(event: Any) -> int | None:
+    """The row picked in a st.dataframe drawn with on_select, or None (a table drawn without
+    selection returns no event)."""
+    if not isinstance(event, Mapping) or "selection" not in event:
+        return None
+    rows = event["selection"].get("rows", [])
+    return rows[0] if rows else None
 
 
 def facts(rows: list[tuple[str, object]]) -> None:

@@ -251,8 +251,9 @@ def write_rejects(rejected: Iterable[Reject], target: Path, delimiter: str) -> i
     fd, partial = tempfile.mkstemp(prefix=".rejects-", dir=target.parent)
     lines = 0
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as out:
-            writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+            # The uploaded file's own separator: the report reads like the file it reports on.
+            writer = spreadsheet.csv_writer(out, separator=delimiter)
             writer.writerow(REJECTS_HEADER)
             for r in rejected:
                 writer.writerow(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import statistics
@@ -298,7 +297,7 @@ def export_csv(
         )
     ).limit(settings.REQUEST_EXPORT_MAX_ROWS)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.csv_writer(out)
     writer.writerow(EXPORT_COLUMNS)
     rows = 0
     for values in session.execute(query.execution_options(yield_per=settings.EXPORT_BATCH_ROWS)):

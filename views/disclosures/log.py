@@ -225,7 +225,8 @@ def drill_down(actor: Actor, chosen: LogRow) -> None:
             st.caption(widgets.plain(chosen.note))
         if not people:
             st.caption("No persons are recorded for this disclosure.")
-        st.dataframe(
+        may_open = widgets.may_open(actor, "person")
+        picked = st.dataframe(
             pd.DataFrame(
                 {
                     "Person id": [p.id for p in people],
@@ -238,7 +239,14 @@ def drill_down(actor: Actor, chosen: LogRow) -> None:
             ),
             hide_index=True,
             width="stretch",
+            key=f"disclosures_persons_table_{chosen.id}",
+            on_select="rerun" if may_open else "ignore",
+            selection_mode="single-row",
         )
+        if may_open and people:
+            st.caption("Select a person to open their data on the Persons page.")
+        if (row := widgets.selected_row(picked)) is not None:
+            widgets.open_record(actor, "person", people[row].id)
         widgets.pager(page_key, page, "persons")
 
 

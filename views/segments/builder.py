@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from registry import filters, regions, settings
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, FIELDS
 from registry.permissions import Actor
-from registry.segments import saving
+from registry.segments import explaining, saving
 from registry.vocabulary import Channel
 from views import widgets
 from views.segments.common import (
@@ -23,6 +24,7 @@ from views.segments.common import (
     SAVE_ERRORS,
     SELECT_NEXT_KEY,
     Selection,
+    explanation_of,
     summary_of,
 )
 
@@ -36,6 +38,11 @@ def start_builder(raw: list[dict[str, Any]], editing: int | None) -> None:
 
 
 def range_inputs(name: str, ranges: dict[str, tuple[Any, Any]], form: int) -> tuple[Any, Any]:
+    """Two number inputs, at least and at most, that can be left empty or cleared.
+
+    A number input given a value= never returns empty again (Streamlit falls back to the
+    value), so a counted bound could not be cleared: the bound is put into the input's state
+    before it is drawn instead, and value= stays None."""
     spec = FIELDS[name]
     low, high = ranges.get(name, (None, None))
     unit = {"money": " (€)"}.get(spec.kind, "")
@@ -43,25 +50,42 @@ def range_inputs(name: str, ranges: dict[str, tuple[Any, Any]], form: int) -> tu
     st.markdown(f"{spec.label.capitalize()}{unit}")
     left, right = st.columns(2)
     cast = float if spec.kind == "money" else int
-    minimum = left.number_input(
-        f"{spec.label.capitalize()}: at least",
-        min_value=cast(0),
-        value=None if low is None else cast(low),
-        step=step,
-        key=f"segments_builder_{name}_min_{form}",
-        placeholder="at least",
-        label_visibility="collapsed",
-    )
-    maximum = right.number_input(
-        f"{spec.label.capitalize()}: at most",
-        min_value=cast(0),
-        value=None if high is None else cast(high),
-        step=step,
-        key=f"segments_builder_{name}_max_{form}",
-        placeholder="at most",
-        label_visibility="collapsed",
-    )
-    return minimum, maximum
+    bounds = []
+    for column, word, bound in ((left, "at least", low), (right, "at most", high)):
+        key = f"segments_builder_{name}_{'min' if word == 'at least' else 'max'}_{form}"
+        if key not in st.session_state:
+            st.session_state[key] = None if bound is None else cast(bound)
+        bounds.append(
+            column.number_input(
+                f"{spec.label.capitalize()}: {word}",
+                min_value=cast(0),
+                value=None,
+                step=step,
+                key=key,
+                placeholder=word,
+                label_visibility="collapsed",
+            )
+        )
+    return bounds[0], bounds[1]
+
+
+def funnel(explanation: explaining.Explanation, members: int) -> None:
+    """The count after each filter, and why the segment is empty when it is."""
+    if (reason := explanation.reason()) is not None:
+        st.warning(widgets.plain(reason), icon=":material/filter_alt_off:")
+    rows = [("Everyone in the registry", explanation.everyone, explanation.everyone)]
+    rows += [(f"and {s.sentence}", s.remaining, s.alone) for s in explanation.steps]
+    with st.expander("Count after each filter", expanded=explanation.emptied_by is not None):
+        st.dataframe(
+            pd.DataFrame(rows, columns=["Filter", "Persons left", "Matching this filter alone"]),
+            hide_index=True,
+            width="stretch",
+            column_config={"Filter": st.column_config.TextColumn(width="large")},
+        )
+        if members != explanation.steps[-1].remaining:
+            st.caption(
+                f"{members:,} members after leaving out those who refused profiling (Art. 21(2))."
+            )
 
 
 def builder_tab(actor: Actor, selection: Selection) -> None:
@@ -183,6 +207,8 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
             column.metric(CHANNEL_LABELS[channel], f"{size.targetable[channel]:,}")
         if built.profiling:
             st.caption(f"Profiling: {size.refused_profiling:,} who refused profiling are left out.")
+        if built.filters:
+            funnel(explanation_of(built.key(), day), size.members)
 
     save_errors = widgets.form_errors(SAVE_ERRORS)
     editing_choice = saved_by_id.get(editing) if editing is not None else None

@@ -10,6 +10,7 @@ from registry.permissions import Actor
 from registry.vocabulary import Channel
 from views import widgets
 from views.segments.common import (
+    CHOSEN_KEY,
     SELECT_NEXT_KEY,
     SELECTED_KEY,
     Selection,
@@ -29,10 +30,15 @@ def show(actor: Actor) -> Selection:
     """Draw the picker and the chosen segment's figures; stops the page if it cannot count."""
     day = today_iso()
     choices = {c.key: c for c in [*builtin_choices(day), *saved_choices(actor)]}
-    if (pending := st.session_state.pop(SELECT_NEXT_KEY, None)) in choices:
-        st.session_state[SELECTED_KEY] = pending
-    if st.session_state.get(SELECTED_KEY) not in choices:
-        st.session_state[SELECTED_KEY] = "builtin:everyone"
+    state = st.session_state
+    # The choice is kept under a key of its own: Streamlit drops the picker's state when a
+    # run does not draw it (another page), and the segment must be there on return.
+    if SELECTED_KEY not in state:
+        state[SELECTED_KEY] = state.get(CHOSEN_KEY)
+    if (pending := state.pop(SELECT_NEXT_KEY, None)) in choices:
+        state[SELECTED_KEY] = pending
+    if state.get(SELECTED_KEY) not in choices:
+        state[SELECTED_KEY] = "builtin:everyone"
     order = ["Registry", "Saved", *dict.fromkeys(c.group for c in choices.values())]
     keys = sorted(choices, key=lambda k: order.index(choices[k].group))
     selected_key = st.selectbox(
@@ -42,6 +48,7 @@ def show(actor: Actor) -> Selection:
         key=SELECTED_KEY,
         help="Built-in segments come from the registry; saved ones from the builder.",
     )
+    state[CHOSEN_KEY] = selected_key
     choice = choices[selected_key]
     if choice.problem:
         st.error(f"This saved segment cannot be counted. {choice.problem}")

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from registry import consent, deadlines, export, filters
 from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor, Permission
-from registry.segments import catalogue, composition, counting, member_list
+from registry.segments import catalogue, composition, counting, explaining, member_list
 from registry.vocabulary import Channel, ConsentStatus
 from views import widgets
 
-SELECTED_KEY = "segments_selected"
+SELECTED_KEY = "segments_selected"  # the picker's own state
+CHOSEN_KEY = "segments_chosen"  # the segment chosen, kept for the session across pages
 SELECT_NEXT_KEY = "segments_select_next"  # a segment to select on the next run
 TAB_KEY = "segments_tab"
 BUILDER_KEY = "segments_builder_filters"  # the definition the builder holds
@@ -26,8 +27,19 @@ BUILDER_ERRORS = "segments_builder_errors"
 SAVE_ERRORS = "segments_save_errors"
 FLASH_KEY = "segments_flash"
 PAGE_KEY = "segments_members_page"
-MEMBERS_QUERY_KEY = "segments_members_query"
-EXPORT_KEY = "segments_export_request"
+MEMBERS_QUERY_KEY = "segments_members_query"  # the search and order last shown
+MEMBERS_INPUTS = {  # the members form's inputs, by the query field each sets
+    "search": "segments_members_search",
+    "sort": "segments_members_sort",
+    "descending": "segments_members_descending",
+}
+EXPORT_KEY = "segments_export_request"  # per segment key: its last checked request
+EXPORT_FOR_KEY = "segments_export_for"  # the segment the export inputs were filled for
+EXPORT_INPUTS = {
+    "channel": "segments_export_channel",
+    "recipient": "segments_export_recipient",
+    "purpose": "segments_export_purpose",
+}
 EXPORT_ERRORS = "segments_export_errors"
 # Members first: the cheapest view of a million persons opens the page; charts are a click away.
 TABS = ("Members", "Composition", "Builder", "Export", "All segments")
@@ -113,6 +125,11 @@ def members_page(
         today=dt.date.fromisoformat(day),
         size=size,
     )
+
+
+@widgets.cached_read(Permission.VIEW_SEGMENTS)
+def explanation_of(s: Session, actor: Actor, definition: str, day: str) -> explaining.Explanation:
+    return explaining.explain(s, actor, json.loads(definition), dt.date.fromisoformat(day))
 
 
 @widgets.cached_read(Permission.VIEW_SEGMENTS)

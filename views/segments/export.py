@@ -17,23 +17,65 @@ from registry.permissions import Actor, Permission
 from registry.segments import catalogue
 from registry.vocabulary import Channel
 from views import widgets
-from views.segments.common import EXPORT_ERRORS, EXPORT_KEY, Selection, preview_of
+from views.segments.common import (
+    EXPORT_ERRORS,
+    EXPORT_FOR_KEY,
+    EXPORT_INPUTS,
+    EXPORT_KEY,
+    Selection,
+    preview_of,
+)
 
 
 def export_file(actor: Actor, request: dict[str, Any], target: catalogue.SegmentChoice) -> bytes:
     """Runs when the download is clicked: the export is recorded as it is written. The domain
-    streams the rows to a temporary file; Streamlit serves the finished file's bytes."""
+    streams the rows to a temporary file; Streamlit serves the finished file's bytes.
+
+    One prepared list is one disclosure: a second click on the same list serves the file made
+    on the first, kept in the request (the dict the session holds; the click runs outside the
+    script, where st.session_state cannot be reached), and the domain refuses to record one
+    token twice."""
+    if (kept := request.get("file")) is not None:
+        return kept
     with tempfile.TemporaryFile() as spool:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         with widgets.session() as s:
             export.export_target_list(
-                s, actor, target, request["channel"], request["recipient"], request["purpose"], text
+                s,
+                actor,
+                target,
+                request["channel"],
+                request["recipient"],
+                request["purpose"],
+                text,
+                token=request["token"],
             )
         text.detach()  # flushes, and leaves the file to the with block
         spool.seek(0)
         data = spool.read()
+    request["file"] = data  # a new check of the list replaces the request, and this with it
     widgets.data_changed()
     return data
+
+
+def _seed_inputs(selected_key: str, request: dict[str, Any]) -> None:
+    """Put the segment's own last request into the form's inputs before they are drawn.
+
+    The inputs' state is their one source of truth (no value= or index=); it is reset from
+    the segment's request when another segment is chosen, and after a run that did not draw
+    the tab (Streamlit then drops a widget's state), so a purpose written for one segment
+    never stands under another."""
+    state = st.session_state
+    seeds = {
+        EXPORT_INPUTS["channel"]: Channel(request.get("channel", Channel.NEWSLETTER)),
+        EXPORT_INPUTS["recipient"]: request.get("recipient"),
+        EXPORT_INPUTS["purpose"]: request.get("purpose", ""),
+    }
+    changed = state.get(EXPORT_FOR_KEY) != selected_key
+    for key, value in seeds.items():
+        if changed or key not in state:
+            state[key] = value
+    state[EXPORT_FOR_KEY] = selected_key
 
 
 def export_tab(actor: Actor, selection: Selection) -> None:
@@ -45,40 +87,42 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         recipients = {r.id: r for r in export.recipients(s, actor)}
         recent = export.recent_exports(s, actor)
     export_errors = widgets.form_errors(EXPORT_ERRORS)
-    request = st.session_state.get(EXPORT_KEY) or {}
+    # Each segment keeps its own request: its channel, recipient and purpose.
+    requests: dict[str, dict[str, Any]] = st.session_state.setdefault(EXPORT_KEY, {})
+    request = requests.get(selected_key) or {}
+    if request.get("recipient") not in recipients:  # deactivated since: check again
+        request = {k: v for k, v in request.items() if k not in ("recipient", "ready")}
+    _seed_inputs(selected_key, request)
+    st.markdown(
+        f"Exporting the segment **{widgets.plain(choice.label)}**: "
+        f"{widgets.plain(choice.definition.sentence())}"
+    )
     with st.form("segments_export"):
         channel_col, recipient_col = st.columns(2)
         channel = channel_col.selectbox(
             "Channel",
             list(Channel),
-            index=list(Channel).index(Channel(request.get("channel", Channel.NEWSLETTER))),
             format_func=lambda c: CHANNEL_LABELS[c],
-            key="segments_export_channel",
+            key=EXPORT_INPUTS["channel"],
         )
         widgets.field_error(export_errors, "channel")
-        recipient_ids = list(recipients)
-        default_recipient = request.get("recipient")
         recipient_id = recipient_col.selectbox(
             "Recipient (from the recipients register)",
-            recipient_ids,
-            index=recipient_ids.index(default_recipient)
-            if default_recipient in recipient_ids
-            else None,
+            list(recipients),
             format_func=lambda i: (
                 recipients[i].label
                 + (" — no valid transfer basis" if recipients[i].problem else "")
             ),
             placeholder="Choose who receives the list",
-            key="segments_export_recipient",
+            key=EXPORT_INPUTS["recipient"],
         )
         widgets.field_error(export_errors, "recipient")
         purpose = st.text_input(
             "Purpose of the disclosure",
-            value=request.get("purpose", ""),
             max_chars=settings.MAX_SHORT_TEXT,
             placeholder=f"e.g. {CHANNEL_LABELS[Channel.NEWSLETTER]} of "
             f"{deadlines.today():%B %Y} to {choice.title}",
-            key="segments_export_purpose",
+            key=EXPORT_INPUTS["purpose"],
         )
         widgets.field_error(export_errors, "purpose")
         checked = st.form_submit_button("Check the list", type="primary")
@@ -92,12 +136,14 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         if not purpose.strip():
             errors["purpose"] = "Say what the list is for."
         st.session_state[EXPORT_ERRORS] = errors
-        st.session_state[EXPORT_KEY] = {
+        requests[selected_key] = {
             "channel": channel.value,
             "recipient": recipient_id,
             "purpose": purpose,
             "segment": selected_key,
             "ready": not errors,
+            # A new prepared list: its first download records the disclosure, once.
+            "token": export.prepared_list_token(),
         }
         st.rerun()
     if request.get("ready") and request.get("segment") == selected_key:
@@ -133,8 +179,9 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         st.caption(
             widgets.plain(
                 f"Downloading records a disclosure to {receiver.name} of these "
-                f"{shown.exported:,} persons ({categories} data), each with the basis "
-                "relied on, and an audit event."
+                f"{shown.exported:,} persons of {choice.label} ({categories} data), each "
+                "with the basis relied on, and an audit event, once for this prepared list; "
+                "a second download gives the same file and records nothing more."
             )
         )
         st.download_button(

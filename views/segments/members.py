@@ -11,7 +11,13 @@ from registry.permissions import Actor
 from registry.segments import member_list
 from registry.vocabulary import Channel, ConsentStatus
 from views import widgets
-from views.segments.common import MEMBERS_QUERY_KEY, PAGE_KEY, Selection, members_page
+from views.segments.common import (
+    MEMBERS_INPUTS,
+    MEMBERS_QUERY_KEY,
+    PAGE_KEY,
+    Selection,
+    members_page,
+)
 
 SHORT_STATUS = {
     ConsentStatus.GRANTED: "✓ granted",
@@ -19,32 +25,35 @@ SHORT_STATUS = {
     ConsentStatus.OBJECTED: "objected",
     ConsentStatus.NEVER_ASKED: "–",
 }
+DEFAULT_QUERY = {"search": "", "sort": "name", "descending": False}
 
 
 def members_tab(actor: Actor, selection: Selection) -> None:
-    query = st.session_state.setdefault(
-        MEMBERS_QUERY_KEY, {"search": "", "sort": "name", "descending": False}
-    )
+    # Each input has a stable key and its state is the one source of truth: no value= or
+    # index= from elsewhere, which gave a keyless widget a new identity after every search so
+    # that every second one was ignored. The applied query is kept apart from the widgets,
+    # since Streamlit drops a widget's state on a run that does not draw it (another tab).
+    query = st.session_state.setdefault(MEMBERS_QUERY_KEY, dict(DEFAULT_QUERY))
+    for field, key in MEMBERS_INPUTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = query[field]
     with st.form("segments_members_form"):
         search_col, sort_col, order_col = st.columns([3, 2, 1])
-        search = search_col.text_input(
+        search_col.text_input(
             "Find by name, organisation or city",
-            value=query["search"],
             max_chars=settings.MAX_SHORT_TEXT,
+            key=MEMBERS_INPUTS["search"],
         )
-        sort = sort_col.selectbox(
+        sort_col.selectbox(
             "Sort by",
             list(member_list.MEMBER_SORTS),
-            index=list(member_list.MEMBER_SORTS).index(query["sort"]),
             format_func=lambda k: member_list.MEMBER_SORTS[k][0],
+            key=MEMBERS_INPUTS["sort"],
         )
-        descending = order_col.toggle("Descending", value=query["descending"])
+        order_col.toggle("Descending", key=MEMBERS_INPUTS["descending"])
         if st.form_submit_button("Show"):
-            st.session_state[MEMBERS_QUERY_KEY] = query = {
-                "search": search,
-                "sort": sort,
-                "descending": descending,
-            }
+            query = {field: st.session_state[key] for field, key in MEMBERS_INPUTS.items()}
+            st.session_state[MEMBERS_QUERY_KEY] = query
 
     def read(limit: int, offset: int) -> tuple[list[member_list.Member], int]:
         found = members_page(

@@ -8,7 +8,7 @@ list relied on for them (Act 917/2014 ss. 200-202, GDPR Art. 6(1)); NULL on rows
 before this revision: the basis was not recorded per person then.
 
 Revision ID: 0015_marketing
-Revises: 0012_hardening
+Revises: 0013_daily
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_marketing"
-down_revision: str | None = "0012_hardening"
+down_revision: str | None = "0013_daily"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
