@@ -12,7 +12,7 @@ database is left as it was: a hosting processor of everyone (all four categories
 narrowed to two relationships), the per-disclosure newsletter provider, the website
 analytics processor (a scope by category), an internal system, and a dashboard account
 with 20,000 views of persons and one exported list in its audit trail. For each: the count
-(registry.breach_persons.affected_counts, the statement count_affected runs), the first
+(registry.breaches.affected.affected_counts, the statement count_affected runs), the first
 page of the list, and a person's membership (what the access report asks per breach).
 Figures are medians of --rounds runs after a first, cold one; written to
 benchmarks/out/breaches.json.
@@ -38,8 +38,9 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry import breach_persons, breaches, db  # noqa: E402
+from registry import breaches, db  # noqa: E402
 from registry.auth import Actor  # noqa: E402
+from registry.breaches import affected  # noqa: E402
 from registry.models import (  # noqa: E402
     AppUser,
     AuditEvent,
@@ -225,14 +226,14 @@ def run(url: str, rounds: int) -> dict[str, object]:
         session.flush()
         count_first, count_median, count_cpu, counts = timed(
             rounds,
-            lambda b=breach: breach_persons.affected_counts(session, actor, b.id, now),
+            lambda b=breach: affected.affected_counts(session, actor, b.id, now),
             backend,
         )
         page_first, page_median, _, _ = timed(
-            rounds, lambda b=breach: breach_persons.page_of(session, b, now, 50, 0), backend
+            rounds, lambda b=breach: affected.page_of(session, b, now, 50, 0), backend
         )
         member_first, member_median, _, _ = timed(
-            rounds, lambda b=breach: breach_persons.concerns(session, b, probe, now), backend
+            rounds, lambda b=breach: affected.concerns(session, b, probe, now), backend
         )
         row = {
             "affected persons": counts.persons,

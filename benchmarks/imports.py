@@ -41,6 +41,7 @@ from faker import Faker  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.seed import cpu_seconds  # noqa: E402
 from registry import db  # noqa: E402
 from registry.auth import hash_password  # noqa: E402
 from registry.models import AppUser  # noqa: E402
@@ -133,15 +134,6 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a local process, from /proc (None if not readable)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Measure:
     seconds: float
@@ -189,7 +181,7 @@ def run_import(url: str, path: Path) -> Measure:
             backend = backend or c.scalar(
                 text("SELECT pid FROM pg_stat_activity WHERE application_name = 'import-bench'")
             )
-        if backend and (cpu := _cpu_seconds(backend)) is not None:
+        if backend and (cpu := cpu_seconds(backend)) is not None:
             server_cpu = cpu
         time.sleep(0.5)
     if watcher is not None:

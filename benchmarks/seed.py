@@ -29,7 +29,7 @@ from registry import db
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def _cpu_seconds(pid: int) -> float | None:
+def cpu_seconds(pid: int) -> float | None:
     """User + system CPU of a local process, from /proc (None if not readable)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def progress(fraction: float, message: str) -> None:
         at = time.perf_counter() - started
-        marks.append((at, time.process_time(), _cpu_seconds(backend_pid), message))
+        marks.append((at, time.process_time(), cpu_seconds(backend_pid), message))
         print(f"\r[{fraction:6.1%}] {at:7.1f} s  {message:<50}", end="", flush=True)
 
     try:
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         # The pool hands this connection to the seed: its server process does the loading.
         with engine.connect() as c:
             backend_pid = c.scalar(text("SELECT pg_backend_pid()"))
-        server_cpu_before = _cpu_seconds(backend_pid)
+        server_cpu_before = cpu_seconds(backend_pid)
         load_before = os.getloadavg()
         profiler = None
         if args.profile:
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.profile).write_text(profiler.output_text(unicode=False, color=False))
         with engine.connect() as c:
             same_backend = c.scalar(text("SELECT pg_backend_pid()")) == backend_pid
-        server_cpu_after = _cpu_seconds(backend_pid)
+        server_cpu_after = cpu_seconds(backend_pid)
     finally:
         engine.dispose()
         if not args.keep:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from navigation import PAGES
-from registry import settings, users
+from registry import formats, settings, users
 from registry.errors import ValidationError
 from registry.models import utcnow
 from registry.permissions import ROLE_PERMISSIONS, Permission
@@ -42,9 +42,7 @@ ROLE_HELP = "  \n".join(f"**{ROLE_LABELS[r]}** sees {role_pages(r)}." for r in R
 
 
 def helsinki(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return "never"
-    return moment.astimezone(settings.REGISTRY_TZ).strftime("%Y-%m-%d %H:%M")
+    return formats.helsinki_iso(moment, "never")
 
 
 def status(account: users.Account, now: dt.datetime) -> str:

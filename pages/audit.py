@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import audit, auth, db, deadlines, guards, settings
+from registry import audit, auth, db, deadlines, guards, labels, settings
 from registry.errors import PermissionDenied
 from registry.models import AuditEvent
 from registry.permissions import Permission
@@ -37,9 +37,7 @@ RECORD_TYPE_LABELS = {
 
 
 def label(mapping: dict[str, str], value: str | None) -> str:
-    if not value:
-        return ""
-    return mapping.get(value, value.replace("_", " ").capitalize())
+    return labels.label(mapping, value)
 
 
 choices = widgets.cached_read(Permission.VIEW_AUDIT)(audit.distinct_values)

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import settings
+from registry import formats, settings
 from registry.backup import files, making, records
 from registry.backup.files import BackupOperation, BackupResult
 from registry.errors import RegistryError
@@ -32,7 +32,7 @@ st.caption(
 
 
 def helsinki(moment: dt.datetime) -> str:
-    return moment.astimezone(settings.REGISTRY_TZ).strftime("%Y-%m-%d %H:%M")
+    return formats.helsinki_iso(moment)
 
 
 def duration(entry: records.BackupEntry) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import deadlines
+from registry.formats import finnish_date
 from registry.permissions import Permission
-from registry.requests.rules import finnish_date
 from views import widgets
 from views.requests import common, detail, log_form, queue
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -82,18 +83,13 @@ def sign_in(
     if user is None or not user.active:
         # Spend the same argon2 time as a real check, so timing does not reveal accounts.
         password_matches(_decoy_hash(), password)
-        audit.record(
+        # As typed: the trail keeps what was tried (cut to the column's length).
+        _no_account(
             session,
-            None,
-            "sign_in_failed",
-            "app_user",
-            None,
+            (validation.shown_safely(typed) or "(empty)")[:100],
             "unknown or inactive account",
-            # As typed: the trail keeps what was tried (cut to the column's length).
-            actor_name=(validation.shown_safely(typed) or "(empty)")[:100],
+            _WRONG_CREDENTIALS,
         )
-        session.commit()
-        raise SignInRefused(_WRONG_CREDENTIALS)
     if user.locked_until and user.locked_until > now:
         audit.record(
             session,
@@ -135,22 +131,22 @@ def sign_in(
     return actor
 
 
+def _no_account(session: Session, tried: str, detail: str, message: str) -> NoReturn:
+    """A sign-in with no active account behind it: on record (committed), then refused."""
+    audit.record(session, None, "sign_in_failed", "app_user", None, detail, actor_name=tried)
+    session.commit()
+    raise SignInRefused(message)
+
+
 def sign_in_external(session: Session, email: str) -> Actor:
     """OpenID Connect: the identity provider vouched for the email; the role is ours."""
     user = session.scalar(select(AppUser).where(func.lower(AppUser.email) == email.strip().lower()))
     if user is None or not user.active:
-        audit.record(
+        _no_account(
             session,
-            None,
-            "sign_in_failed",
-            "app_user",
-            None,
+            email,
             "no active dashboard account for this identity",
-            actor_name=email,
-        )
-        session.commit()
-        raise SignInRefused(
-            f"{email} has no active account in the registry dashboard. Ask an administrator."
+            f"{email} has no active account in the registry dashboard. Ask an administrator.",
         )
     user.last_sign_in_at = utcnow()
     actor = Actor.of(user)

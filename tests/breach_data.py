@@ -1,5 +1,5 @@
 """A small synthetic registry for the breach tests, and who a breach affected computed
-independently of registry.breach_persons: plain Python over every row, no SQL conditions.
+independently of registry.breaches.scope: plain Python over every row, no SQL conditions.
 """
 
 from __future__ import annotations

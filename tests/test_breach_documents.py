@@ -14,10 +14,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from registry import breach_documents as documents
-from registry import breach_persons, breaches, notice
-from registry.breach_documents import LETTER_TEXTS, NOTIFICATION_TEXTS
-from registry.breaches import AuthorityInput, BreachInput, PersonsInput
+from registry import breaches, notice
+from registry.breaches import AuthorityInput, BreachInput, PersonsInput, documents, letters_list
+from registry.breaches import affected as breach_persons
+from registry.breaches.texts import LETTER_TEXTS, NOTIFICATION_TEXTS
 from registry.errors import ValidationError
 from registry.models import (
     AuditEvent,
@@ -209,16 +209,16 @@ def test_the_letters_list_as_csv_is_a_disclosure_and_safe(session, registry, bre
     unreachable.email = unreachable.street_address = None
     session.commit()
     out = io.BytesIO()
-    result = documents.letters_list(
+    result = letters_list.letters_list(
         session, registry.officer, breach.id, mailing.id, "csv", out, now=NOW
     )
     data = out.getvalue()
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert tuple(rows[0]) == documents.LETTER_COLUMNS
+    assert tuple(rows[0]) == letters_list.LETTER_COLUMNS
     listed = {int(r[0].rsplit("-", 1)[1]): r for r in rows[1:]}
     affected = _affected(session, registry, breach)
-    reachable = [a for a in affected if documents.has_address(a)]
+    reachable = [a for a in affected if letters_list.has_address(a)]
     assert sorted(listed) == [a.id for a in reachable]
     assert result.rows == len(reachable) and result.without_address == len(affected) - len(
         reachable
@@ -264,12 +264,12 @@ def test_the_letters_list_as_xlsx_holds_text_never_formulas(session, registry, b
     poisoned = _poison(session, breach)
     mailing = _mailing(session)
     out = io.BytesIO()
-    result = documents.letters_list(
+    result = letters_list.letters_list(
         session, registry.officer, breach.id, mailing.id, "xlsx", out, now=NOW
     )
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     rows = list(sheet.iter_rows())
-    assert tuple(c.value for c in rows[0]) == documents.LETTER_COLUMNS
+    assert tuple(c.value for c in rows[0]) == letters_list.LETTER_COLUMNS
     assert len(rows) - 1 == result.rows
     by_id = {int(r[0].value.rsplit("-", 1)[1]): r for r in rows[1:]}
     for pid, text in zip(poisoned, INJECTIONS, strict=True):
@@ -300,13 +300,13 @@ def test_the_letters_go_only_to_an_active_lawful_processor(
     session.commit()
     disclosures_before = len(session.scalars(select(Disclosure.id)).all())
     with pytest.raises(ValidationError) as refused:
-        documents.letters_list(
+        letters_list.letters_list(
             session, registry.officer, breach.id, mailing.id, "csv", io.BytesIO(), now=NOW
         )
     assert message in refused.value.field_errors[field]
     assert len(session.scalars(select(Disclosure.id)).all()) == disclosures_before
     with pytest.raises(ValidationError) as refused:
-        documents.letters_list(
+        letters_list.letters_list(
             session, registry.officer, breach.id, mailing.id, "pdf", io.BytesIO(), now=NOW
         )
     assert refused.value.field_errors["file_format"] == "Choose CSV or XLSX."

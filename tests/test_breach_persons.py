@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from registry import breach_persons, breaches
-from registry.breaches import BreachInput
+from registry import breaches
+from registry.breaches import BreachInput, scope
+from registry.breaches import affected as breach_persons
 from registry.models import AuditEvent, Breach, BreachChange, Person, Recipient
 from registry.recipients import covered_persons_condition
 from registry.report import build as report_build
@@ -143,7 +144,7 @@ def test_a_recipient_by_categories_and_its_scope_condition(session, registry):
     check(session, registry, breach)
     # The uncorrelated form holds the same persons as the recipients register's own condition.
     for r in session.scalars(select(Recipient)):
-        ours = set(session.scalars(select(Person.id).where(breach_persons.scope_condition(r))))
+        ours = set(session.scalars(select(Person.id).where(scope.scope_condition(r))))
         theirs = set(session.scalars(select(Person.id).where(covered_persons_condition(r))))
         assert ours == theirs, r.name
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from registry import __main__ as cli
 from registry import amendments, consent, db, deadlines, settings
 from registry.errors import PermissionDenied, ValidationError
-from registry.imports import informing, run
+from registry.imports import informing, plan, run
 from registry.imports.persons import Persons
 from registry.imports.reading import FileRefused
 from registry.models import (
@@ -104,7 +104,7 @@ def officer(actors) -> Actor:  # type: ignore[no-untyped-def]
 
 
 def do_import(session, actor, kind, path, **kwargs):  # type: ignore[no-untyped-def]
-    kwargs.setdefault("source", PARTNERS if run.KINDS[kind].needs_source else None)
+    kwargs.setdefault("source", PARTNERS if plan.KINDS[kind].needs_source else None)
     kwargs.setdefault("rejects_path", path.with_name(f"{path.stem}.rejects.csv"))
     return run.import_file(session, actor, kind, path, **kwargs)
 
@@ -198,7 +198,7 @@ def test_xlsx_is_read_from_its_first_sheet_and_formulas_are_kept_as_text(
 
 def _refusal(path: Path) -> str:
     with pytest.raises(FileRefused) as refused:
-        run.preview("persons", path)
+        plan.preview("persons", path)
     return str(refused.value)
 
 
@@ -466,7 +466,7 @@ def test_an_import_that_fails_halfway_leaves_nothing(session, officer, tmp_path,
         raise OperationalError("INSERT", {}, Exception("the disk is full"))
 
     monkeypatch.setattr(Persons, "_insert", insert_then_fail)
-    with pytest.raises(run.ImportFailed, match=r"wrote nothing of the file.*the disk is full"):
+    with pytest.raises(plan.ImportFailed, match=r"wrote nothing of the file.*the disk is full"):
         do_import(session, officer, "persons", path)
     session.expire_all()
     assert count(session, Person) == 1 and count(session, Amendment) == 0
@@ -723,7 +723,7 @@ def test_headers_and_sources_are_checked_before_any_row(session, officer, tmp_pa
     ]
     for header, _, message in cases:
         path = write(tmp_path / "h.csv", [], header)
-        with pytest.raises(run.ImportRefused, match=message):
+        with pytest.raises(plan.ImportRefused, match=message):
             do_import(session, officer, "persons", path)
     path = write(tmp_path / "p.csv", [person_row()])
     for name, message in (
@@ -731,9 +731,9 @@ def test_headers_and_sources_are_checked_before_any_row(session, officer, tmp_pa
         ("customer", "could be several sources"),
         ("the internet", "is not one of the notice's regular sources"),
     ):
-        with pytest.raises(run.ImportRefused, match=message):
+        with pytest.raises(plan.ImportRefused, match=message):
             do_import(session, officer, "persons", path, source=name)
-    assert run.resolve_source("persons", "  PARTNERS ") == PARTNERS
+    assert plan.resolve_source("persons", "  PARTNERS ") == PARTNERS
     assert count(session, ImportRun) == 0
 
 
@@ -742,7 +742,7 @@ def test_a_mapping_names_the_columns_that_differ(session, officer, tmp_path):
     path = write(
         tmp_path / "p.csv", [["Aino", "Aalto", "a@yritys.example.fi", "service_user", "x"]], header
     )
-    preview = run.preview("persons", path)
+    preview = plan.preview("persons", path)
     assert preview.unmatched == header
     mapping = {
         "Etunimi": "first_name",
@@ -757,7 +757,7 @@ def test_a_mapping_names_the_columns_that_differ(session, officer, tmp_path):
 
 def test_an_import_runs_as_a_named_account(session, tmp_path):
     path = write(tmp_path / "p.csv", [person_row()])
-    with pytest.raises(run.ImportRefused, match="named dashboard account"):
+    with pytest.raises(plan.ImportRefused, match="named dashboard account"):
         do_import(session, Actor.command_line(), "persons", path)
     with pytest.raises(PermissionDenied):
         do_import(session, Actor(None, "m", Role.MARKETING), "persons", path)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from demo.data.accounts import DEMO_ACCOUNTS
 from registry import db, deadlines
+from registry.formats import finnish_date
 from registry.models import (
     AuditEvent,
     DataSubjectRequest,
@@ -24,7 +25,6 @@ from registry.models import (
     Person,
     SentDocument,
 )
-from registry.requests.rules import finnish_date
 from tests.browser import screenshot, settled, sign_in, visible, wait_idle
 from tests.factories import csv_rows
 

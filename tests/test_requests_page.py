@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
-from registry import deadlines
+from registry import deadlines, formats
 from registry.models import (
     Activity,
     AuditEvent,
@@ -193,7 +193,7 @@ def test_detail_view_walks_the_workflow(database_url, session, queue, app_test):
     original_due = deadlines.due_date(r.received_on)
     extended_due = deadlines.due_date(r.received_on, extended=True)
     markdown = " ".join(m.value for m in at.markdown)
-    assert f"by **{rules.finnish_date(original_due)}**" in markdown
+    assert f"by **{formats.finnish_date(original_due)}**" in markdown
     next(t for t in at.text_area if t.label == "Reason for the extension").set_value(
         "Many requests at once"
     )

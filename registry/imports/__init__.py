@@ -4,9 +4,13 @@ report.
 
 reading   the file's format detected and said; rows streamed
 checks    the registry's validators with fast paths, and the checks they lack
-base      columns, the staging table, set-based matching shared by every kind
+base      columns, the staging table, the run's context, shared by every kind
+matching  set-based refusals, matching and counts over the staging table
 persons, organisations, events (orders, activities), consents: one kind each
 suppressed  who may not be re-added or re-granted (the one place that asks)
-run       one import: plan, validate, stage, match, write; the runs listed
+plan      the kinds, the source, the header mapped; the preview
+run       one import: validate, stage, match, write
+rejects   the rejects report
+runs      the runs listed
 informing   Art. 14: persons to be told of data from a third party
 """

@@ -38,8 +38,10 @@ from registry.imports.base import (
     Context,
     Field,
     Kind,
-    big_id,
     contacts,
+)
+from registry.imports.matching import (
+    big_id,
     match_columns,
     match_person,
     refuse,

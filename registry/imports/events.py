@@ -33,15 +33,17 @@ from registry.imports.base import (
     Context,
     Field,
     Kind,
-    big_id,
-    changed_condition,
     contacts,
     lookup_organisations,
+    refuse_without_contact,
+)
+from registry.imports.matching import (
+    big_id,
+    changed_condition,
     match_columns,
     match_person,
     refuse_duplicates,
     refuse_unknown_persons,
-    refuse_without_contact,
     unique_match,
 )
 from registry.models import Activity, Order, UTCDateTime

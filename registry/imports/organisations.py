@@ -13,6 +13,8 @@ from registry.imports.base import (
     Context,
     Field,
     Kind,
+)
+from registry.imports.matching import (
     big_id,
     changed_condition,
     refuse_duplicates,

@@ -35,14 +35,16 @@ from registry.imports.base import (
     Context,
     Field,
     Kind,
-    changed_condition,
     contacts,
     lookup_organisations,
+    refuse_without_contact,
+)
+from registry.imports.matching import (
+    changed_condition,
     match_columns,
     match_person,
     refuse,
     refuse_duplicates,
-    refuse_without_contact,
     row_text,
 )
 from registry.imports.suppressed import suppressed_contacts

@@ -16,21 +16,18 @@ attempt is on record though nothing of its file is.
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import hashlib
 import heapq
-import os
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from registry import audit, notice, settings, spreadsheet
-from registry.errors import NotFound, RegistryError
+from registry import audit, settings
 from registry.imports import reading
 from registry.imports.base import (
     Chunk,
@@ -39,232 +36,26 @@ from registry.imports.base import (
     Progress,
     Reject,
     Stager,
-    counts,
     create_stage,
     drop_stage,
+)
+from registry.imports.matching import (
+    counts,
     rejects,
 )
-from registry.imports.consents import Consents
-from registry.imports.events import Activities, Orders
-from registry.imports.organisations import Organisations
-from registry.imports.persons import Persons
+from registry.imports.plan import (
+    KINDS,
+    ImportFailed,
+    ImportRefused,
+    Plan,
+    is_third_party,
+    plan,
+    resolve_source,
+)
+from registry.imports.rejects import _Refusals, write_rejects
 from registry.models import ImportRun, utcnow
 from registry.permissions import Actor, Permission, require
 from registry.vocabulary import ImportKind, ImportStatus
-
-KINDS: dict[ImportKind, Kind] = {
-    k.kind: k for k in (Organisations(), Persons(), Orders(), Consents(), Activities())
-}
-
-
-class ImportRefused(RegistryError):
-    """The import cannot start (no account, no source, a header it cannot map)."""
-
-
-class ImportFailed(RegistryError):
-    """The import stopped on an error; nothing of the file was written."""
-
-
-# --- the source ---
-
-
-def resolve_source(kind: ImportKind, name: str | None) -> str | None:
-    """The notice's regular source the user named (in full, or by the start of its name, in
-    any case), or None where the kind needs none. Refused with the list otherwise."""
-    sources = notice.declaration().sources
-    listed = "; ".join(sources)
-    if not name or not name.strip():
-        if KINDS[kind].needs_source:
-            raise ImportRefused(
-                f"Say which of the notice's regular sources the {kind} come from "
-                f"(--source): {listed}."
-            )
-        return None
-    wanted = " ".join(name.split()).lower()
-    exact = [s for s in sources if s.lower() == wanted]
-    starting = [s for s in sources if s.lower().startswith(wanted)]
-    if exact or len(starting) == 1:
-        return (exact or starting)[0]
-    if starting:
-        raise ImportRefused(f"{name!r} could be several sources: {'; '.join(starting)}.")
-    # Art. 13(1)(e)/14(1)(e) and 15(1)(g): the notice names where data comes from.
-    raise ImportRefused(f"{name!r} is not one of the notice's regular sources: {listed}.")
-
-
-def is_third_party(source: str | None) -> bool:
-    """Data from this source did not come from the person (Art. 14), as declared."""
-    return source is not None and source not in notice.declaration().sources_from_the_person
-
-
-# --- the header ---
-
-
-def header_key(text: str) -> str:
-    """A header as compared with the registry's names: case, spaces and hyphens aside."""
-    return "_".join(text.replace("\ufeff", "").strip().lower().replace("-", " ").split())
-
-
-def suggested_mapping(kind: ImportKind, header: Iterable[str]) -> dict[str, str | None]:
-    """File header -> the kind's column of that name, or None where there is none."""
-    names = set(KINDS[kind].field_names)
-    return {h: (header_key(h) if header_key(h) in names else None) for h in header}
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What the page shows before anything is checked: the format, the header, first rows."""
-
-    fmt: reading.FileFormat
-    header: list[str]
-    rows: list[reading.Row]
-    mapping: dict[str, str | None]  # the suggested mapping of each header
-
-    @property
-    def unmatched(self) -> list[str]:
-        return [h for h, target in self.mapping.items() if target is None and h.strip()]
-
-
-def preview(kind: ImportKind, path: Path) -> Preview:
-    """The file's detected format and first rows; FileRefused with the reason."""
-    fmt = reading.detect(path)
-    header, first = reading.preview(path, fmt, settings.IMPORT_PREVIEW_ROWS)
-    if not header:
-        raise reading.FileRefused("The file is empty: it has no header row.")
-    return Preview(fmt, header, first, suggested_mapping(kind, header))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How a file will be read: its format, and which file column feeds which field."""
-
-    kind: ImportKind
-    path: Path
-    fmt: reading.FileFormat
-    header: list[str]
-    columns: dict[str, int]  # field -> index of the file's column
-    ignored: list[str]  # file columns the user chose not to import
-
-    @property
-    def width(self) -> int:
-        return len(self.header)
-
-
-def plan(kind: ImportKind, path: Path, mapping: Mapping[str, str | None] | None = None) -> Plan:
-    """Read the file's format and header; FileRefused or ImportRefused with the reason.
-
-    Without a mapping every header must be one of the kind's column names; with one (the
-    page's mapping step), a header mapped to None is deliberately not imported.
-    """
-    spec = KINDS[ImportKind(kind)]
-    if not path.is_file():
-        raise ImportRefused(f"No such file: {path}.")
-    fmt = reading.detect(path)
-    header = next((cells for _, cells in reading.rows(path, fmt)), None)
-    if not header:
-        raise reading.FileRefused("The file is empty: it has no header row.")
-    chosen = dict(mapping) if mapping is not None else suggested_mapping(kind, header)
-    columns: dict[str, int] = {}
-    unknown, ignored, twice = [], [], []
-    for index, name in enumerate(header):
-        target = chosen.get(name)
-        if target is None:
-            if mapping is not None and name in mapping:
-                ignored.append(name)
-            elif name.strip():
-                unknown.append(name)
-            continue
-        if target not in spec.field_names:
-            raise ImportRefused(f"{target!r} is not a column of {kind}.")
-        if target in columns:
-            twice.append(target)
-        columns[target] = index
-    names = ", ".join(spec.field_names)
-    if unknown:
-        raise ImportRefused(
-            f"The file has columns the {kind} import does not know: "
-            f"{', '.join(repr(u) for u in unknown)}. Its columns are: {names}."
-        )
-    if twice:
-        raise ImportRefused(f"More than one file column would fill {', '.join(twice)}.")
-    missing = [f.name for f in spec.fields if f.required and f.name not in columns]
-    if missing:
-        raise ImportRefused(
-            f"The file lacks the required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}. The {kind} columns are: {names}."
-        )
-    if spec.one_of and not any(n in columns for n in spec.one_of):
-        raise ImportRefused(
-            f"The file needs a column {' or '.join(spec.one_of)}, to find each person."
-        )
-    return Plan(ImportKind(kind), path, fmt, header, columns, ignored)
-
-
-# --- the rejects report ---
-
-REJECTS_HEADER = ("row", "column", "value", "reason")
-
-
-def spreadsheet_text(value: str) -> str:
-    """A cell a spreadsheet must show as text: one starting with = + - @ (or a tab or
-    carriage return) would run as a formula (CSV injection), so it gets a leading '."""
-    return spreadsheet.neutralised(value)
-
-
-class _Refusals:
-    """Refused cells of the reading stage, in row order, kept in a temporary file so memory
-    stays flat however many there are."""
-
-    def __init__(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="registry-rejects-", suffix=".csv")
-        self.path = Path(name)
-        self._file = os.fdopen(fd, "w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._file)
-        self.rows: set[int] = set()  # rows of the current chunk, cleared per chunk
-        self.row_count = 0
-        self.first: list[Reject] = []
-
-    def add(self, reject: Reject) -> None:
-        if reject.row not in self.rows:
-            self.rows.add(reject.row)
-            self.row_count += 1
-        self._writer.writerow((reject.row, reject.column, reject.value, reject.reason))
-        if len(self.first) < settings.IMPORT_REJECTS_SHOWN:
-            self.first.append(reject)
-
-    def next_chunk(self) -> None:
-        self.rows.clear()
-
-    def read(self) -> Iterator[Reject]:
-        self._file.flush()
-        with self.path.open(newline="", encoding="utf-8") as f:
-            for row, column, value, reason in csv.reader(f):
-                yield Reject(int(row), column, value, reason)
-
-    def close(self) -> None:
-        self._file.close()
-        self.path.unlink(missing_ok=True)
-
-
-def write_rejects(rejected: Iterable[Reject], target: Path, delimiter: str) -> int:
-    """The rejects report as CSV (UTF-8 with a byte-order mark, for Excel), written beside
-    and renamed into place when complete. Returns the lines written."""
-    fd, partial = tempfile.mkstemp(prefix=".rejects-", dir=target.parent)
-    lines = 0
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-            # The uploaded file's own separator: the report reads like the file it reports on.
-            writer = spreadsheet.csv_writer(out, separator=delimiter)
-            writer.writerow(REJECTS_HEADER)
-            for r in rejected:
-                writer.writerow(
-                    (r.row, r.column, spreadsheet_text(r.value), spreadsheet_text(r.reason))
-                )
-                lines += 1
-        os.replace(partial, target)
-    finally:
-        Path(partial).unlink(missing_ok=True)
-    return lines
-
 
 # --- the run ---
 
@@ -510,25 +301,7 @@ def _write(
     ctx: Context, spec: Kind, stage: Table, result: ImportResult, the_plan: Plan, sha256: str
 ) -> None:
     session = ctx.session
-    run = ImportRun(
-        kind=ctx.kind,
-        source=ctx.source,
-        file_name=ctx.file_name[:255],
-        file_format=result.file_format[:200],
-        file_sha256=sha256,
-        skip_invalid=result.skip_invalid,
-        status=ImportStatus.COMPLETED,
-        rows=result.rows,
-        new_rows=result.new,
-        updated_rows=result.updated,
-        unchanged_rows=result.unchanged,
-        rejected_rows=result.rejected,
-        actor_id=ctx.actor.user_id,
-        actor_name=ctx.actor.username,
-        started_at=ctx.now,
-        finished_at=ctx.now,
-        message="",
-    )
+    run = _run_row(ctx, result, sha256, ImportStatus.COMPLETED, ctx.now, "")
     session.add(run)
     session.flush()
     ctx.run_id = run.id
@@ -547,6 +320,36 @@ def _write(
     session.commit()
     result.status = ImportStatus.COMPLETED
     result.run_id = run.id
+
+
+def _run_row(
+    ctx: Context,
+    result: ImportResult,
+    sha256: str,
+    status: str,
+    finished_at: dt.datetime,
+    message: str,
+) -> ImportRun:
+    """The run's row in import_run: the file, its figures and who ran it."""
+    return ImportRun(
+        kind=ctx.kind,
+        source=ctx.source,
+        file_name=ctx.file_name[:255],
+        file_format=result.file_format[:200],
+        file_sha256=sha256,
+        skip_invalid=result.skip_invalid,
+        status=status,
+        rows=result.rows,
+        new_rows=result.new,
+        updated_rows=result.updated,
+        unchanged_rows=result.unchanged,
+        rejected_rows=result.rejected,
+        actor_id=ctx.actor.user_id,
+        actor_name=ctx.actor.username,
+        started_at=ctx.now,
+        finished_at=finished_at,
+        message=message[: settings.MAX_LONG_TEXT],
+    )
 
 
 def _audit_detail(ctx: Context, result: ImportResult, persons: list[int]) -> str:
@@ -569,25 +372,7 @@ def _record_attempt(
     """A refused or failed run on record, in a transaction of its own (nothing of the file)."""
     session = ctx.session
     assert result.status is not None
-    run = ImportRun(
-        kind=ctx.kind,
-        source=ctx.source,
-        file_name=ctx.file_name[:255],
-        file_format=result.file_format[:200],
-        file_sha256=sha256,
-        skip_invalid=result.skip_invalid,
-        status=result.status,
-        rows=result.rows,
-        new_rows=result.new,
-        updated_rows=result.updated,
-        unchanged_rows=result.unchanged,
-        rejected_rows=result.rejected,
-        actor_id=ctx.actor.user_id,
-        actor_name=ctx.actor.username,
-        started_at=ctx.now,
-        finished_at=utcnow(),
-        message=message[: settings.MAX_LONG_TEXT],
-    )
+    run = _run_row(ctx, result, sha256, result.status, utcnow(), message)
     session.add(run)
     session.flush()
     detail = f"{ctx.kind} from {ctx.source or 'no named source'}: nothing written; " + (
@@ -596,68 +381,3 @@ def _record_attempt(
     audit.record(session, ctx.actor, f"import_{result.status}", "import_run", run.id, detail)
     session.commit()
     return run.id
-
-
-# --- the runs listed ---
-
-
-@dataclass(frozen=True)
-class RunRow:
-    id: int
-    kind: str
-    source: str | None
-    file_name: str
-    file_format: str
-    status: str
-    rows: int
-    new: int
-    updated: int
-    unchanged: int
-    rejected: int
-    actor_name: str
-    started_at: object
-    finished_at: object
-    message: str
-
-
-def recent_runs(
-    session: Session, actor: Actor, *, limit: int = settings.IMPORT_RECENT_RUNS
-) -> list[RunRow]:
-    """The latest imports, newest first, with their counts."""
-    require(actor, Permission.IMPORT_DATA)
-    runs = session.scalars(
-        select(ImportRun).order_by(ImportRun.started_at.desc(), ImportRun.id.desc()).limit(limit)
-    )
-    return [
-        RunRow(
-            r.id,
-            r.kind,
-            r.source,
-            r.file_name,
-            r.file_format,
-            r.status,
-            r.rows,
-            r.new_rows,
-            r.updated_rows,
-            r.unchanged_rows,
-            r.rejected_rows,
-            r.actor_name,
-            r.started_at,
-            r.finished_at,
-            r.message,
-        )
-        for r in runs
-    ]
-
-
-def run_count(session: Session, actor: Actor) -> int:
-    require(actor, Permission.IMPORT_DATA)
-    return session.scalar(select(func.count()).select_from(ImportRun)) or 0
-
-
-def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:
-    require(actor, Permission.IMPORT_DATA)
-    run = session.get(ImportRun, run_id)
-    if run is None:
-        raise NotFound(f"No import with id {run_id}.")
-    return run

@@ -21,6 +21,7 @@ from babel.numbers import format_currency, format_decimal
 
 from registry import settings
 from registry.errors import RegistryError
+from registry.formats import finnish_date
 
 MESSAGES_DIR = Path(__file__).with_name("messages")
 
@@ -145,7 +146,7 @@ class Words:
         if isinstance(day, dt.datetime):
             day = day.astimezone(settings.REGISTRY_TZ).date()
         if self.language == "fi" and style == "medium":
-            return f"{day.day}.{day.month}.{day.year}"  # Finnish style: 5.3.2026
+            return finnish_date(day)  # Finnish style: 5.3.2026
         return format_date(day, style, locale=self.locale)
 
     def when(self, moment: dt.datetime | None) -> str:

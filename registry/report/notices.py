@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import deadlines, settings
+from registry import deadlines, formats, settings
 from registry.errors import ValidationError
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.permissions import Actor, Permission, require
@@ -126,8 +126,10 @@ def record_extension_told(
         request.extension_told_on = told_on
         request.extension_told_channel = channel
         limit = notify_by(request.received_on)
-        late = f"; after the notify-by date {rules.finnish_date(limit)}" if told_on > limit else ""
-        return f"{rules.finnish_date(told_on)} by {TOLD_CHANNELS[channel].lower()}{late}"
+        late = (
+            f"; after the notify-by date {formats.finnish_date(limit)}" if told_on > limit else ""
+        )
+        return f"{formats.finnish_date(told_on)} by {TOLD_CHANNELS[channel].lower()}{late}"
 
     transitions.step(session, actor, request_id, rules.Action.TELL_EXTENSION, change)
 

@@ -12,9 +12,10 @@ from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from registry import audit, deadlines, settings, spreadsheet
+from registry.formats import finnish_date
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.permissions import Actor, Permission, require
-from registry.requests.rules import KIND_LABELS, OPEN_STATUSES, STATUS_LABELS, finnish_date, urgency
+from registry.requests.rules import KIND_LABELS, OPEN_STATUSES, STATUS_LABELS, urgency
 from registry.vocabulary import OPEN_REQUEST_STATUSES, RequestKind, RequestStatus
 
 UNASSIGNED = -1  # the assignee filter value for requests nobody has taken

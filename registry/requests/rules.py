@@ -106,11 +106,6 @@ def allowed_actions(status: str, kind: str) -> list[Action]:
     return [a for a in TRANSITIONS if allowed(a, status, kind)]
 
 
-def finnish_date(day: dt.date) -> str:
-    """How a Finnish reader writes a date: 7.4.2026."""
-    return f"{day.day}.{day.month}.{day.year}"
-
-
 def original_due(received_on: dt.date) -> dt.date:
     """The first month's due date: also the day by which an extension must be told."""
     return deadlines.due_date(received_on)

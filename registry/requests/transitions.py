@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from registry import audit, consent, deadlines, settings, validation
 from registry.errors import ConflictError, NotFound, ValidationError
+from registry.formats import finnish_date
 from registry.models import AppUser, DataSubjectRequest, Person, RequestTransition, utcnow
 from registry.permissions import ROLE_PERMISSIONS, Actor, Permission, require
 from registry.requests.rules import (
@@ -20,7 +21,6 @@ from registry.requests.rules import (
     TRANSITIONS,
     Action,
     allowed,
-    finnish_date,
     original_due,
 )
 from registry.vocabulary import ConsentSource, RequestKind, RequestStatus

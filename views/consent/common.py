@@ -11,7 +11,7 @@ import plotly.express as px
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import consent, consent_review, settings
+from registry import consent, consent_review, formats, labels
 from registry.permissions import Actor, Permission
 from registry.vocabulary import ConsentStatus, Purpose
 from views import widgets
@@ -79,11 +79,11 @@ The current status of a person for a purpose is their **latest consent event** f
 
 
 def label(mapping: dict[str, str], value: str) -> str:
-    return mapping.get(value, value.replace("_", " ").capitalize())
+    return labels.label(mapping, value)
 
 
 def helsinki(moment: dt.datetime) -> str:
-    return moment.astimezone(settings.REGISTRY_TZ).strftime("%Y-%m-%d %H:%M")
+    return formats.helsinki_iso(moment)
 
 
 # --- cached reads -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from registry import disclosure_log, disclosures, recipients, settings
+from registry import disclosure_log, disclosures, formats, recipients
 from registry.disclosure_log import DisclosureFilter, LogRow
 from registry.disclosures import CATEGORY_LABELS
 from registry.permissions import Actor, Permission
@@ -16,7 +16,7 @@ from views import widgets
 
 
 def helsinki(at: dt.datetime) -> str:
-    return at.astimezone(settings.REGISTRY_TZ).strftime("%d.%m.%Y %H:%M")
+    return formats.helsinki_padded(at)
 
 
 def categories_text(keys: list[str]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from registry import settings
+from registry import formats, settings
 from registry.imports import run
 from registry.vocabulary import ImportKind, ImportStatus
 
@@ -42,9 +42,7 @@ WORK_DIR = Path(tempfile.gettempdir()) / "registry-imports"
 
 
 def helsinki(moment: object) -> str:
-    if not isinstance(moment, dt.datetime):
-        return ""
-    return moment.astimezone(settings.REGISTRY_TZ).strftime("%-d.%-m.%Y %H:%M")
+    return formats.helsinki_colon(moment) if isinstance(moment, dt.datetime) else ""
 
 
 def sweep_work_dir() -> None:

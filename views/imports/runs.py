@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from registry import settings
-from registry.imports import run
+from registry.imports import runs as import_runs
 from registry.permissions import Actor
 from registry.vocabulary import ImportStatus
 from views import widgets
@@ -19,7 +19,7 @@ from views.imports.common import (
 def runs_view(actor: Actor) -> None:
     """The latest imports with their counts."""
     with widgets.session() as s:
-        runs = run.recent_runs(s, actor)
+        runs = import_runs.recent_runs(s, actor)
     if not runs:
         st.info("No import has been made yet.", icon=":material/info:")
     else:

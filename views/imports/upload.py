@@ -8,7 +8,7 @@ import streamlit as st
 
 from registry import notice
 from registry.errors import RegistryError, ValidationError
-from registry.imports import run
+from registry.imports import plan, run
 from registry.imports.reading import FileRefused
 from registry.permissions import Actor
 from registry.vocabulary import ImportKind, ImportStatus
@@ -40,7 +40,7 @@ def import_view(actor: Actor) -> None:
         format_func=lambda k: KIND_LABELS[k],
         key="imports_kind",
     )
-    spec = run.KINDS[kind]
+    spec = plan.KINDS[kind]
     sources = list(notice.declaration().sources)
     source_choice = right.selectbox(
         "Where it comes from (the notice's regular sources)",
@@ -74,7 +74,7 @@ def import_view(actor: Actor) -> None:
     else:
         path = saved_upload(uploaded)
         try:
-            seen = run.preview(kind, path)
+            seen = plan.preview(kind, path)
         except FileRefused as e:
             st.error(f"This file cannot be imported: {widgets.plain(e)}", icon=":material/error:")
             seen = None

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import amendments, settings, validation
+from registry import amendments, formats, labels, validation
 from registry.permissions import Actor, Permission
 from views import widgets
 
@@ -31,15 +31,15 @@ def form_key(field: str) -> str:
 
 def label(value: str) -> str:
     """A stored word (email_marketing) as people write it (Email marketing)."""
-    return value.replace("_", " ").capitalize()
+    return labels.humanised(value)
 
 
 def when(value: dt.datetime | None) -> str:
-    return value.astimezone(settings.REGISTRY_TZ).strftime("%-d.%-m.%Y %H:%M") if value else ""
+    return formats.helsinki_colon(value)
 
 
 def day(value: dt.date | None) -> str:
-    return value.strftime("%-d.%-m.%Y") if value else ""
+    return formats.finnish_day_of(value)
 
 
 # --- which person: a link from another page, the URL, or the search ---

@@ -8,12 +8,12 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import settings, validation
+from registry import formats, labels, validation
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.permissions import Actor, Permission
 from registry.report import notices, sent
 from registry.requests import queue, transitions
-from registry.requests.rules import Action, finnish_date
+from registry.requests.rules import Action
 from views import widgets
 
 ss = st.session_state
@@ -31,14 +31,11 @@ MATCH_PERSON = "requests_match_person"
 
 
 def label(mapping: dict, value: str) -> str:  # type: ignore[type-arg]
-    return mapping.get(value, value.replace("_", " ").capitalize())
+    return labels.label(mapping, value)
 
 
 def helsinki(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return "—"
-    local = moment.astimezone(settings.REGISTRY_TZ)
-    return f"{finnish_date(local.date())} {local:%H.%M}"
+    return formats.helsinki_text(moment, "—")
 
 
 def done(message: str) -> None:

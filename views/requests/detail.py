@@ -8,12 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from registry.errors import NotFound
+from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.report import notices
 from registry.report.language import LANGUAGE_NAMES
 from registry.requests import request_view
 from registry.requests.request_view import RequestView
-from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, finnish_date
+from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
 from registry.vocabulary import RequestKind, RequestStatus
 from views import widgets
 from views.requests.common import VIEWED, helsinki, label, open_request, ss

@@ -8,10 +8,11 @@ import streamlit as st
 
 from registry import settings
 from registry.errors import ValidationError
+from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.report.language import LANGUAGE_NAMES, LANGUAGES
 from registry.requests import intake, rules
-from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, finnish_date
+from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS
 from registry.vocabulary import RequestChannel, RequestKind
 from views import widgets
 from views.requests.common import LOG_ERRORS, LOG_PERSON, done, open_request, person_finder, ss

@@ -9,11 +9,12 @@ import plotly.express as px
 import streamlit as st
 
 from registry import settings
+from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.report import notices
 from registry.requests import queue
 from registry.requests.queue import QueueFilter
-from registry.requests.rules import KIND_LABELS, STATUS_LABELS, finnish_date
+from registry.requests.rules import KIND_LABELS, STATUS_LABELS
 from registry.vocabulary import RequestKind, RequestStatus
 from views import widgets
 from views.requests.common import (

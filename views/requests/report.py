@@ -12,11 +12,12 @@ import streamlit.components.v1 as components
 
 from registry import report, settings
 from registry.errors import ConflictError, NotFound, RegistryError, ValidationError
+from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.report import notices, review, sent
 from registry.report.language import LANGUAGE_NAMES, LANGUAGES
 from registry.requests.request_view import RequestView
-from registry.requests.rules import Action, finnish_date
+from registry.requests.rules import Action
 from views import widgets
 from views.requests.common import (
     REPORT,

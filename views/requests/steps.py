@@ -10,10 +10,11 @@ from collections.abc import Callable
 import streamlit as st
 
 from registry import deadlines, settings
+from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.requests import rules, transitions
 from registry.requests.request_view import RequestView
-from registry.requests.rules import Action, finnish_date
+from registry.requests.rules import Action
 from registry.vocabulary import RequestKind
 from views import widgets
 from views.requests.common import (
