@@ -5,7 +5,6 @@ the person is not on it. On its own copy of the seeded database, SQLite and Post
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from demo.data.accounts import DEMO_ACCOUNTS
 from registry import db
 from registry.models import ConsentState, DisclosedPerson, Disclosure, Person, Restriction
 from registry.restricted import not_restricted
+from tests import factories
 from tests.browser import screenshot, sign_in, visible, wait_idle
 
 OFFICER, OFFICER_PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
@@ -123,7 +123,7 @@ def test_restrict_a_person_by_request_and_see_them_gone_from_an_export(
         page.get_by_role("button", name="Download the list (CSV)").click()
     path = Path(tmp_path / "list.csv")
     download.value.save_as(path)
-    emails = {r["email"] for r in csv.DictReader(path.open(encoding="utf-8"))}
+    emails = {r["email"] for r in factories.csv_rows(path.read_bytes())}
     assert emails and person.email not in emails
     with db.make_sessionmaker(engine)() as s:
         latest = s.scalars(select(Disclosure).order_by(Disclosure.id.desc())).first()
