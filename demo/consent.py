@@ -24,6 +24,7 @@ from demo.data.rates import (
     PURPOSES,
     RANK,
     RECORD_DELAY,
+    SHARING,
     SOURCES,
     SRC,
     STATUSES,
@@ -177,7 +178,7 @@ def consent_chunk(
     # The winner per (person, purpose): greatest (occurred_at, precedence rank, id), the
     # key of registry.consent.precedence, taken for all events at once.
     by_precedence = np.lexsort((event_id, RANK[status], at, purpose, who))
-    key = who[by_precedence].astype(np.int64) * 8 + purpose[by_precedence]
+    key = who[by_precedence].astype(np.int64) * len(PURPOSES) + purpose[by_precedence]
     same_as_next = key[1:] == key[:-1]
     last = np.append(~same_as_next, True)[:m]
     win = by_precedence[last]
@@ -202,7 +203,7 @@ def consent_chunk(
     end = np.where(next_same, following, NEVER)
     granted_rows = status[by_precedence] == GRANTED
     result: dict[int, Granted] = {}
-    for p in (NEWSLETTER, EMAIL, POST):
+    for p in (NEWSLETTER, EMAIL, POST, SHARING):
         rows = granted_rows & (purpose[by_precedence] == p)
         result[p] = Granted(who[by_precedence][rows], at[by_precedence][rows], end[rows])
     return result

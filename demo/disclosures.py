@@ -13,8 +13,16 @@ from sqlalchemy import Connection
 from demo.arrays import DAY, SECOND, to_datetime
 from demo.consent import Granted
 from demo.data.places import COUNTRIES
-from demo.data.rates import CC, EMAIL, NEWSLETTER, OPT, POST
-from demo.data.texts import CRM, NEWSLETTER_PROVIDER, PRINTER, RECIPIENT_SCOPES, RECIPIENTS, SURVEYS
+from demo.data.rates import CC, EMAIL, NEWSLETTER, OPT, POST, SHARING
+from demo.data.texts import (
+    CRM,
+    DELIVERY_SERVICES,
+    NEWSLETTER_PROVIDER,
+    PRINTER,
+    RECIPIENT_SCOPES,
+    RECIPIENTS,
+    SURVEYS,
+)
 from demo.persons import Chunk
 from demo.sinks import Sink
 from registry.models import (
@@ -66,6 +74,7 @@ def insert_recipients(seeder: Seeder, conn: Connection) -> None:
             "scope": RECIPIENT_SCOPES.get(name, (RecipientScope.PER_DISCLOSURE, []))[0].value,
             "scope_categories": RECIPIENT_SCOPES.get(name, (None, []))[1],
             "scope_relationships": [],
+            "delivers": DELIVERY_SERVICES.get(name),
         }
         for i, (name, kind, service, country, mechanism, agreed, active) in enumerate(RECIPIENTS)
     ]
@@ -121,8 +130,9 @@ def insert_disclosures(seeder: Seeder, conn: Connection) -> None:
         "leads": (
             "Sales leads for the dealer's region",
             [DataCategory.BASIC, DataCategory.CUSTOMER_RELATIONSHIP],
-            "Consent to email marketing (Art. 6(1)(a))",
-            "Persons who allowed email marketing, in the dealer's country.",
+            "Consent to sharing with the dealers (Art. 6(1)(a), Art. 7)",
+            "Persons who allowed email marketing and its sharing with the dealers, in the "
+            "dealer's country.",
         ),
         "crm": (
             "Synchronisation of customer contacts to the CRM",
@@ -191,7 +201,8 @@ def disclosed_chunk(
                 new = (g.start > plan.since_us) & (g.start <= t) & (t < g.end)
                 who = np.unique(g.person[new])
             case "leads":
-                who = granted[EMAIL].at(t)
+                # Only persons whose consent names the sharing with the dealers (Art. 7).
+                who = np.intersect1d(granted[EMAIL].at(t), granted[SHARING].at(t))
                 fits = (chunk.country[who] == plan.country) & ((rel[who] == CC) | (rel[who] == OPT))
                 who = who[fits & (rng.random(len(who)) < plan.rate)]
             case "crm":

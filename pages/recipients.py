@@ -16,6 +16,7 @@ from registry.recipients import (
 )
 from registry.transfers import COUNTRIES, MECHANISM_LABELS, country_name
 from registry.vocabulary import (
+    DELIVERY_LABELS,
     ROLE_LABELS,
     SCOPE_LABELS,
     RecipientKind,
@@ -102,6 +103,7 @@ else:
                 ],
                 "Kind": [KIND_LABELS.get(r.kind, r.kind) for r in rows],
                 "Role": [ROLE_LABELS.get(r.role, r.role) for r in rows],
+                "Delivers": [DELIVERY_LABELS.get(r.delivers or "", "") for r in rows],
                 "Whose data": [scope_text(r) for r in rows],
                 "Service": [r.service for r in rows],
                 "Agreement": [r.agreement_date for r in rows],
@@ -183,6 +185,15 @@ def recipient_form(key: str, current: RecipientRow | None) -> RecipientInput | N
             "controller decides for itself what it does with the data.",
         )
         widgets.field_error(errors, "role")
+        delivers = st.selectbox(
+            "Delivers marketing messages",
+            [None, *DELIVERY_LABELS],
+            index=[None, *DELIVERY_LABELS].index(current.delivers) if current else 0,
+            format_func=lambda d: "None" if d is None else DELIVERY_LABELS[d],
+            help="A target list goes only to a processor that delivers that channel's "
+            "messages for us (Art. 28(3)(a)).",
+        )
+        widgets.field_error(errors, "delivers")
         scope = st.selectbox(
             "Whose data it holds",
             SCOPES,
@@ -229,6 +240,7 @@ def recipient_form(key: str, current: RecipientRow | None) -> RecipientInput | N
         scope,
         tuple(categories),
         tuple(relationships),
+        delivers,
     )
 
 

@@ -15,12 +15,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from registry import audit, settings, validation
 from registry.errors import NotFound, ValidationError
-from registry.models import ConsentEvent, ConsentState, Person, utcnow
+from registry.models import ConsentEvent, ConsentState, Person, PersonMetrics, utcnow
 from registry.permissions import Actor, Permission, require
 from registry.vocabulary import (
     CONSENT_PRECEDENCE,
@@ -61,6 +70,7 @@ def _apply(session: Session, event: ConsentEvent) -> None:
                 has_evidence=has_evidence,
             )
         )
+        _stop_profiling(session, event)
         return
     current = session.get(ConsentEvent, state.event_id)
     assert current is not None
@@ -69,6 +79,20 @@ def _apply(session: Session, event: ConsentEvent) -> None:
     ):
         state.status, state.event_id = event.status, event.id
         state.occurred_at, state.has_evidence = event.occurred_at, has_evidence
+    else:
+        return
+    _stop_profiling(session, event)
+
+
+def _stop_profiling(session: Session, event: ConsentEvent) -> None:
+    """A withdrawal of or objection to profiling that became current deletes the person's
+    derived order and behaviour figures in the same transaction (Art. 21(2)-(3), Art. 7(3)):
+    nothing profiles them from then on."""
+    if event.purpose == Purpose.PROFILING and event.status in (
+        ConsentStatus.WITHDRAWN,
+        ConsentStatus.OBJECTED,
+    ):
+        session.execute(delete(PersonMetrics).where(PersonMetrics.person_id == event.person_id))
 
 
 def validate_event(
@@ -327,6 +351,21 @@ def status_is(purpose: str, statuses: Iterable[str], person_id: SQLColumnExpress
     )
 
 
+def granted_with_evidence(purpose: str, person_id: SQLColumnExpression[int]):  # type: ignore[no-untyped-def]
+    """SQL: the person's current status for `purpose` is a grant the controller can
+    demonstrate (Art. 7(1))."""
+    return (
+        select(ConsentState.person_id)
+        .where(
+            ConsentState.person_id == person_id,
+            ConsentState.purpose == purpose,
+            ConsentState.status == ConsentStatus.GRANTED,
+            ConsentState.has_evidence,
+        )
+        .exists()
+    )
+
+
 def may_contact(purpose: str, person_id: ColumnElement[int]):  # type: ignore[no-untyped-def]
     """SQL: the person may be contacted for `purpose`: the current status is a grant."""
     return status_is(purpose, [ConsentStatus.GRANTED], person_id)
@@ -339,6 +378,16 @@ def current_statuses(*purposes: str) -> Select[int, str, str]:
     return select(ConsentState.person_id, ConsentState.purpose, ConsentState.status).where(
         ConsentState.purpose.in_(purposes)
     )
+
+
+def current_states(*purposes: str) -> Select[int, str, str, bool]:
+    """current_statuses with whether the winning event carries evidence (Art. 7(1))."""
+    return select(
+        ConsentState.person_id,
+        ConsentState.purpose,
+        ConsentState.status,
+        ConsentState.has_evidence,
+    ).where(ConsentState.purpose.in_(purposes))
 
 
 def status_counts(session: Session) -> dict[Purpose, dict[ConsentStatus, int]]:
@@ -376,6 +425,8 @@ PURPOSE_LABELS: dict[str, str] = {
     Purpose.PHONE: "Phone",
     Purpose.POST: "Post",
     Purpose.PROFILING: "Profiling for targeting",
+    Purpose.SMS: "SMS",
+    Purpose.SHARING_WITH_DEALERS: "Sharing with dealers",
 }
 
 STATUS_LABELS: dict[str, str] = {

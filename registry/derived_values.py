@@ -122,7 +122,7 @@ def area_condition(area: str) -> ColumnElement[bool]:
 def reachable(channel: Channel) -> ColumnElement[bool]:
     """SQL: the person has the contact detail the channel sends to."""
     match channel:
-        case Channel.PHONE:
+        case Channel.PHONE | Channel.SMS:
             return Person.phone.is_not(None)
         case Channel.POST:
             return and_(Person.street_address.is_not(None), Person.postal_code.is_not(None))

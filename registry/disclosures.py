@@ -65,7 +65,7 @@ def add_disclosure(
     purpose: str,
     data_categories: list[str],
     legal_basis: str,
-    person_ids: Iterable[int],
+    person_ids: Iterable[int] | Iterable[tuple[int, str]],
     *,
     disclosed_at: dt.datetime,
     note: str = "",
@@ -73,7 +73,8 @@ def add_disclosure(
 ) -> Disclosure:
     """Add a disclosure and its per-person rows to the caller's transaction (no commit).
 
-    Recorded by hand (compliance) or by a target-list export (marketing).
+    Recorded by hand (compliance) or by a target-list export (marketing), which passes
+    (person id, basis) pairs: the basis its list relied on for each person.
     """
     require_any(actor, Permission.RECORD_DISCLOSURE, Permission.EXPORT_TARGET_LIST)
     recipient = session.get(Recipient, recipient_id)
@@ -94,20 +95,28 @@ def add_disclosure(
     )
     session.add(disclosure)
     session.flush()
-    unique_ids = dict.fromkeys(person_ids)
+    unique_ids: dict[int, str | None] = {}
+    for item in person_ids:
+        pid, basis = item if isinstance(item, tuple) else (item, None)
+        unique_ids.setdefault(pid, basis)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # COPY, in the session's own transaction: a 100,000-person export spent half its
         # time in batched INSERTs.
         with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy("COPY disclosed_person (disclosure_id, person_id) FROM STDIN") as copy:
-                for pid in unique_ids:
-                    copy.write_row((disclosure.id, pid))
+            with cursor.copy(
+                "COPY disclosed_person (disclosure_id, person_id, basis) FROM STDIN"
+            ) as copy:
+                for pid, basis in unique_ids.items():
+                    copy.write_row((disclosure.id, pid, basis))
     else:
         for batch in batched(unique_ids, settings.EXPORT_BATCH_ROWS):
             session.execute(
                 insert(DisclosedPerson),
-                [{"disclosure_id": disclosure.id, "person_id": pid} for pid in batch],
+                [
+                    {"disclosure_id": disclosure.id, "person_id": pid, "basis": unique_ids[pid]}
+                    for pid in batch
+                ],
             )
     disclosure.person_count = len(unique_ids)
     # Art. 18(2): a restricted person's data is not disclosed. Exports and segments leave them

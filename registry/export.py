@@ -6,11 +6,12 @@ An export leaves out, in this order of reasons, everyone who
      behaviour (Art. 21(2), Art. 7(3)),
   2. objected to direct marketing for the channel's purpose (Art. 21(3)),
   3. withdrew their consent for it (Art. 7(3)),
-  4. never granted it: no grant, so no consent to demonstrate (Art. 7(1)),
+  4. has no basis the declaration allows for their relationship on the channel
+     (registry.marketing_basis: a grant without evidence is no consent, Art. 7(1)),
   5. has no contact detail for the channel (no email address, say),
 and says how many it left out for each reason; each person counts once, under the first
 reason that applies, so the reasons and the exported add up to the segment. Consent is read
-only through registry.consent.
+only through registry.consent. Each listed person's basis is recorded with them.
 
 An export is one transaction: the disclosure with its per-person rows (the recipient taken
 from the recipients register), the audit event, and the CSV written from exactly those rows,
@@ -24,26 +25,34 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TextIO
 
-from sqlalchemy import case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import case, cast, func, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, consent, deadlines, settings, spreadsheet, suppression, validation
-from registry.derived_values import reachable
+from registry import (
+    audit,
+    deadlines,
+    marketing_basis,
+    settings,
+    spreadsheet,
+    suppression,
+    validation,
+)
 from registry.disclosures import add_disclosure
 from registry.errors import ConflictError, NotFound, ValidationError
 from registry.filters import CHANNEL_LABELS, Definition, parse_definition
+from registry.marketing_basis import NO_BASIS_LABELS, Classifier, NoBasis
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
 from registry.restricted import restricted_table
 from registry.segments.catalogue import SegmentChoice
 from registry.segments.membership import analytic, matching_query, refusals_table
 from registry.transfers import transfer_problem
-from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, DataCategory
+from registry.vocabulary import MARKETING_BASIS_SHORT, Channel, DataCategory, RecipientRole
 
 
 class LeftOut(StrEnum):
@@ -53,7 +62,11 @@ class LeftOut(StrEnum):
     REFUSED_PROFILING = "refused_profiling"
     OBJECTED = "objected"
     WITHDRAWN = "withdrawn"
-    NEVER_GRANTED = "never_granted"
+    NO_EVIDENCE = NoBasis.NO_EVIDENCE.value
+    NEVER_GRANTED = NoBasis.NEVER_GRANTED.value
+    CONDITIONS_NOT_MET = NoBasis.CONDITIONS_NOT_MET.value
+    NOT_DECLARED = NoBasis.NOT_DECLARED.value
+    NO_SHARING_CONSENT = NoBasis.NO_SHARING_CONSENT.value
     NO_CONTACT = "no_contact"
     # The last guard, checked row by row as the list is written: an email or phone on the
     # suppression list (erased or objected, Art. 17, 21(3)), whatever the row says.
@@ -62,10 +75,11 @@ class LeftOut(StrEnum):
 
 LEFT_OUT_LABELS: dict[LeftOut, str] = {
     LeftOut.RESTRICTED: "Processing restricted (Art. 18)",
-    LeftOut.REFUSED_PROFILING: "Refused profiling (the segment uses orders or behaviour)",
+    LeftOut.REFUSED_PROFILING: "Refused profiling (the segment profiles: orders, behaviour "
+    "or location)",
     LeftOut.OBJECTED: "Objected to direct marketing (Art. 21)",
     LeftOut.WITHDRAWN: "Withdrew consent (Art. 7(3))",
-    LeftOut.NEVER_GRANTED: "Never granted consent",
+    **{LeftOut(k): v for k, v in NO_BASIS_LABELS.items()},
     LeftOut.NO_CONTACT: "No contact detail for the channel",
     LeftOut.SUPPRESSED: "On the suppression list (erased or objected)",
 }
@@ -74,11 +88,11 @@ CONTACT_DETAIL: dict[Channel, str] = {
     Channel.NEWSLETTER: "email address",
     Channel.EVENTS: "email address",
     Channel.PHONE: "phone number",
+    Channel.SMS: "phone number",
     Channel.POST: "postal address",
     Channel.IN_APP: "app account",
 }
-_EXPORTED = "exported"
-LEGAL_BASIS = "Consent, GDPR Art. 6(1)(a)"
+_BASES = marketing_basis.BASES
 
 # What each channel's list holds: only what the recipient needs to send the message.
 _NAME = [("first_name", Person.first_name), ("last_name", Person.last_name)]
@@ -87,7 +101,10 @@ COLUMNS: dict[Channel, list[tuple[str, Any]]] = {
         channel: [*_NAME, ("email", Person.email), ("organisation", Organisation.name)]
         for channel in (Channel.EMAIL, Channel.NEWSLETTER, Channel.EVENTS)
     },
-    Channel.PHONE: [*_NAME, ("phone", Person.phone), ("organisation", Organisation.name)],
+    **{
+        channel: [*_NAME, ("phone", Person.phone), ("organisation", Organisation.name)]
+        for channel in (Channel.PHONE, Channel.SMS)
+    },
     Channel.POST: [
         *_NAME,
         ("organisation", Organisation.name),
@@ -112,10 +129,16 @@ class ExportPreview:
     channel: Channel
     matched: int
     left_out: dict[LeftOut, int]
+    by_basis: dict[str, int] = field(default_factory=dict)  # the exported, per basis
 
     @property
     def exported(self) -> int:
         return self.matched - sum(self.left_out.values())
+
+    def legal_basis(self) -> str:
+        """The bases relied on, with how many persons each (the disclosure's legal basis)."""
+        parts = [f"{MARKETING_BASIS_SHORT[b]}: {n:,}" for b, n in self.by_basis.items() if n]
+        return "Per person: " + ("; ".join(parts) if parts else "nobody listed")
 
     def label(self, reason: LeftOut) -> str:
         if reason == LeftOut.NO_CONTACT:
@@ -147,6 +170,14 @@ class RecipientChoice:
     service: str
     country: str
     problem: str | None  # why a transfer to it is not lawful today; None if it is
+    role: str = RecipientRole.PROCESSOR
+    delivers: str | None = None
+
+    def refusal(self, channel: Channel) -> str | None:
+        """Why a list for the channel may not go to it (transfer first, then its role)."""
+        if self.problem:
+            return f"{self.name}: {self.problem}"
+        return marketing_basis.recipient_refusal(self.name, self.role, self.delivers, channel)
 
     @property
     def label(self) -> str:
@@ -160,10 +191,14 @@ def _channel(value: Any) -> Channel:
         raise ValidationError({"channel": "Choose a channel."}) from None
 
 
-def _classified(definition: Definition, channel: Channel, today: dt.date) -> tuple[Any, Any]:
-    """The persons matching the filters, and the reason each is left out (or "exported")."""
-    status = consent.current_statuses(CHANNEL_PURPOSE[channel].value).subquery("status")
-    query = matching_query(definition, today).outerjoin(status, status.c.person_id == Person.id)
+def _classified(
+    definition: Definition, channel: Channel, today: dt.date, sharing: bool = False
+) -> tuple[Any, Any]:
+    """The persons matching the filters, and the reason each is left out or, for those
+    listed, the basis relied on (registry.marketing_basis). A restricted person is left out
+    as restricted before any other reason (Art. 18(2))."""
+    bases = Classifier.for_channels([channel], today, sharing=sharing)
+    query = bases.join(matching_query(definition, today))
     held = restricted_table()
     query = query.outerjoin(held, held.c.person_id == Person.id)
     whens: list[Any] = [(held.c.person_id.is_not(None), LeftOut.RESTRICTED.value)]
@@ -171,40 +206,45 @@ def _classified(definition: Definition, channel: Channel, today: dt.date) -> tup
         refusals = refusals_table()
         query = query.outerjoin(refusals, refusals.c.person_id == Person.id)
         whens.append((refusals.c.person_id.is_not(None), LeftOut.REFUSED_PROFILING.value))
-    whens += [
-        (status.c.status == ConsentStatus.OBJECTED.value, LeftOut.OBJECTED.value),
-        (status.c.status == ConsentStatus.WITHDRAWN.value, LeftOut.WITHDRAWN.value),
-        (
-            or_(status.c.status.is_(None), status.c.status != ConsentStatus.GRANTED.value),
-            LeftOut.NEVER_GRANTED.value,
-        ),
-        (~reachable(channel), LeftOut.NO_CONTACT.value),
-    ]
-    return query, case(*whens, else_=_EXPORTED)
+    whens += bases.whens(
+        channel, LeftOut.OBJECTED.value, LeftOut.WITHDRAWN.value, LeftOut.NO_CONTACT.value
+    )
+    return query, case(*whens, else_=bases.basis(channel))
+
+
+def _counted(channel: Channel, counts: dict[str, int]) -> ExportPreview:
+    return ExportPreview(
+        channel,
+        sum(counts.values()),
+        {r: counts.get(r.value, 0) for r in LeftOut},
+        {b.value: counts[b.value] for b in marketing_basis.MarketingBasis if counts.get(b.value)},
+    )
 
 
 def _preview(
-    session: Session, definition: Definition, channel: Channel, today: dt.date
+    session: Session, definition: Definition, channel: Channel, today: dt.date, sharing: bool
 ) -> ExportPreview:
-    query, reason = _classified(definition, channel, today)
-    counts = dict(
-        session.execute(query.with_only_columns(reason, func.count()).group_by(reason)).all()
-    )
-    return ExportPreview(
-        channel,
-        sum(int(n) for n in counts.values()),
-        {r: int(counts.get(r.value, 0)) for r in LeftOut},
-    )
+    query, reason = _classified(definition, channel, today, sharing)
+    rows = session.execute(query.with_only_columns(reason, func.count()).group_by(reason)).all()
+    return _counted(channel, {str(r): int(n) for r, n in rows})
 
 
 def preview(
-    session: Session, actor: Actor, definition: Any, channel: Any, today: dt.date | None = None
+    session: Session,
+    actor: Actor,
+    definition: Any,
+    channel: Any,
+    today: dt.date | None = None,
+    recipient_id: int | None = None,
 ) -> ExportPreview:
-    """What an export would leave out and why, before it is made (one statement)."""
+    """What an export would leave out and why, and the bases of those it lists, before it is
+    made (one statement). A list for an independent controller rests on the sharing consent."""
     require(actor, Permission.EXPORT_TARGET_LIST)
     parsed = parse_definition(definition)
     analytic(session)
-    return _preview(session, parsed, _channel(channel), today or deadlines.today())
+    recipient = session.get(Recipient, recipient_id) if recipient_id is not None else None
+    sharing = recipient is not None and recipient.role == RecipientRole.CONTROLLER
+    return _preview(session, parsed, _channel(channel), today or deadlines.today(), sharing)
 
 
 def recipients(
@@ -220,6 +260,8 @@ def recipients(
             r.service,
             r.country,
             transfer_problem(r.country, r.transfer_mechanism, today),
+            r.role,
+            r.delivers,
         )
         for r in session.scalars(select(Recipient).where(Recipient.active).order_by(Recipient.name))
     ]
@@ -230,7 +272,9 @@ def file_name(segment: SegmentChoice, channel: Any, today: dt.date | None = None
     return f"{slug[:60]}-{Channel(channel).value}-{(today or deadlines.today()).isoformat()}.csv"
 
 
-def _checked_recipient(session: Session, recipient_id: Any, today: dt.date) -> Recipient:
+def _checked_recipient(
+    session: Session, recipient_id: Any, today: dt.date, channel: Channel
+) -> Recipient:
     recipient = session.get(Recipient, recipient_id) if isinstance(recipient_id, int) else None
     if recipient is None or not recipient.active:
         raise ValidationError({"recipient": "Choose an active recipient from the register."})
@@ -238,6 +282,10 @@ def _checked_recipient(session: Session, recipient_id: Any, today: dt.date) -> R
         raise ValidationError(
             {"recipient": f"{recipient.name} may not receive personal data: {problem}."}
         )
+    if refusal := marketing_basis.recipient_refusal(
+        recipient.name, recipient.role, recipient.delivers, channel
+    ):
+        raise ValidationError({"recipient": f"{refusal}."})
     return recipient
 
 
@@ -247,10 +295,12 @@ def _cell(name: str, value: Any) -> str:
     return spreadsheet.neutralised(value)
 
 
-def _list_statement(definition: Definition, channel: Channel, today: dt.date) -> Any:
-    """One statement, one snapshot: each exported person's id and list columns, then one row
-    per other reason with how many it left out. Only the list crosses the wire."""
-    query, reason = _classified(definition, channel, today)
+def _list_statement(
+    definition: Definition, channel: Channel, today: dt.date, sharing: bool = False
+) -> Any:
+    """One statement, one snapshot: each exported person's id, basis and list columns, then
+    one row per other reason with how many it left out. Only the list crosses the wire."""
+    query, reason = _classified(definition, channel, today, sharing)
     columns = [(name, column.label(name)) for name, column in COLUMNS[channel]]
     # The email and phone of every listed person ride along for the suppression guard only.
     classified = query.with_only_columns(
@@ -264,7 +314,7 @@ def _list_statement(definition: Definition, channel: Channel, today: dt.date) ->
     guard = (classified.c.guard_email, classified.c.guard_phone)
     exported = select(
         classified.c.person_id, classified.c.reason, literal(1).label("n"), *listed, *guard
-    ).where(classified.c.reason == _EXPORTED)
+    ).where(classified.c.reason.in_(_BASES))
     left_out = (
         select(
             cast(null(), classified.c.person_id.type),
@@ -273,7 +323,7 @@ def _list_statement(definition: Definition, channel: Channel, today: dt.date) ->
             *(cast(null(), c.type) for c in listed),
             *(cast(null(), c.type) for c in guard),
         )
-        .where(classified.c.reason != _EXPORTED)
+        .where(classified.c.reason.not_in(_BASES))
         .group_by(classified.c.reason)
     )
     return union_all(exported, left_out)
@@ -313,7 +363,7 @@ def export_target_list(
     elif isinstance(checked_purpose, validation.Invalid):
         errors["purpose"] = checked_purpose.message
     try:
-        recipient = _checked_recipient(session, recipient_id, today)
+        recipient = _checked_recipient(session, recipient_id, today, channel)
     except ValidationError as e:
         errors.update(e.field_errors)
     if errors:
@@ -326,19 +376,20 @@ def export_target_list(
     writer = spreadsheet.csv_writer(out)
     writer.writerow(names)
     reasons: Counter[str] = Counter()
-    statement = _list_statement(segment.definition, channel, today)
+    sharing = recipient.role == RecipientRole.CONTROLLER
+    statement = _list_statement(segment.definition, channel, today, sharing)
     guard = suppression.Guard(session)
 
-    def exported_ids() -> Iterator[int]:
+    def exported_ids() -> Iterator[tuple[int, str]]:
         rows = session.execute(statement.execution_options(yield_per=settings.EXPORT_BATCH_ROWS))
         for person_id, why, n, *values in rows:
             *values, email, phone = values
-            if why == _EXPORTED and guard.holds(email, phone):
+            if why in _BASES and guard.holds(email, phone):
                 why = LeftOut.SUPPRESSED.value
             reasons[why] += n
-            if why == _EXPORTED:
+            if why in _BASES:
                 writer.writerow([_cell(k, v) for k, v in zip(names, values, strict=True)])
-                yield person_id
+                yield person_id, why  # the basis relied on for this person
 
     disclosure = add_disclosure(
         session,
@@ -346,13 +397,14 @@ def export_target_list(
         recipient.id,
         checked_purpose,
         DATA_CATEGORIES[channel],
-        LEGAL_BASIS,
+        "Per person",  # the bases are counted as the rows stream; set below
         exported_ids(),
         disclosed_at=utcnow(),
         segment_id=segment.segment_id,
     )
     disclosure.export_token = token
-    counted = ExportPreview(channel, sum(reasons.values()), {r: reasons[r.value] for r in LeftOut})
+    counted = _counted(channel, dict(reasons))
+    disclosure.legal_basis = counted.legal_basis()[:200]
     disclosure.note = (
         f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
         f"{segment.definition.sentence()} {counted.sentence()}"
@@ -380,7 +432,7 @@ def export_target_list(
         if token is not None:
             _refuse_recorded(session, token)
         raise
-    return ExportResult(disclosure.id, counted, reasons[_EXPORTED], recipient.name)
+    return ExportResult(disclosure.id, counted, counted.exported, recipient.name)
 
 
 def prepared_list_token() -> str:

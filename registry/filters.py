@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_
 
-from registry import consent, regions, settings
+from registry import consent, notice, regions, settings
 from registry.derived_values import (
     area_condition,
     before,
@@ -45,6 +45,7 @@ CHANNEL_LABELS: dict[Channel, str] = {
     Channel.PHONE: "Phone",
     Channel.POST: "Post",
     Channel.EVENTS: "Events",
+    Channel.SMS: "SMS",
 }
 
 CUSTOMER_STATUSES: dict[str, str] = {
@@ -83,6 +84,16 @@ RANGE_OPS = ("gte", "lte", "between")
 
 
 # --- fields a filter can use ------------------------------------------------------------
+
+# The declaration's profiling filter kinds (data/registry.toml [marketing.profiling]) by the
+# group a field is in: the notice uses "purchasing, transaction and location information"
+# for profiling.
+PROFILING_KIND_OF_GROUP = {"Orders": "orders", "Behaviour": "behaviour", "Where": "location"}
+
+
+def is_profiling(field: Field) -> bool:
+    kind = PROFILING_KIND_OF_GROUP.get(field.group)
+    return kind in notice.declaration().marketing.profiling_filters
 
 
 @dataclass(frozen=True)
@@ -313,8 +324,9 @@ class Definition:
 
     @property
     def profiling(self) -> bool:
-        """Built on orders or behaviour: profiling refusals leave persons out of it."""
-        return any(f.spec.profiling for f in self.filters)
+        """Built on a filter the declaration names profiling (orders, behaviour and location
+        by default): profiling refusals leave persons out of it."""
+        return any(is_profiling(f.spec) for f in self.filters)
 
     def conditions(self, today: dt.date) -> list[ColumnElement[bool]]:
         return [f.condition(today) for f in self.filters]

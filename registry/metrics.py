@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.models import Activity, Order, Person, PersonMetrics, UTCDateTime, utcnow
 from registry.restricted import not_restricted
+from registry.segments import membership
 from registry.vocabulary import ActivityKind
 
 # Activity kind -> the person_metrics column holding its latest occurrence.
@@ -84,6 +85,8 @@ def refresh_metrics(
         # Art. 18(2): a restricted person's data is only stored, not processed into figures;
         # their last figures stay as they were until the restriction is lifted.
         .where(not_restricted())
+        # Nobody who may not be profiled gets figures (Art. 21(2)-(3), Art. 7(3)).
+        .where(~membership.refused_profiling())
     )
     columns = [
         "person_id",

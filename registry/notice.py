@@ -16,7 +16,19 @@ from typing import Any
 
 from registry import settings
 from registry.errors import RegistryError
-from registry.vocabulary import LetterLanguage, TransferMechanism
+from registry.vocabulary import (
+    BASES_ALLOWED,
+    Channel,
+    LetterLanguage,
+    MarketingBasis,
+    Relationship,
+    TransferMechanism,
+)
+from registry.vocabulary import Purpose as ConsentPurpose
+
+# What a segment filter may be declared profiling as (the notice's profiling sentence).
+PROFILING_FILTER_KINDS = ("orders", "behaviour", "location")
+PROFILING_BASES = (MarketingBasis.CONSENT.value, MarketingBasis.LEGITIMATE_INTERESTS.value)
 
 
 class DeclarationError(RegistryError):
@@ -135,6 +147,93 @@ class RetentionSchedule:
 
 
 @dataclass(frozen=True)
+class Marketing:
+    """The bases a target list may rest on (Act 917/2014 ss. 200-202, GDPR Art. 6, 7, 21)."""
+
+    # (relationship, channel) -> the bases tried in order; a pair not named has none.
+    bases: dict[tuple[str, str], tuple[str, ...]]
+    soft_opt_in_months: int = 24
+    opt_out_offered: bool = True
+    sharing_purpose: str = ConsentPurpose.SHARING_WITH_DEALERS.value
+    sharing_text: str = ""
+    sharing_recipients: tuple[str, ...] = ()
+    profiling_filters: tuple[str, ...] = PROFILING_FILTER_KINDS
+    profiling_basis: str = MarketingBasis.LEGITIMATE_INTERESTS.value
+
+    def bases_for(self, relationship: str, channel: str) -> tuple[str, ...]:
+        return self.bases.get((relationship, channel), ())
+
+
+def _marketing(r: _Reader) -> Marketing:
+    months = r.data.get("soft_opt_in_months")
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 120:
+        raise DeclarationError(
+            f"{r._path('soft_opt_in_months')}: expected a number of months from 1 to 120"
+        )
+    opt_out_offered = r.flag("opt_out_offered")
+    table = r.table("bases")
+    bases: dict[tuple[str, str], tuple[str, ...]] = {}
+    relationships, channels = {x.value for x in Relationship}, {c.value for c in Channel}
+    for relationship in table.data:
+        if relationship not in relationships:
+            raise DeclarationError(f"{table._path(relationship)}: unknown relationship")
+        row = table.table(relationship)
+        for channel in row.data:
+            if channel not in channels:
+                raise DeclarationError(f"{row._path(channel)}: unknown channel")
+            declared = row.texts(channel)
+            for basis in declared:
+                try:
+                    allowed = BASES_ALLOWED[MarketingBasis(basis)]
+                except (ValueError, KeyError):
+                    raise DeclarationError(
+                        f"{row._path(channel)}: {basis!r} is not a marketing basis "
+                        f"({', '.join(b.value for b in BASES_ALLOWED)})"
+                    ) from None
+                if Channel(channel) not in allowed:
+                    raise DeclarationError(
+                        f"{row._path(channel)}: {basis!r} does not cover the {channel} channel"
+                    )
+                if basis == MarketingBasis.SOFT_OPT_IN and not opt_out_offered:
+                    raise DeclarationError(
+                        f"{row._path(channel)}: soft_opt_in needs opt_out_offered = true "
+                        "(Act 917/2014 s. 200(2))"
+                    )
+            if len(set(declared)) != len(declared):
+                raise DeclarationError(f"{row._path(channel)}: a basis is named twice")
+            bases[(relationship, channel)] = declared
+    sharing = r.table("sharing")
+    purpose = sharing.text("purpose")
+    if purpose != ConsentPurpose.SHARING_WITH_DEALERS:
+        raise DeclarationError(
+            f"{sharing._path('purpose')}: {purpose!r} is not a sharing purpose "
+            f"({ConsentPurpose.SHARING_WITH_DEALERS.value})"
+        )
+    named = sharing.texts("recipients")
+    text = sharing.text("text")
+    for name in named:
+        if name not in text:
+            raise DeclarationError(
+                f"{sharing._path('recipients')}: {name!r} is not named in the consent text"
+            )
+    profiling = r.table("profiling")
+    filters = profiling.texts("filters")
+    for kind in filters:
+        if kind not in PROFILING_FILTER_KINDS:
+            raise DeclarationError(
+                f"{profiling._path('filters')}: unknown filter kind {kind!r} "
+                f"({', '.join(PROFILING_FILTER_KINDS)})"
+            )
+    basis = profiling.text("basis")
+    if basis not in PROFILING_BASES:
+        raise DeclarationError(
+            f"{profiling._path('basis')}: {basis!r} is not a profiling basis "
+            f"({', '.join(PROFILING_BASES)})"
+        )
+    return Marketing(bases, months, opt_out_offered, purpose, text, named, filters, basis)
+
+
+@dataclass(frozen=True)
 class Declaration:
     registry_name: str
     controller: Party
@@ -161,6 +260,7 @@ class Declaration:
     # Art. 18(1)(d) leaves it to the person to ask for a restriction while an Art. 21(1)
     # objection is decided; the protective reading restricts at once when one is logged.
     restrict_while_objection_pending: bool = True
+    marketing: Marketing = Marketing({})
     # The column separator of CSV files people download ([files] csv_delimiter).
     csv_delimiter: str = ";"
 
@@ -416,6 +516,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         sources_from_the_person=from_the_person,
         legal_hold=_legal_hold(root.table("legal_hold")),
         restrict_while_objection_pending=_objections(root),
+        marketing=_marketing(root.table("marketing")),
         csv_delimiter=_csv_delimiter(root),
     )
 

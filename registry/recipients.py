@@ -33,6 +33,7 @@ from registry.transfers import (
 from registry.vocabulary import (
     ActivityKind,
     DataCategory,
+    DeliveryService,
     RecipientKind,
     RecipientRole,
     RecipientScope,
@@ -81,6 +82,9 @@ class RecipientInput:
     scope: str = RecipientScope.PER_DISCLOSURE
     scope_categories: tuple[str, ...] = ()
     scope_relationships: tuple[str, ...] = ()
+    # The marketing messages a processor's service delivers (the only target lists it may
+    # receive); None: none.
+    delivers: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class RecipientRow:
     scope: str = RecipientScope.PER_DISCLOSURE
     scope_categories: tuple[str, ...] = ()
     scope_relationships: tuple[str, ...] = ()
+    delivers: str | None = None
 
     @property
     def status(self) -> str:
@@ -169,6 +174,7 @@ def register(
                 scope=r.scope,
                 scope_categories=tuple(r.scope_categories or ()),
                 scope_relationships=tuple(r.scope_relationships or ()),
+                delivers=r.delivers,
             )
         )
     return rows
@@ -245,6 +251,13 @@ def validate(
             errors["scope_relationships"] = (
                 "Relationships apply only to the scope by categories or relationships."
             )
+    delivers = data.delivers or None
+    if delivers is not None:
+        if delivers not in set(DeliveryService):
+            errors["delivers"] = "Choose the kind of marketing messages it delivers, or none."
+        elif role != RecipientRole.PROCESSOR:
+            # An independent controller sends its own marketing, never ours (Art. 28).
+            errors["delivers"] = "Only a processor delivers marketing messages on our behalf."
     if errors:
         raise ValidationError(errors)
     return RecipientInput(
@@ -259,6 +272,7 @@ def validate(
         data.scope,
         categories,
         relationships,
+        delivers,
     )
 
 

@@ -28,6 +28,10 @@ class Purpose(StrEnum):
     PHONE = "phone"
     POST = "post"
     PROFILING = "profiling"
+    SMS = "sms"  # s. 200 of Act 917/2014 names text messages apart from calls
+    # Consent to hand the person's details to the dealers the declaration names, for their
+    # own marketing (Art. 7: a consent names the controllers relying on it).
+    SHARING_WITH_DEALERS = "sharing_with_dealers"
 
 
 class Channel(StrEnum):
@@ -39,6 +43,7 @@ class Channel(StrEnum):
     PHONE = "phone"
     POST = "post"
     EVENTS = "events"
+    SMS = "sms"
 
     @property
     def purpose(self) -> Purpose:
@@ -52,6 +57,77 @@ CHANNEL_PURPOSE: dict[Channel, Purpose] = {
     Channel.PHONE: Purpose.PHONE,
     Channel.POST: Purpose.POST,
     Channel.EVENTS: Purpose.EVENTS,
+    Channel.SMS: Purpose.SMS,
+}
+
+
+class MarketingBasis(StrEnum):
+    """What a target list may rest on, per person (Act 917/2014 ss. 200-202, GDPR Art. 6)."""
+
+    CONSENT = "consent"  # s. 200(1), Art. 6(1)(a): a grant the controller can demonstrate
+    SOFT_OPT_IN = "soft_opt_in"  # s. 200(2): own customer, similar products, opt-out offered
+    BUSINESS_OPT_OUT = "business_opt_out"  # s. 202: a work-role contact who has not objected
+    LEGITIMATE_INTERESTS = "legitimate_interests"  # Art. 6(1)(f): post, person-made calls
+    SHARING_CONSENT = "sharing_consent"  # Art. 6(1)(a): consent naming the receiving controller
+
+
+MARKETING_BASIS_LABELS: dict[str, str] = {
+    MarketingBasis.CONSENT: "Consent (GDPR Art. 6(1)(a); Act 917/2014 s. 200(1))",
+    MarketingBasis.SOFT_OPT_IN: "Own customer, similar products, opt-out offered "
+    "(Act 917/2014 s. 200(2); GDPR Art. 6(1)(f))",
+    MarketingBasis.BUSINESS_OPT_OUT: "Work-role contact, not objected "
+    "(Act 917/2014 s. 202; GDPR Art. 6(1)(f))",
+    MarketingBasis.LEGITIMATE_INTERESTS: "Legitimate interests with opt-out "
+    "(GDPR Art. 6(1)(f), Art. 21(2))",
+    MarketingBasis.SHARING_CONSENT: "Consent to sharing with the named controller "
+    "(GDPR Art. 6(1)(a), Art. 7)",
+}
+
+# For a disclosure's one-line legal basis, where every basis is counted.
+MARKETING_BASIS_SHORT: dict[str, str] = {
+    MarketingBasis.CONSENT: "consent, Art. 6(1)(a)",
+    MarketingBasis.SOFT_OPT_IN: "own customer, s. 200(2)",
+    MarketingBasis.BUSINESS_OPT_OUT: "work role, s. 202",
+    MarketingBasis.LEGITIMATE_INTERESTS: "legitimate interests, Art. 6(1)(f)",
+    MarketingBasis.SHARING_CONSENT: "sharing consent, Art. 6(1)(a)",
+}
+
+# Electronic direct marketing to natural persons (s. 200) may rest only on consent, the soft
+# opt-in or, for work-role contacts, s. 202; post and person-made calls are outside s. 200.
+ELECTRONIC_CHANNELS = frozenset(
+    {Channel.EMAIL, Channel.NEWSLETTER, Channel.IN_APP, Channel.EVENTS, Channel.SMS}
+)
+BASES_ALLOWED: dict[MarketingBasis, frozenset[Channel]] = {
+    MarketingBasis.CONSENT: frozenset(Channel),
+    MarketingBasis.SOFT_OPT_IN: ELECTRONIC_CHANNELS,
+    MarketingBasis.BUSINESS_OPT_OUT: ELECTRONIC_CHANNELS | {Channel.PHONE, Channel.POST},
+    MarketingBasis.LEGITIMATE_INTERESTS: frozenset({Channel.PHONE, Channel.POST}),
+}
+
+
+class DeliveryService(StrEnum):
+    """What a processor does with a target list: delivers one kind of marketing message."""
+
+    MAILING = "mailing"  # email, newsletters, event invitations
+    APP_MESSAGING = "app_messaging"
+    PRINT = "print"  # printing and posting letters
+    SMS = "sms"
+    TELEMARKETING = "telemarketing"  # person-made calls
+
+
+DELIVERS: dict[DeliveryService, frozenset[Channel]] = {
+    DeliveryService.MAILING: frozenset({Channel.EMAIL, Channel.NEWSLETTER, Channel.EVENTS}),
+    DeliveryService.APP_MESSAGING: frozenset({Channel.IN_APP}),
+    DeliveryService.PRINT: frozenset({Channel.POST}),
+    DeliveryService.SMS: frozenset({Channel.SMS}),
+    DeliveryService.TELEMARKETING: frozenset({Channel.PHONE}),
+}
+DELIVERY_LABELS: dict[str, str] = {
+    DeliveryService.MAILING: "Mailing (email, newsletters, event invitations)",
+    DeliveryService.APP_MESSAGING: "In-app messaging",
+    DeliveryService.PRINT: "Print and post",
+    DeliveryService.SMS: "SMS",
+    DeliveryService.TELEMARKETING: "Telemarketing (person-made calls)",
 }
 
 

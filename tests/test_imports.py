@@ -358,7 +358,7 @@ def test_organisation_order_activity_and_consent_checks(session, officer, tmp_pa
                 "web_form",
                 "Ticked the box",
             ],
-            ["aino.aijala@yritys.example.fi", "sms", "granted", "2026-01-01", "web_form", "x"],
+            ["aino.aijala@yritys.example.fi", "fax", "granted", "2026-01-01", "web_form", "x"],
             ["aino.aijala@yritys.example.fi", "post", "maybe", "2026-01-01", "web_form", "x"],
             ["aino.aijala@yritys.example.fi", "post", "granted", "2026-01-01", "telepathy", "x"],
             ["aino.aijala@yritys.example.fi", "post", "granted", future, "letter", "x"],

@@ -99,3 +99,38 @@ def test_role_and_scope_are_shown_and_edited_with_errors(database_url, session, 
     session.expire_all()
     saved = session.scalars(select(Recipient)).one()
     assert (saved.scope, saved.scope_categories) == ("categories", ["website_visit"])
+
+
+def test_what_a_processor_delivers_is_edited_with_errors_beside_the_field(
+    database_url, session, actors, app_test
+):
+    session.add(
+        Recipient(
+            name="Emerald Mailworks Ltd",
+            kind="processor",
+            service="Newsletter delivery",
+            country="IE",
+            transfer_mechanism="not_needed",
+        )
+    )
+    session.commit()
+    at = app_test(database_url, actors[Role.COMPLIANCE], PAGE)
+    assert list(at.dataframe[0].value["Delivers"]) == [""]
+    [s for s in at.selectbox if s.label == "Delivers marketing messages"][-1].set_value("mailing")
+    [s for s in at.selectbox if s.label == "Role"][-1].set_value("controller")
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Only a processor delivers marketing messages on our behalf."
+    ]
+    [s for s in at.selectbox if s.label == "Role"][-1].set_value("processor")
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert list(at.dataframe[0].value["Delivers"]) == [
+        "Mailing (email, newsletters, event invitations)"
+    ]
+    session.expire_all()
+    assert session.scalars(select(Recipient)).one().delivers == "mailing"

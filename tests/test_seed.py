@@ -387,7 +387,17 @@ def test_person_metrics_match_orders_and_activities(seeded: Seeded) -> None:
         orders = list(s.scalars(select(Order).where(Order.hold_reason.is_(None))))
         activities = list(s.scalars(select(Activity)))
         rows = {m.person_id: m for m in s.scalars(select(PersonMetrics))}
-    assert orders and activities
+        # Nobody who refused profiling has figures (Art. 21(2)-(3), Art. 7(3)).
+        refused = set(
+            s.scalars(
+                select(ConsentState.person_id).where(
+                    ConsentState.purpose == "profiling",
+                    ConsentState.status.in_(["withdrawn", "objected"]),
+                )
+            )
+        )
+    assert orders and activities and refused
+    persons = [p for p in persons if p not in refused]
     expected: dict[int, dict[str, object]] = {
         p: {
             "order_count": 0,
@@ -398,6 +408,8 @@ def test_person_metrics_match_orders_and_activities(seeded: Seeded) -> None:
         for p in persons
     }
     for o in orders:
+        if o.person_id in refused:
+            continue
         e = expected[o.person_id]
         e["order_count"] += 1  # type: ignore[operator]
         e["order_total_eur"] += o.amount_eur  # type: ignore[operator]
@@ -410,7 +422,7 @@ def test_person_metrics_match_orders_and_activities(seeded: Seeded) -> None:
         ActivityKind.APP_USE: "last_app_use_at",
     }
     for a in activities:
-        if a.kind in columns:
+        if a.kind in columns and a.person_id not in refused:
             e = expected[a.person_id]
             current = e.get(columns[a.kind])
             e[columns[a.kind]] = a.occurred_at if current is None else max(current, a.occurred_at)  # type: ignore[type-var]

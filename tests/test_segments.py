@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import deadlines, filters, regions, settings
+from registry import deadlines, filters, marketing_basis, regions, settings
 from registry.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from registry.models import (
     AuditEvent,
     ConsentEvent,
     Disclosure,
+    Order,
     Organisation,
     Person,
     PersonMetrics,
@@ -37,6 +38,7 @@ from registry.vocabulary import (
     Purpose,
     Role,
 )
+from tests import marketing_model
 from tests.conftest import demo_actor
 
 SEED_DEFINITIONS = [
@@ -58,7 +60,8 @@ def test_the_seeds_definitions_parse_and_read_as_sentences():
         "Persons whose relationship is service user, and whose days since the last app use "
         "is at most 90."
     )
-    assert not finland.profiling and app_users.profiling
+    # Location is profiling as declared (data/registry.toml [marketing.profiling]).
+    assert finland.profiling and app_users.profiling
     assert [filters.parse_definition(d).as_list() for d in SEED_DEFINITIONS] == SEED_DEFINITIONS
 
 
@@ -140,16 +143,18 @@ class Facts:
     organisation: Organisation | None
     metrics: PersonMetrics | None
     status: dict[str, str]  # purpose -> current status, from the event history
+    evidenced: dict[str, bool]  # purpose -> whether the winning event carries evidence
+    last_own_order: dt.date | None  # the person's own latest order
 
 
-def _status_from_history(events: list[ConsentEvent]) -> dict[str, str]:
+def _winners(events: list[ConsentEvent]) -> dict[str, ConsentEvent]:
     winners: dict[str, ConsentEvent] = {}
     for e in events:
         key = (e.occurred_at, CONSENT_PRECEDENCE[e.status], e.id)
         best = winners.get(e.purpose)
         if best is None or key > (best.occurred_at, CONSENT_PRECEDENCE[best.status], best.id):
             winners[e.purpose] = e
-    return {p: e.status for p, e in winners.items()}
+    return winners
 
 
 def load_facts(session: Session) -> list[Facts]:
@@ -158,16 +163,24 @@ def load_facts(session: Session) -> list[Facts]:
     history: dict[int, list[ConsentEvent]] = {}
     for e in session.scalars(select(ConsentEvent)):
         history.setdefault(e.person_id, []).append(e)
-    return [
-        Facts(
-            p,
-            organisations.get(p.organisation_id) if p.organisation_id else None,
-            metrics.get(p.id),
-            _status_from_history(history.get(p.id, [])),
+    last_order: dict[int, dt.date] = {}
+    for o in session.scalars(select(Order)):
+        last_order[o.person_id] = max(o.ordered_on, last_order.get(o.person_id, o.ordered_on))
+    facts = []
+    # An erased person (Art. 17) is in no segment: the emptied row is not a data subject.
+    for p in session.scalars(select(Person).where(Person.erased_at.is_(None))).unique():
+        winners = _winners(history.get(p.id, []))
+        facts.append(
+            Facts(
+                p,
+                organisations.get(p.organisation_id) if p.organisation_id else None,
+                metrics.get(p.id),
+                {k: e.status for k, e in winners.items()},
+                {k: bool(e.evidence and e.evidence.strip()) for k, e in winners.items()},
+                last_order.get(p.id),
+            )
         )
-        # An erased person (Art. 17) is in no segment: the emptied row is not a data subject.
-        for p in session.scalars(select(Person).where(Person.erased_at.is_(None))).unique()
-    ]
+    return facts
 
 
 def days_ago(value: dt.date | dt.datetime | None, today: dt.date) -> int | None:
@@ -290,6 +303,7 @@ REACHABLE = {
     Channel.NEWSLETTER: lambda p: p.email is not None,
     Channel.EVENTS: lambda p: p.email is not None,
     Channel.PHONE: lambda p: p.phone is not None,
+    Channel.SMS: lambda p: p.phone is not None,
     Channel.POST: lambda p: p.street_address is not None and p.postal_code is not None,
     Channel.IN_APP: lambda p: p.username is not None,
 }
@@ -307,7 +321,17 @@ def expected(facts: list[Facts], definition: list[dict[str, Any]], today: dt.dat
         c: sum(
             1
             for f in members
-            if f.status.get(CHANNEL_PURPOSE[c].value) == "granted" and REACHABLE[c](f.person)
+            if marketing_model.outcome(
+                f.person.relationship,
+                c.value,
+                f.status.get(CHANNEL_PURPOSE[c].value),
+                f.evidenced.get(CHANNEL_PURPOSE[c].value, False),
+                organisation=f.person.organisation_id is not None,
+                last_own_order=f.last_own_order,
+                reachable=REACHABLE[c](f.person),
+                today=today,
+            )
+            in marketing_basis.BASES
         )
         for c in Channel
     }
@@ -344,10 +368,12 @@ def test_builtin_and_saved_segment_counts_match_an_independent_computation(seede
 def test_a_profiling_segment_leaves_out_and_counts_profiling_refusals(seeded):
     session, actor, facts = seeded
     today = deadlines.today()
-    definition = SEED_DEFINITIONS[1]
+    # Finland: location profiles; refusers have no figures, so no order or behaviour
+    # filter would match them at all.
+    definition = SEED_DEFINITIONS[0]
     matching = [f for f in facts if all(matches(f, item, today) for item in definition)]
     refused = [f for f in matching if refused_profiling(f)]
-    assert refused, "the seed has app users who refused profiling"
+    assert refused, "the seed has Finns who refused profiling"
     summary = counting.summary(session, actor, definition, today)
     assert summary.refused_profiling == len(refused)
     assert summary.members == len(matching) - len(refused)

@@ -17,7 +17,7 @@ from registry import consent, export
 from registry.errors import ConflictError
 from registry.models import DisclosedPerson, Disclosure, Organisation, PersonMetrics
 from registry.segments import catalogue
-from registry.vocabulary import ConsentSource, Purpose, Relationship, Role
+from registry.vocabulary import ConsentSource, DeliveryService, Purpose, Relationship, Role
 from tests import factories
 
 PAGE = "pages/segments.py"
@@ -57,7 +57,12 @@ def marketer(session: Session, actors):  # type: ignore[no-untyped-def]
             "ticked",
             dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         )
-    factories.recipient(session, "Emerald Mailworks Ltd", service="Newsletter delivery")
+    factories.recipient(
+        session,
+        "Emerald Mailworks Ltd",
+        service="Newsletter delivery",
+        delivers=DeliveryService.MAILING.value,
+    )
     return actors[Role.MARKETING]
 
 

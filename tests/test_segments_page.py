@@ -5,13 +5,15 @@ export's check."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import consent
-from registry.models import AuditEvent, Person, Recipient, Segment
+from registry.marketing_basis import NO_BASIS_LABELS, basis_label
+from registry.models import AuditEvent, Order, Organisation, Person, Recipient, Segment
 from registry.vocabulary import ConsentSource, Purpose, Relationship, Role
 from tests.conftest import demo_actor
 from views.widgets import plain
@@ -51,6 +53,7 @@ def test_every_tab_draws_for_the_seeded_registry(seeded_url, seeded_session, app
         "Phone",
         "Post",
         "Events",
+        "SMS",
     ]
     # Erased persons (the demo carries out its completed erasures) are in no segment.
     persons = seeded_session.scalar(
@@ -112,6 +115,7 @@ def small_registry(session: Session, actors):  # type: ignore[no-untyped-def]
                 service="Newsletter delivery",
                 country="IE",
                 transfer_mechanism="not_needed",
+                delivers="mailing",
             ),
             Recipient(
                 name="SurveyPeak LLC",
@@ -230,7 +234,83 @@ def test_the_export_is_checked_before_the_download(database_url, session, small_
     button(at, "Check the list").click().run()
     assert not at.error
     assert "**3** of 3 persons matching the segment" in texts(at)
-    reasons = at.dataframe[0].value
+    assert at.dataframe[0].value["Persons"].tolist() == [3]  # all on consent
+    reasons = at.dataframe[1].value
     assert int(reasons["Persons"].sum()) == 0
     assert len(at.get("download_button")) == 1
     assert "Downloading records a disclosure to Emerald Mailworks Ltd" in texts(at)
+
+
+def test_the_preview_counts_each_basis_and_refuses_a_recipient_beside_its_field(
+    database_url, session, small_registry, app_test
+):
+    today = dt.date.today()
+    customer = Organisation(
+        name="Asiakas Oy", business_id="1234567-8", industry="Retail", country="FI", city="Turku"
+    )
+    session.add(customer)
+    session.flush()
+    # s. 202: a work-role contact never asked; s. 200(2): a service user with a recent order.
+    contact = Person(
+        first_name="Kaisa",
+        last_name="Testinen",
+        email="kaisa@asiakas.fi",
+        relationship=Relationship.CUSTOMER_CONTACT,
+        organisation_id=customer.id,
+        source="test",
+    )
+    buyer = Person(
+        first_name="Otto",
+        last_name="Testinen",
+        email="otto@example.fi",
+        relationship=Relationship.SERVICE_USER,
+        source="test",
+    )
+    stranger = Person(  # never asked, no basis: left out
+        first_name="Vieras",
+        last_name="Testinen",
+        email="vieras@example.fi",
+        relationship=Relationship.OTHER_CONNECTION,
+        source="test",
+    )
+    session.add_all([contact, buyer, stranger])
+    session.flush()
+    session.add(
+        Order(
+            person_id=buyer.id,
+            ordered_on=today - dt.timedelta(days=40),
+            product="Click2Contract Pro",
+            amount_eur=Decimal("99.00"),
+            status="paid",
+        )
+    )
+    session.add(
+        Recipient(
+            name="Tallinn Dev Studio OÜ",
+            kind="subcontractor",
+            service="Software development",
+            country="EE",
+            transfer_mechanism="not_needed",
+        )
+    )
+    session.commit()
+    at = open_tab(app_test(database_url, small_registry, PAGE), "Export")
+    recipients = {r.name: r.id for r in session.scalars(select(Recipient))}
+    at.selectbox(key="segments_export_recipient").set_value(recipients["Tallinn Dev Studio OÜ"])
+    at.text_input(key="segments_export_purpose").set_value("News")
+    button(at, "Check the list").click().run()
+    assert any("does not deliver newsletter messages" in e.value for e in at.error)
+    assert not at.get("download_button")
+
+    at.selectbox(key="segments_export_recipient").set_value(recipients["Emerald Mailworks Ltd"])
+    button(at, "Check the list").click().run()
+    assert not at.error
+    assert "**5** of 6 persons matching the segment" in texts(at)
+    bases = dict(at.dataframe[0].value.itertuples(index=False))
+    assert bases == {
+        basis_label("consent"): 3,
+        basis_label("business_opt_out"): 1,
+        basis_label("soft_opt_in"): 1,
+    }
+    left_out = dict(at.dataframe[1].value.itertuples(index=False))
+    assert left_out == {NO_BASIS_LABELS["never_granted"]: 1}

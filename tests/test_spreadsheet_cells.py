@@ -15,7 +15,7 @@ from registry.errors import ValidationError
 from registry.requests import intake
 from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentSource, Role
 from tests import factories
-from tests.test_segments_export import choice_of, recipient
+from tests.test_segments_export import choice_of, delivering
 
 FORMULA_EMAIL = "=cmd|'/Ccalc'!A0@evil.fi"
 CELLS = ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
@@ -87,7 +87,7 @@ def test_every_column_of_every_target_list_is_neutralised(channel, session, acto
         actors[Role.MARKETING],
         choice_of(definition),
         channel.value,
-        recipient(session).id,
+        delivering(session, channel).id,
         "March news",
         out,
     )

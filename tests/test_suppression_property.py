@@ -16,7 +16,7 @@ from registry import consent, erasure, export, suppression
 from registry.models import DisclosedPerson, Person
 from registry.vocabulary import Channel, ConsentSource, Purpose, Role
 from tests import factories
-from tests.test_segments_export import choice_of, exported_rows, recipient
+from tests.test_segments_export import choice_of, delivering, exported_rows
 
 T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 NEWSLETTER = Purpose.NEWSLETTER.value
@@ -89,7 +89,7 @@ def test_no_export_holds_a_suppressed_person(session, actors, script, channel):
         marketing,
         choice_of([{"field": "position", "op": "in", "value": [tag]}]),
         channel,
-        recipient(session).id,
+        delivering(session, channel).id,
         "News",
         out,
     )

@@ -23,6 +23,7 @@ NEWSLETTER = PURPOSES.index(Purpose.NEWSLETTER)
 EMAIL = PURPOSES.index(Purpose.EMAIL_MARKETING)
 IN_APP = PURPOSES.index(Purpose.IN_APP_MESSAGES)
 POST = PURPOSES.index(Purpose.POST)
+SHARING = PURPOSES.index(Purpose.SHARING_WITH_DEALERS)
 
 STATUSES = (ConsentStatus.GRANTED, ConsentStatus.WITHDRAWN, ConsentStatus.OBJECTED)
 GRANTED, WITHDRAWN, OBJECTED = 0, 1, 2
@@ -35,11 +36,11 @@ SRC: dict[str, int] = {s: i for i, s in enumerate(SOURCES)}
 # Probability that a person of each relationship (rows) granted each purpose (columns).
 GRANT_P = np.array(
     [
-        # newsletter, email, in-app, events, phone, post, profiling
-        [0.40, 0.30, 0.05, 0.30, 0.15, 0.10, 0.20],  # customer contact
-        [0.30, 0.20, 0.60, 0.15, 0.05, 0.05, 0.30],  # service user
-        [0.20, 0.10, 0.00, 0.25, 0.05, 0.05, 0.05],  # other connection
-        [0.85, 0.60, 0.05, 0.35, 0.10, 0.15, 0.40],  # marketing opt-in
+        # newsletter, email, in-app, events, phone, post, profiling, sms, sharing with dealers
+        [0.40, 0.30, 0.05, 0.30, 0.15, 0.10, 0.20, 0.10, 0.05],  # customer contact
+        [0.30, 0.20, 0.60, 0.15, 0.05, 0.05, 0.30, 0.08, 0.02],  # service user
+        [0.20, 0.10, 0.00, 0.25, 0.05, 0.05, 0.05, 0.03, 0.00],  # other connection
+        [0.85, 0.60, 0.05, 0.35, 0.10, 0.15, 0.40, 0.12, 0.10],  # marketing opt-in
     ]
 )
 

@@ -10,6 +10,7 @@ from demo.data.rates import GRANTED, OBJECTED, WITHDRAWN
 from registry.vocabulary import (
     ActivityKind,
     ConsentSource,
+    DeliveryService,
     RecipientScope,
     RequestKind,
 )
@@ -197,6 +198,12 @@ RECIPIENT_SCOPES: dict[str, tuple[RecipientScope, list[str]]] = {
     "CloudHost Inc.": (RecipientScope.ALL_PERSONS, []),
     "Polder Hosting B.V.": (RecipientScope.ALL_PERSONS, []),
     "Rhein Analytics GmbH": (RecipientScope.CATEGORIES, [ActivityKind.WEBSITE_VISIT.value]),
+}
+# The marketing messages each delivery processor sends (the only lists it may receive).
+DELIVERY_SERVICES: dict[str, str] = {
+    "Emerald Mailworks Ltd": DeliveryService.MAILING.value,
+    "Rhein Druck & Versand GmbH": DeliveryService.PRINT.value,
+    "Nordic Mailworks Oy": DeliveryService.SMS.value,
 }
 NEWSLETTER_PROVIDER = "Emerald Mailworks Ltd"
 CRM = "PipeCRM Inc."

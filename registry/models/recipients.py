@@ -58,6 +58,9 @@ class Recipient(Base):
     scope_relationships: Mapped[list[str]] = mapped_column(
         JSON, default=list, server_default=text("'[]'")
     )
+    # The marketing messages a processor's service delivers (vocabulary.DeliveryService):
+    # the only target lists it may receive. NULL: none.
+    delivers: Mapped[str | None] = mapped_column(String(20))
 
 
 class RecipientNotification(Base):
@@ -131,5 +134,8 @@ class DisclosedPerson(Base):
 
     disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosure.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    # The basis a target list relied on for this person (vocabulary.MarketingBasis); NULL on
+    # disclosures recorded by hand and on rows from before the basis was kept per person.
+    basis: Mapped[str | None] = mapped_column(String(30))
 
     __table_args__ = (Index("ix_disclosed_person_person_id", "person_id"),)

@@ -24,24 +24,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from registry import consent, deadlines, regions, settings
-from registry.derived_values import customer_status, engaged, reachable, value_band
+from registry import deadlines, regions, settings
+from registry.derived_values import customer_status, engaged, value_band
 from registry.filters import ENGAGEMENT, parse_definition
+from registry.marketing_basis import Classifier
 from registry.models import Organisation, Person
 from registry.permissions import Actor, Permission, require
 from registry.restricted import not_restricted, restricted_table
 from registry.segments.catalogue import SegmentChoice, builtin_segments
 from registry.segments.membership import (
-    CHANNEL_OF_PURPOSE,
     analytic,
     from_persons,
-    granted_query,
     matching_query,
     members_query,
-    reachable_by_purpose,
     refusals_table,
 )
-from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus
+from registry.vocabulary import Channel
 
 Groups = dict[str, list[tuple[tuple[str | None, ...], int]]]
 
@@ -145,15 +143,15 @@ def summary(
             matching.with_only_columns(func.count(), restricted)
         ).one()
         refused = 0
-    query, grants = granted_query(members_query(parsed, today))
-    rows = session.execute(
-        query.with_only_columns(
-            grants.c.purpose, func.sum(reachable_by_purpose(grants.c.purpose))
-        ).group_by(grants.c.purpose)
-    ).all()
-    targetable = dict.fromkeys(Channel, 0)
-    for purpose, n in rows:
-        targetable[CHANNEL_OF_PURPOSE[purpose]] = int(n or 0)
+    # Targetable: the channel has a declared basis for the person (registry.marketing_basis);
+    # members_query already leaves restricted persons out.
+    bases = Classifier.for_channels(Channel, today)
+    counts = session.execute(
+        bases.join(members_query(parsed, today)).with_only_columns(
+            *(func.sum(case((bases.allowed(c), 1), else_=0)) for c in Channel)
+        )
+    ).one()
+    targetable = {c: int(n or 0) for c, n in zip(Channel, counts, strict=True)}
     return Summary(
         int(matched or 0) - int(refused) - int(restricted_n or 0),
         int(refused),
@@ -187,7 +185,7 @@ def place_columns() -> list[Any]:
 _FAMILIES: dict[str, tuple[str, ...]] = {
     "lifecycle": ("relationship", "customer_status"),
     "value": ("value_band", "refused"),
-    "geography": ("country", "city", "postal_prefix"),
+    "geography": ("country", "city", "postal_prefix", "refused"),
     "engagement": (*ENGAGEMENT, "refused"),
     "industry": ("industry",),
     "position": ("position",),
@@ -198,23 +196,6 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 _CHANNEL_BITS: dict[Channel, int] = {c: 1 << i for i, c in enumerate(Channel)}
 
 
-def _grant_masks() -> Any:
-    """One row per person with any grant: the granted channels as bits, to outer-join."""
-    grants = consent.current_statuses(*(p.value for p in CHANNEL_PURPOSE.values())).subquery(
-        "grants"
-    )
-    bit = case(
-        *((grants.c.purpose == CHANNEL_PURPOSE[c].value, b) for c, b in _CHANNEL_BITS.items()),
-        else_=0,
-    )
-    return (
-        select(grants.c.person_id, func.sum(bit).label("mask"))
-        .where(grants.c.status == ConsentStatus.GRANTED.value)
-        .group_by(grants.c.person_id)
-        .subquery("masks")
-    )
-
-
 def _family_counts(session: Session, today: dt.date) -> Groups:
     """Persons per value of each family and per set of targetable channels, in one pass.
 
@@ -223,16 +204,12 @@ def _family_counts(session: Session, today: dt.date) -> Groups:
     counts both the members and, per channel, the targetable.
     """
     refusals = refusals_table()
-    masks = _grant_masks()
-    granted = func.coalesce(masks.c.mask, 0)
+    bases = Classifier.for_channels(Channel, today)
     channels = sum(
-        (
-            case((and_(granted.op("&")(bit) != 0, reachable(c)), bit), else_=0)
-            for c, bit in _CHANNEL_BITS.items()
-        ),
+        (case((bases.allowed(c), bit), else_=0) for c, bit in _CHANNEL_BITS.items()),
         start=literal(0),
     )
-    facts = (
+    facts = bases.join(
         from_persons(
             Person.relationship.label("relationship"),
             customer_status(today).label("customer_status"),
@@ -245,12 +222,18 @@ def _family_counts(session: Session, today: dt.date) -> Groups:
             channels.label("channels"),
         )
         .outerjoin(refusals, refusals.c.person_id == Person.id)
-        .outerjoin(masks, masks.c.person_id == Person.id)
         .where(not_restricted())
     )
     return grouped_counts(
         session, facts, {name: (*keys, "channels") for name, keys in _FAMILIES.items()}
     )
+
+
+def _allowed_in(choice: SegmentChoice) -> Callable[[Any], bool]:
+    """Whether a group's "refused" key may count in the segment: not if it profiles."""
+    if choice.definition.profiling:
+        return lambda refused: refused == "0"
+    return lambda refused: True
 
 
 def _builtin_match(choice: SegmentChoice) -> tuple[str, Callable[[tuple], bool]]:
@@ -268,17 +251,23 @@ def _builtin_match(choice: SegmentChoice) -> tuple[str, Callable[[tuple], bool]]
                 ),
             )
         case ["value_band"]:
-            return "value", lambda k: k[0] in filters["value_band"] and k[1] == "0"
+            allowed = _allowed_in(choice)
+            return "value", lambda k: k[0] in filters["value_band"] and allowed(k[1])
         case ["area"]:
-            return "geography", lambda k: regions.area_of(k[0]) in filters["area"]
+            allowed = _allowed_in(choice)
+            return "geography", lambda k: regions.area_of(k[0]) in filters["area"] and allowed(k[3])
         case ["region"]:
-            return "geography", lambda k: regions.region_of(*k[:3]) in filters["region"]
+            allowed = _allowed_in(choice)
+            return (
+                "geography",
+                lambda k: regions.region_of(*k[:3]) in filters["region"] and allowed(k[3]),
+            )
         case ["engagement"]:
-            kinds = list(ENGAGEMENT)
+            kinds, allowed = list(ENGAGEMENT), _allowed_in(choice)
             return (
                 "engagement",
                 lambda k: (
-                    k[len(kinds)] == "0"
+                    allowed(k[len(kinds)])
                     and any(k[kinds.index(kind)] == "1" for kind in filters["engagement"])
                 ),
             )

@@ -1,20 +1,20 @@
-"""The persons of a segment, in SQL: those matching its filters, less the persons who refused
-profiling when it profiles, and their current grants, joined once per statement."""
+"""The persons of a segment, in SQL: those matching its filters, less the persons who may not
+be profiled when it profiles (registry.marketing_basis decides who may be contacted)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from registry import consent, settings
-from registry.derived_values import reachable
 from registry.filters import Definition
 from registry.models import Organisation, Person, PersonMetrics
+from registry.notice import declaration
 from registry.restricted import not_restricted
-from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, Purpose
+from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus, MarketingBasis, Purpose
 
 PROFILING_REFUSALS = (ConsentStatus.WITHDRAWN.value, ConsentStatus.OBJECTED.value)
 CHANNEL_OF_PURPOSE: dict[str, Channel] = {p.value: c for c, p in CHANNEL_PURPOSE.items()}
@@ -32,8 +32,16 @@ def from_persons(*columns: Any) -> Select[Any]:
     )
 
 
+def profiling_on_consent() -> bool:
+    """The declared profiling basis is consent: only persons who granted it are profiled."""
+    return declaration().marketing.profiling_basis == MarketingBasis.CONSENT
+
+
 def refused_profiling() -> ColumnElement[bool]:
-    """SQL: the person withdrew from or objected to profiling."""
+    """SQL: the person may not be profiled: they withdrew or objected, or (where the declared
+    basis is consent) they have no grant the controller can demonstrate."""
+    if profiling_on_consent():
+        return ~consent.granted_with_evidence(Purpose.PROFILING, Person.id)
     return consent.status_is(Purpose.PROFILING, PROFILING_REFUSALS, Person.id)
 
 
@@ -49,31 +57,14 @@ def members_query(definition: Definition, today: dt.date, *columns: Any) -> Sele
     return query.where(~refused_profiling()) if definition.profiling else query
 
 
-def granted_query(query: Select[Any], person_id: Any = Person.id) -> tuple[Select[Any], Any]:
-    """The query joined to its persons' current grants for the channels' purposes: a row per
-    (person, grant), one hash join. Returns the query and the grants (person_id, purpose)."""
-    purposes = [p.value for p in CHANNEL_PURPOSE.values()]
-    grants = consent.current_statuses(*purposes).subquery("grants")
-    joined = query.join(
-        grants,
-        and_(grants.c.person_id == person_id, grants.c.status == ConsentStatus.GRANTED.value),
-    )
-    return joined, grants
-
-
 def refusals_table() -> Any:
-    """The persons who refused profiling, as a table to outer-join (one hash join)."""
+    """The persons who may not be profiled (refused_profiling), as a table to outer-join
+    (one hash join)."""
+    if profiling_on_consent():
+        return select(Person.id.label("person_id")).where(refused_profiling()).subquery("refusals")
     profiling = consent.current_statuses(Purpose.PROFILING)
     return profiling.where(profiling.selected_columns.status.in_(PROFILING_REFUSALS)).subquery(
         "refusals"
-    )
-
-
-def reachable_by_purpose(purpose: Any) -> ColumnElement[int]:
-    """1 if the person has the contact detail of the channel whose purpose this row grants."""
-    return case(
-        *((and_(purpose == p.value, reachable(c)), 1) for c, p in CHANNEL_PURPOSE.items()),
-        else_=0,
     )
 
 

@@ -144,6 +144,8 @@ def overview_of(s: Session, actor: Actor, day: str) -> list[counting.BuiltinRow]
 
 @widgets.cached_read(Permission.EXPORT_TARGET_LIST)
 def preview_of(
-    s: Session, actor: Actor, definition: str, channel: str, day: str
+    s: Session, actor: Actor, definition: str, channel: str, day: str, recipient: int | None = None
 ) -> export.ExportPreview:
-    return export.preview(s, actor, json.loads(definition), channel, dt.date.fromisoformat(day))
+    return export.preview(
+        s, actor, json.loads(definition), channel, dt.date.fromisoformat(day), recipient
+    )

@@ -12,6 +12,7 @@ import streamlit as st
 
 from registry import deadlines, export, settings
 from registry.filters import CHANNEL_LABELS
+from registry.marketing_basis import basis_label
 from registry.permissions import Actor, Permission
 from registry.segments import catalogue
 from registry.vocabulary import Channel
@@ -129,8 +130,9 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         errors: dict[str, str] = {}
         if recipient_id is None:
             errors["recipient"] = "Choose who receives the list."
-        elif problem := recipients[recipient_id].problem:
-            errors["recipient"] = f"{recipients[recipient_id].name}: {problem}."
+        elif refusal := recipients[recipient_id].refusal(channel):
+            # A transfer problem, or a recipient whose role may not receive this list.
+            errors["recipient"] = f"{refusal}."
         if not purpose.strip():
             errors["purpose"] = "Say what the list is for."
         st.session_state[EXPORT_ERRORS] = errors
@@ -145,27 +147,40 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         }
         st.rerun()
     if request.get("ready") and request.get("segment") == selected_key:
-        shown = preview_of(selection.definition, request["channel"], selection.day)
+        shown = preview_of(
+            selection.definition, request["channel"], selection.day, request["recipient"]
+        )
         target_channel = Channel(request["channel"])
         st.markdown(
             f"**{shown.exported:,}** of {shown.matched:,} persons matching the segment go "
-            f"on the {CHANNEL_LABELS[target_channel].lower()} list. Left out:"
+            f"on the {CHANNEL_LABELS[target_channel].lower()} list. The basis relied on:"
         )
         st.dataframe(
             pd.DataFrame(
-                [(shown.label(r), n) for r, n in shown.left_out.items()],
+                [(basis_label(b), n) for b, n in shown.by_basis.items()],
+                columns=["Basis", "Persons"],
+            ),
+            hide_index=True,
+            width="content",
+            key="segments_export_bases",
+        )
+        st.markdown("Left out:")
+        st.dataframe(
+            pd.DataFrame(
+                [(shown.label(r), n) for r, n in shown.left_out.items() if n],
                 columns=["Reason", "Persons"],
             ),
             hide_index=True,
             width="content",
+            key="segments_export_left_out",
         )
         receiver = recipients[request["recipient"]]
         categories = ", ".join(c.replace("_", " ") for c in export.DATA_CATEGORIES[target_channel])
         st.caption(
             widgets.plain(
                 f"Downloading records a disclosure to {receiver.name} of these "
-                f"{shown.exported:,} persons of {choice.label} ({categories} data; legal basis: "
-                f"{export.LEGAL_BASIS}) and an audit event, once for this prepared list; "
+                f"{shown.exported:,} persons of {choice.label} ({categories} data), each "
+                "with the basis relied on, and an audit event, once for this prepared list; "
                 "a second download gives the same file and records nothing more."
             )
         )
