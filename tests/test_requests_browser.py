@@ -135,7 +135,7 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     # Generate the final report and download both files: the stored copy, byte for byte.
     page.get_by_role("button", name="Generate the final report").click()
     wait_idle(page)
-    page.get_by_text("Final report generated and kept").first.wait_for()
+    settled(page, page.get_by_text("Final report generated and kept").first)
     with db.make_sessionmaker(engine)() as s:
         stored = s.scalars(
             select(SentDocument).where(
@@ -172,7 +172,7 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     visible(page.get_by_role("textbox", name="Outcome")).fill("Report sent by email")
     page.get_by_role("button", name="Complete the request").click()
     wait_idle(page)
-    page.get_by_text("The request is closed: no further steps.").wait_for()
+    settled(page, page.get_by_text("The request is closed: no further steps."))
     # Closed, what was sent can still be downloaded, and it is the same bytes.
     with page.expect_download() as got:
         page.get_by_role("button", name="Download the letter (HTML)").last.click()
