@@ -25,7 +25,7 @@ from registry.models import (
     Person,
     SentDocument,
 )
-from tests.browser import screenshot, settled, sign_in, visible, wait_idle
+from tests.browser import click_until_shown, screenshot, settled, sign_in, visible, wait_idle
 from tests.factories import csv_rows
 
 OFFICER, PASSWORD = next((a[0], a[3]) for a in DEMO_ACCOUNTS if a[2] == "compliance")
@@ -117,9 +117,11 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     page.get_by_text(f"New due date {new_due}").wait_for()
     reason = visible(page.get_by_role("textbox", name="Reason for the extension"))
     reason.wait_for()
-    page.get_by_role("button", name="Extend", exact=True).click()
-    wait_idle(page)
-    page.get_by_text("Give the reason for the extension: the person must be told it.").wait_for()
+    click_until_shown(
+        page,
+        page.get_by_role("button", name="Extend", exact=True),
+        page.get_by_text("Give the reason for the extension: the person must be told it."),
+    )
     shoot(page, backend, "detail-extend-error")
     reason.fill("Many requests at once")
     page.get_by_role("button", name="Extend", exact=True).click()
