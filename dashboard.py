@@ -135,6 +135,7 @@ def signed_in_actor() -> Actor | None:
         return None
     st.session_state[widgets.ACTOR_KEY] = actor
     st.session_state[widgets.LAST_ACTIVITY_KEY] = utcnow()
+    widgets.note_data_version()
     return actor
 
 

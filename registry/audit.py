@@ -16,13 +16,30 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
-from registry import settings, spreadsheet
+from registry import data_version, settings, spreadsheet
 from registry.errors import ValidationError
 from registry.models import AuditEvent, utcnow
 from registry.permissions import Actor, Permission, require
 
 # audit_event.record_id is a String(50).
 RECORD_ID_LENGTH = 50
+
+# Events that only read: they leave the data version where it is, so opening a person does
+# not empty every server's caches. Any other event, one added later included, moves it.
+VIEWS = frozenset(
+    {
+        "view_person",
+        "view_consent_history",
+        "view_person_disclosures",
+        "request_viewed",
+        "access_report_previewed",
+        "disclosure_persons_viewed",
+        "breach_affected_viewed",
+        "sent_document_downloaded",
+        "backup_downloaded",
+        "requests_exported",
+    }
+)
 
 
 def record(
@@ -46,6 +63,8 @@ def record(
         detail=detail[: settings.MAX_LONG_TEXT],
     )
     session.add(event)
+    if action not in VIEWS:
+        data_version.mark_changed(session)
     return event
 
 

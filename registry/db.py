@@ -3,6 +3,10 @@
 The database URL comes from, in this order: the environment variable REGISTRY_DATABASE_URL,
 `[connections.registry] url` in .streamlit/secrets.toml, or the embedded demo database
 data/registry.db. Only the embedded demo is migrated and seeded automatically.
+
+Reads the dashboard caches may go to a read-only copy (a PostgreSQL replica): its URL comes
+from REGISTRY_READ_DATABASE_URL or `[connections.registry] read_url`. Without one they go to
+the same database over read-only connections, so a cached read can never write anywhere.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry import settings
 
 ENV_VAR = "REGISTRY_DATABASE_URL"
+READ_ENV_VAR = "REGISTRY_READ_DATABASE_URL"
 SECRETS_PATH = settings.PROJECT_ROOT / ".streamlit" / "secrets.toml"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -33,6 +38,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 class DatabaseConfig:
     url: str
     origin: str  # where the URL came from, said in error messages
+    read_url: str | None = None  # a replica for the cached reads, if one is declared
+
+    @property
+    def reads_from(self) -> str:
+        """Where cached reads go: the replica, else the database itself (read-only)."""
+        return self.read_url or self.url
 
     @property
     def is_embedded_demo(self) -> bool:
@@ -45,15 +56,16 @@ class DatabaseConfig:
 
 
 def database_config(secrets_path: Path = SECRETS_PATH) -> DatabaseConfig:
-    if url := os.environ.get(ENV_VAR):
-        return DatabaseConfig(url, f"environment variable {ENV_VAR}")
+    declared: dict[str, str] = {}
     if secrets_path.exists():
         with secrets_path.open("rb") as f:
-            secrets = tomllib.load(f)
-        url = secrets.get("connections", {}).get("registry", {}).get("url")
-        if url:
-            return DatabaseConfig(url, f"[connections.registry] in {secrets_path}")
-    return DatabaseConfig(f"sqlite:///{settings.DEMO_DATABASE_PATH}", "embedded demo")
+            declared = tomllib.load(f).get("connections", {}).get("registry", {})
+    read_url = os.environ.get(READ_ENV_VAR) or declared.get("read_url") or None
+    if url := os.environ.get(ENV_VAR):
+        return DatabaseConfig(url, f"environment variable {ENV_VAR}", read_url)
+    if url := declared.get("url"):
+        return DatabaseConfig(url, f"[connections.registry] in {secrets_path}", read_url)
+    return DatabaseConfig(f"sqlite:///{settings.DEMO_DATABASE_PATH}", "embedded demo", read_url)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -65,14 +77,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_query_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine on URL; `read_only` makes the database itself refuse any write on it."""
     # hide_parameters: an error's message and traceback name the SQL, never the values bound
     # to it (names, addresses), so no log line carries personal data from a failed query.
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if read_only:
+            event.listen(engine, "connect", _sqlite_query_only)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
+    options = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        hide_parameters=True,
+        connect_args=options,
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -42,7 +42,8 @@ AUDIT_DEFAULT_DAYS = 30
 # Its chart of actions per day draws this many users; the rest are summed as one series.
 AUDIT_CHART_USERS = 12
 
-# Caches: bounded, and short enough that a write elsewhere is seen soon.
+# Caches: bounded in number and age, to bound memory; a write anywhere is seen at the next
+# run through the data version (registry/data_version.py), whatever the age.
 CACHE_TTL_SECONDS = 300
 # How long a SQLite write waits for another writer before it gives up as busy.
 SQLITE_BUSY_TIMEOUT_MS = 10_000

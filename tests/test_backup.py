@@ -424,6 +424,9 @@ def test_round_trip_restores_every_row_of_every_table(
         after = all_rows(target)
         # Exactly the source's rows, plus the restore's own record at the end.
         for name, rows in before.items():
+            if name == "data_version":  # the restore's record is a write: it moved once
+                assert after[name] == [(1, rows[0][1] + 1)], name
+                continue
             extra = 1 if name in ("backup", "audit_event") else 0
             assert len(after[name]) == len(rows) + extra, name
             assert after[name][: len(rows)] == rows, name
@@ -470,6 +473,9 @@ def test_round_trip_of_a_seeded_registry(backend, database_factory, tmp_path):
         target.dispose()
     assert len(before["person"]) == 200 and before["consent_event"] and before["activity"]
     for name, rows in before.items():
+        if name == "data_version":  # the restore's record is a write: it moved once
+            assert after[name] == [(1, rows[0][1] + 1)], name
+            continue
         extra = 1 if name in ("backup", "audit_event") else 0
         assert len(after[name]) == len(rows) + extra, name
         assert after[name][: len(rows)] == rows, name

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from registry import permissions
+from registry import db, permissions
 from registry.errors import PermissionDenied
 from registry.models import Person
 from registry.permissions import Actor, Permission
@@ -23,7 +22,7 @@ def signed_in(monkeypatch, database_url, actors):  # type: ignore[no-untyped-def
     """The signed-in actor and the database, as widgets sees them in a page run."""
     current = {"actor": actors[Role.COMPLIANCE], "url": database_url}
     monkeypatch.setattr(widgets, "actor", lambda: current["actor"])
-    monkeypatch.setattr(widgets, "database", lambda: SimpleNamespace(url=current["url"]))
+    monkeypatch.setattr(widgets, "database", lambda: db.DatabaseConfig(current["url"], "test"))
     return current
 
 
@@ -52,6 +51,35 @@ def test_a_cached_read_is_keyed_by_database_role_and_arguments(
     read(1)
     assert len(calls) == 4  # another database, another entry, read from that database
     assert calls[-1][1].rsplit("/", 1)[-1] == other.rsplit("/", 1)[-1]
+
+
+def test_a_cached_read_is_read_again_once_the_data_version_moved(signed_in, monkeypatch):
+    calls: list[tuple[Role, str, int]] = []
+    read = counted_read(calls)
+    monkeypatch.setitem(widgets.st.session_state, widgets.DATA_VERSION_KEY, 4)
+    assert (read(1), read(1)) == (2, 2)
+    assert len(calls) == 1
+    # A write through any app server moved it: this run read the new version.
+    monkeypatch.setitem(widgets.st.session_state, widgets.DATA_VERSION_KEY, 5)
+    read(1)
+    assert len(calls) == 2
+
+
+def test_a_cached_read_runs_on_a_connection_that_refuses_writes(signed_in):
+    @widgets.cached_read(Permission.VIEW_AUDIT)
+    def sneaky(s: Session, actor: Actor) -> None:
+        s.add(
+            Person(
+                first_name="Written",
+                last_name="By a read",
+                relationship="customer_contact",
+                source="test",
+            )
+        )
+        s.commit()
+
+    with pytest.raises(DBAPIError):
+        sneaky()
 
 
 def test_a_cached_read_checks_the_permission_on_every_call(signed_in, actors, monkeypatch):

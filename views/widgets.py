@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import db, persons, settings
+from registry import data_version, db, persons, settings
 from registry.permissions import Actor, Permission, require_any
 from registry.vocabulary import Role
 
@@ -33,16 +33,23 @@ T = TypeVar("T")
 USER_ID_KEY = "auth_user_id"
 LAST_ACTIVITY_KEY = "auth_last_activity"
 ACTOR_KEY = "auth_actor"
+# The data version read at the start of this script run (dashboard.py): cached reads key on it.
+DATA_VERSION_KEY = "data_version"
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
-    return db.make_engine(url)
+def _engine(url: str, read_only: bool = False) -> Engine:
+    return db.make_engine(url, read_only=read_only)
 
 
 @st.cache_resource(show_spinner=False)
-def _sessions(url: str) -> sessionmaker[Session]:
-    return db.make_sessionmaker(_engine(url))
+def _sessions(url: str, read_only: bool = False) -> sessionmaker[Session]:
+    return db.make_sessionmaker(_engine(url, read_only))
+
+
+def _read_sessions() -> sessionmaker[Session]:
+    """Sessions for cached reads: the replica if declared, else the database, read-only."""
+    return _sessions(database().reads_from, True)
 
 
 def database() -> db.DatabaseConfig:
@@ -169,15 +176,25 @@ def form_errors(key: str) -> dict[str, str]:
 
 
 def data_changed() -> None:
-    """A write happened: drop cached query results so every page shows the new numbers."""
+    """A write happened here: drop this server's cached results at once (other servers see
+    the write through the data version at their next run)."""
     st.cache_data.clear()
+
+
+def note_data_version() -> None:
+    """Read once per script run, before any page: a write committed through any app server
+    since the last run moves it, and every cached read is keyed by it. Read where cached
+    reads go, so that a lagging replica's results are never filed under a newer version."""
+    with _read_sessions()() as s:
+        st.session_state[DATA_VERSION_KEY] = data_version.current(s)
 
 
 def cached_read(
     *permissions: Permission,
 ) -> Callable[[Callable[Concatenate[Session, Actor, P], R]], Callable[P, R]]:
-    """The one cache policy for read-only queries: bounded and short-lived, keyed by the
-    database and the signed-in role besides the arguments, and guarded on every call.
+    """The one cache policy for read-only queries: bounded, keyed by the database read, the
+    data version and the signed-in role besides the arguments, and guarded on every call.
+    They run on read-only connections (a replica if declared): a cached read cannot write.
 
     The decorated read takes a session and the actor, then its own arguments; callers pass
     only those arguments. Another database or another role is always another cache entry,
@@ -189,8 +206,10 @@ def cached_read(
         raise TypeError("cached_read needs the permission the read asks for")
 
     def decorate(read: Callable[Concatenate[Session, Actor, P], R]) -> Callable[P, R]:
-        def keyed(database_url: str, role: Role, _actor: Actor, *args: Any, **kwargs: Any) -> R:
-            with _sessions(database_url)() as s:
+        def keyed(
+            reads_from: str, version: int, role: Role, _actor: Actor, *args: Any, **kwargs: Any
+        ) -> R:
+            with _sessions(reads_from, True)() as s:  # read-only: a cached read never writes
                 return read(s, _actor, *args, **kwargs)
 
         # Streamlit tells caches apart by module and qualified name (the source of `keyed` is
@@ -207,7 +226,9 @@ def cached_read(
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             current = actor()
             require_any(current, *permissions)
-            return cached(database().url, current.role, current, *args, **kwargs)
+            version = st.session_state.get(DATA_VERSION_KEY, 0)
+            reads_from = database().reads_from
+            return cached(reads_from, version, current.role, current, *args, **kwargs)
 
         call.__module__, call.__qualname__ = read.__module__, read.__qualname__
         call.__name__, call.__doc__ = read.__name__, read.__doc__

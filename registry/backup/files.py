@@ -22,6 +22,8 @@ Progress = Callable[[float, str], None]
 MANIFEST_FORMAT = 1
 SUFFIXES = {"postgresql": ".dump", "sqlite": ".sqlite3"}
 VERSION_TABLE = "alembic_version"
+# Tables whose rows the migrations write: an empty, migrated target holds them.
+MIGRATION_ROWS = frozenset({VERSION_TABLE, "data_version"})
 UNTOUCHED = "Nothing was restored; the target database was not touched."
 
 
@@ -204,7 +206,7 @@ def count_differences(expected: dict[str, int], actual: dict[str, int]) -> list[
 
 
 def refuse_non_empty(counts: dict[str, int], safe: str, replace: bool) -> None:
-    holding = {t: n for t, n in counts.items() if n and t != VERSION_TABLE}
+    holding = {t: n for t, n in counts.items() if n and t not in MIGRATION_ROWS}
     if holding and not replace:
         biggest = sorted(holding.items(), key=lambda item: -item[1])[:3]
         listed = ", ".join(f"{t}: {rows(n)}" for t, n in biggest)

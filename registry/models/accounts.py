@@ -1,4 +1,4 @@
-"""The dashboard's accounts, the audit trail and the backups made."""
+"""The dashboard's accounts, the audit trail, the data version and the backups made."""
 
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ class AuditEvent(Base):
         Index("ix_audit_event_action_at", "action", "at"),
         Index("ix_audit_event_record", "record_type", "record_id"),
     )
+
+
+class DataVersion(Base):
+    """One row: a number that every committed write moves (registry/data_version.py), so
+    that the caches of every app server see that their results are stale."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Backup(Base):
