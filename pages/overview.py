@@ -26,7 +26,8 @@ with row1[0]:
         "Persons in the registry",
         f"{o.persons:,}",
         px.bar(added, x="month", y="persons", labels={"month": ""}) if not added.empty else None,
-        help="Data subjects; the chart shows persons added per month over the last year.",
+        help="Data subjects held (erased persons are not counted); the chart shows those "
+        "added per month over the last year.",
     )
     widgets.drill_down(actor, "pages/persons.py", Permission.VIEW_PERSON, "Find a person")
 with row1[1]:

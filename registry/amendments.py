@@ -273,6 +273,8 @@ def amend_person(
     person = session.get(Person, opened.person_id, populate_existing=True)
     if person is None:
         raise NotFound(f"No person with id {opened.person_id}.")
+    if person.erased_at is not None:  # Art. 17: rectifying would put erased data back
+        raise ValidationError({FORM_ERROR: "This person was erased: there is no data to amend."})
     touched = {f: v for f, v in submitted.items() if v != opened.values.get(f)}
     values, errors = _checked(session, person, touched)
     checked_reason = validation.free_text(reason)

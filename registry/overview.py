@@ -47,13 +47,16 @@ class Overview:
 def overview(session: Session, actor: Actor, today: dt.date | None = None) -> Overview:
     require(actor, Permission.VIEW_OVERVIEW)
     today = today or deadlines.today()
-    persons = session.scalar(select(func.count()).select_from(Person)) or 0
+    # An erased person's row stays, emptied (Art. 17): it is no longer a person the registry
+    # holds data on, so it is neither counted nor charted.
+    held = Person.erased_at.is_(None)
+    persons = session.scalar(select(func.count()).select_from(Person).where(held)) or 0
 
     month = month_of(Person.created_at)
     since = utcnow() - dt.timedelta(days=365)
     added = session.execute(
         select(month, func.count())
-        .where(Person.created_at >= since)
+        .where(Person.created_at >= since, held)
         .group_by(month)
         .order_by(month)
     ).all()

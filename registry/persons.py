@@ -201,6 +201,7 @@ class PersonDetail:
     requests: list[RequestRow]
     form: OpenedForm
     restricted: bool = False  # processing restricted now (Art. 18)
+    erased_at: dt.datetime | None = None  # erased (Art. 17): only legally held rows remain
 
     @property
     def name(self) -> str:
@@ -299,6 +300,7 @@ def person_detail(
         requests=[RequestRow(*row) for row in requests],
         form=opened_form(person),
         restricted=bool(restricted_among(session, [person_id])),
+        erased_at=person.erased_at,
     )
     if record_view:
         audit.record(session, actor, "view_person", "person", person_id)

@@ -275,3 +275,14 @@ def test_an_erased_person_is_in_no_segment_and_no_metrics(session, actors):
     members = session.scalars(membership.from_persons(Person.id)).all()
     assert person_id not in members
     assert count(session, ErasureFollowUp) == 1
+
+
+def test_an_erased_person_is_not_counted_on_the_overview(session, actors):
+    from registry import overview
+
+    officer, _, request_id, _, _ = _world(session, actors)
+    before = overview.overview(session, officer).persons
+    erasure.erase_for_request(session, officer, request_id, ["objected"], "x", now=NOW)
+    shown = overview.overview(session, officer)
+    assert shown.persons == before - 1
+    assert sum(n for _, n in shown.persons_added_per_month) == shown.persons

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from registry import consent, deadlines
@@ -88,3 +89,29 @@ def test_an_unmatched_erasure_is_refused_with_the_reason(database_url, session, 
     assert any("Not matched to a person" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Erase and complete the request"]
     assert session.scalars(select(Person)).all() == []
+
+
+def test_the_persons_page_says_a_person_was_erased_and_offers_no_amendment(
+    database_url, session, actors, app_test
+):
+    from registry import amendments, erasure
+    from registry.errors import ValidationError
+
+    officer = actors[Role.COMPLIANCE]
+    outi = factories.person(session, "Outi", "Poisto", email="outi.poisto@example.fi")
+    request = _erasure(session, officer, outi.id)
+    erasure.erase_for_request(session, officer, request.id, ["consent_withdrawn"], "Erased")
+    at = app_test(database_url, officer, "pages/persons.py")
+    at.session_state["persons_selected_id"] = outi.id
+    at.run()
+    assert not at.exception, at.exception
+    assert [h.value for h in at.header] == [f"Erased person #{outi.id}"]
+    assert any("Erased " in i.value and "Art. 17" in i.value for i in at.info)
+    assert any("there is no data to amend" in i.value for i in at.info)
+    assert not [f for f in at.text_input if f.key and f.key.startswith("persons_amend")]
+    # The domain refuses it too, whatever a form sends.
+    session.expire_all()
+    detail = amendments.opened_form(session.get(Person, outi.id))
+    with pytest.raises(ValidationError) as refused:
+        amendments.amend_person(session, officer, detail, {"first_name": "Outi"}, "back")
+    assert "erased" in refused.value.field_errors[amendments.FORM_ERROR]

@@ -114,6 +114,9 @@ def show_conflict(conflict: AmendmentConflict) -> None:
 
 
 def amend_tab(actor: Actor, d: PersonDetail) -> None:
+    if d.erased_at is not None:
+        st.info("This person was erased (Art. 17): there is no data to amend.")
+        return
     if ss.get(OPENED) is None or ss[OPENED].person_id != d.id:
         open_form(d)
     errors = widgets.form_errors(ERRORS)

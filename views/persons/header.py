@@ -28,6 +28,16 @@ def load(actor: Actor, selected: int) -> PersonDetail | None:
 
 
 def header(detail: PersonDetail) -> None:
+    if detail.erased_at is not None:
+        st.header(f"Erased person #{detail.id}", anchor=False)
+        st.info(
+            f"Erased {when(detail.erased_at)} (Art. 17): the name, contact details, consent, "
+            "behaviour and disclosures were deleted. What remains below is only what a legal "
+            "obligation keeps (orders under the Accounting Act, a claim in recovery), each "
+            "until the end of its period; nothing here can be amended.",
+            icon=":material/delete_forever:",
+        )
+        return
     st.header(widgets.plain(detail.name), anchor=False)
     st.caption(
         f"Person #{detail.id} · {label(detail.relationship)} · source: "
