@@ -12,13 +12,15 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from navigation import pages_for, signed_out_pages
-from registry import auth, db, settings
+from registry import auth, db, settings, sign_in_sessions
 from registry.errors import SignInRefused
 from registry.models import utcnow
 from registry.permissions import Actor
 from views import widgets
 
 logger = logging.getLogger("registry.dashboard")
+RESUME_TRIED_KEY = "auth_resume_tried"
+LAST_TOUCH_KEY = "auth_last_touch"  # when the sign-in session's idle clock last restarted
 
 
 def prepare_database(config: db.DatabaseConfig) -> None:
@@ -37,11 +39,20 @@ def prepare_database(config: db.DatabaseConfig) -> None:
 
 def sign_out(reason: str | None = None) -> None:
     current = st.session_state.get(widgets.ACTOR_KEY)
+    token = st.session_state.get(widgets.SESSION_TOKEN_KEY)
     if current is not None:
         with widgets.session() as s:
+            if token:
+                sign_in_sessions.revoke(s, token)  # committed with the sign-out's audit event
             auth.sign_out(s, current, reason or "")
-    for key in (widgets.USER_ID_KEY, widgets.ACTOR_KEY, widgets.LAST_ACTIVITY_KEY):
+    for key in (
+        widgets.USER_ID_KEY,
+        widgets.ACTOR_KEY,
+        widgets.LAST_ACTIVITY_KEY,
+        widgets.SESSION_TOKEN_KEY,
+    ):
         st.session_state.pop(key, None)
+    st.session_state[widgets.COOKIE_CHANGE_KEY] = ""
     if reason:
         st.session_state["sign_in_notice"] = reason
 
@@ -108,17 +119,25 @@ def sign_in_form() -> None:
             )
 
 
-def start_session(actor: Actor) -> None:
+def start_session(actor: Actor, resumed_token: str | None = None) -> None:
+    """Signed in: a new sign-in session (its cookie written on the next run), or the one a
+    reload's cookie named."""
+    token = resumed_token
+    if token is None:
+        with widgets.session() as s:
+            token = sign_in_sessions.open_session(s, actor)
+        st.session_state[widgets.COOKIE_CHANGE_KEY] = token
+    st.session_state[widgets.SESSION_TOKEN_KEY] = token
     st.session_state[widgets.USER_ID_KEY] = actor.user_id
     st.session_state[widgets.ACTOR_KEY] = actor
-    st.session_state[widgets.LAST_ACTIVITY_KEY] = utcnow()
+    st.session_state[widgets.LAST_ACTIVITY_KEY] = st.session_state[LAST_TOUCH_KEY] = utcnow()
 
 
 def signed_in_actor() -> Actor | None:
     """The signed-in user, re-read from the database; ends idle or deactivated sessions."""
     user_id = st.session_state.get(widgets.USER_ID_KEY)
     if user_id is None:
-        return None
+        return resumed_actor()
     last = st.session_state.get(widgets.LAST_ACTIVITY_KEY)
     if last is None or auth.session_expired(last):
         sign_out(
@@ -128,13 +147,41 @@ def signed_in_actor() -> Actor | None:
         if oidc_configured():
             st.logout()  # else the identity provider's cookie would sign the user straight in
         return None
+    token = st.session_state.get(widgets.SESSION_TOKEN_KEY)
     with widgets.session() as s:
         actor = auth.current_actor(s, user_id)
+        ended = token is not None and not sign_in_sessions.live(s, token)
     if actor is None:
         sign_out("Your account is no longer active.")
         return None
+    if ended:
+        sign_out("You were signed out (in another tab or window of this browser).")
+        return None
+    now = utcnow()
+    if token and now - st.session_state.get(LAST_TOUCH_KEY, now) > sign_in_sessions.TOUCH_EVERY:
+        with widgets.session() as s:
+            sign_in_sessions.touch(s, token, now)
+        st.session_state[LAST_TOUCH_KEY] = now
     st.session_state[widgets.ACTOR_KEY] = actor
-    st.session_state[widgets.LAST_ACTIVITY_KEY] = utcnow()
+    st.session_state[widgets.LAST_ACTIVITY_KEY] = now
+    widgets.note_data_version()
+    return actor
+
+
+def resumed_actor() -> Actor | None:
+    """A reload or an opened link starts a new Streamlit session: the browser's sign-in
+    session cookie, if it names a live session, signs it in again (tried once per session)."""
+    if st.session_state.get(RESUME_TRIED_KEY):
+        return None
+    st.session_state[RESUME_TRIED_KEY] = True
+    if not (token := widgets.cookie_token()):
+        return None
+    with widgets.session() as s:
+        actor = sign_in_sessions.resume(s, token)
+    if actor is None:
+        st.session_state[widgets.COOKIE_CHANGE_KEY] = ""  # ended: the browser forgets it
+        return None
+    start_session(actor, resumed_token=token)
     widgets.note_data_version()
     return actor
 
@@ -165,6 +212,7 @@ def main() -> None:
         st.title("The registry database is not available")
         st.error(widgets.database_failure(e), icon=":material/database:")
         return
+    widgets.write_session_cookie()
     if actor is None:
         st.navigation(signed_out_pages(sign_in_view), position="hidden").run()
         return

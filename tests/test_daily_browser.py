@@ -1,5 +1,6 @@
 """Browser journeys of the daily flow on a real server and Chromium, on SQLite and PostgreSQL:
-a bookmarked deep link as the first request after a server start, a reload, two tabs; two
+a bookmarked deep link as the first request after a server start, a reload that stays signed
+in, two tabs, a sign-out that ends both; two
 member searches and sorts in a row; a target list downloaded twice, read back as Finnish
 Excel reads it."""
 
@@ -57,25 +58,34 @@ def test_a_deep_link_first_after_a_server_start_signs_in_and_returns_there(
         assert re.search(rf"/requests\?request={request_id}$", page.url)
         assert not any(name in sidebar_links(page) for name in PAGE_FILES)
 
-        # A reload starts a new session: signed out (no cookie is kept, see the README),
-        # but on the same address, and back there after signing in again.
+        # A reload starts a new Streamlit session: the sign-in session's cookie signs it in
+        # again, on the same address, with no password asked.
+        cookies = {c["name"]: c for c in page.context.cookies()}
+        assert cookies["registry_session"]["sameSite"] == "Strict"
         page.reload()
         wait_idle(page)
-        page.get_by_label("Username").wait_for()
-        assert "Page not found" not in page.locator("body").inner_text()
-        fill_sign_in(page, COMPLIANCE)
         page.get_by_text(re.compile(rf"Request #{request_id} ·")).first.wait_for()
+        assert page.get_by_label("Username").count() == 0
 
-        # A second tab of the same user, side by side with the first.
+        # A second tab of the same user, side by side with the first, signed in already.
         other = page.context.new_page()
         other.goto(f"{app.base_url}/persons")
         wait_idle(other)
-        fill_sign_in(other, COMPLIANCE)
         other.get_by_role("heading", name="Persons").wait_for()
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Disclosures").click()
         wait_idle(page)
         page.get_by_role("heading", name="Disclosures").wait_for()
         other.get_by_role("heading", name="Persons").wait_for()
+
+        # Signing out ends the session on the server and clears the cookie: a reload, in
+        # either tab, asks for the password again.
+        page.get_by_role("button", name="Sign out").click()
+        wait_idle(page)
+        page.get_by_label("Username").wait_for()
+        assert "registry_session" not in {c["name"] for c in page.context.cookies()}
+        other.reload()
+        wait_idle(other)
+        other.get_by_label("Username").wait_for()
         assert "Traceback" not in app.log_text()
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import data_version, db, persons, settings
+from registry import data_version, db, persons, settings, sign_in_sessions
 from registry.permissions import Actor, Permission, require_any
 from registry.vocabulary import Role
 
@@ -33,6 +33,10 @@ T = TypeVar("T")
 USER_ID_KEY = "auth_user_id"
 LAST_ACTIVITY_KEY = "auth_last_activity"
 ACTOR_KEY = "auth_actor"
+# The sign-in session this browser holds (registry/sign_in_sessions.py), and its cookie's
+# pending change for the next run: a token to write, or "" to clear it.
+SESSION_TOKEN_KEY = "auth_session_token"
+COOKIE_CHANGE_KEY = "auth_cookie_change"
 # The data version read at the start of this script run (dashboard.py): cached reads key on it.
 DATA_VERSION_KEY = "data_version"
 
@@ -179,6 +183,33 @@ def data_changed() -> None:
     """A write happened here: drop this server's cached results at once (other servers see
     the write through the data version at their next run)."""
     st.cache_data.clear()
+
+
+def cookie_token() -> str | None:
+    """The sign-in session token the browser sent when this Streamlit session connected."""
+    value = st.context.cookies.get(sign_in_sessions.COOKIE)
+    return value if isinstance(value, str) and value else None  # AppTest's context is a mock
+
+
+def write_session_cookie() -> None:
+    """Give the browser the cookie change a sign-in or sign-out left for this run.
+
+    Streamlit lets a script set no HTTP cookie, so a script in the page sets it: without
+    HttpOnly, hence random, stored only hashed, ended at sign-out and after the idle
+    timeout; SameSite=Strict, and Secure behind HTTPS.
+    """
+    change = st.session_state.pop(COOKIE_CHANGE_KEY, None)
+    if change is None:
+        return
+    name = sign_in_sessions.COOKIE
+    cookie = (
+        f"{name}={change}; Path=/; SameSite=Strict" if change else f"{name}=; Path=/; Max-Age=0"
+    )
+    st.html(
+        f"<script>document.cookie = {cookie!r} + "
+        "(location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def note_data_version() -> None:

@@ -1,4 +1,5 @@
-"""The dashboard's accounts, the audit trail, the data version and the backups made."""
+"""The dashboard's accounts and their sign-in sessions, the audit trail, the data version
+and the backups made."""
 
 from __future__ import annotations
 
@@ -58,6 +59,20 @@ class AuditEvent(Base):
         Index("ix_audit_event_action_at", "action", "at"),
         Index("ix_audit_event_record", "record_type", "record_id"),
     )
+
+
+class SignInSession(Base):
+    """A browser that stays signed in across reloads (registry/sign_in_sessions.py): the
+    SHA-256 of the random token its cookie holds, never the token itself."""
+
+    __tablename__ = "sign_in_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class DataVersion(Base):
