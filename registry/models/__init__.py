@@ -8,7 +8,7 @@ breaches, imports, rights, retention); every table is re-exported here, so
 `from registry.models import X` works whichever module defines X.
 """
 
-from registry.models.accounts import AppUser, AuditEvent, Backup
+from registry.models.accounts import AppUser, AuditEvent, Backup, SignInThrottle
 from registry.models.base import Base, BigId, UTCDateTime, utcnow
 from registry.models.breaches import Breach, BreachChange
 from registry.models.imports import ImportRun
@@ -71,6 +71,7 @@ __all__ = [
     "RetentionRun",
     "Segment",
     "SentDocument",
+    "SignInThrottle",
     "Suppression",
     "UTCDateTime",
     "utcnow",
