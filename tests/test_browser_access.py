@@ -2,8 +2,8 @@
 
 Each demo account sees exactly its role's pages in the navigation; a page of another role
 cannot be reached by URL (its title never renders); wrong passwords pause a username, never
-lock it, with the one answer every refused sign-in gets; the Users and Audit trail pages work end to end, hostile text
-stays text, and the audit CSV download is itself audited.
+lock it, with the one answer every refused sign-in gets; the Users and Audit trail pages work
+end to end, hostile text stays text, and the audit CSV download is itself audited.
 
 The navigation checks use the shared read-only `live_app`; the journeys that write run on
 a server of their own. Screenshots of the SQLite run: see tests/browser.py.
