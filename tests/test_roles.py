@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from registry import __main__ as cli
 from registry import amendments, audit, auth, db, erasure_apply, guards, roles, users
+from registry.backup import making
 from registry.errors import SignInRefused
 from registry.models import (
     Amendment,
@@ -30,7 +31,7 @@ from registry.models import (
 )
 from registry.permissions import Actor
 from registry.vocabulary import Role
-from tests import factories
+from tests import factories, test_imports
 from tests.conftest import TEST_PASSWORD, make_user
 
 
@@ -146,7 +147,7 @@ def test_the_application_role_cannot_alter_the_evidence_or_the_schema(statement,
         assert guards.missing_guards(c) == []
 
 
-def test_the_app_works_as_the_application_role(two_roles):
+def test_the_app_works_as_the_application_role(two_roles, tmp_path):
     with db.make_sessionmaker(two_roles.owner)() as s:
         admin = Actor.of(make_user(s, Role.ADMINISTRATOR))
         officer = Actor.of(make_user(s, Role.COMPLIANCE))
@@ -170,12 +171,17 @@ def test_the_app_works_as_the_application_role(two_roles):
         s.commit()
         assert applied.deleted["amendment"] == 1
         assert s.scalar(select(func.count()).select_from(Amendment)) == 0
+        # An import: a temporary staging table, COPY and a set-based upsert.
+        path = test_imports.write(tmp_path / "persons.csv", [test_imports.person_row()])
+        result = test_imports.do_import(s, officer, "persons", path)
+        assert (result.new, result.rejected) == (1, 0)
         actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == [
         "sign_in_failed",
         "sign_in",
         "user_created",
         "amend_person",
+        "import_completed",
     ]
 
 
@@ -234,3 +240,12 @@ def test_sqlite_says_why_there_are_no_roles(backend, database_url, monkeypatch, 
     assert roles.SQLITE_HAS_NO_ROLES in capsys.readouterr().out
     assert cli.main(["roles", "--app-role", "registry_app"]) == 2
     assert "SQLite has no database roles" in capsys.readouterr().err
+
+
+def test_a_backup_works_as_the_application_role(two_roles, tmp_path):
+    """The Backups page runs pg_dump with the dashboard's connection: SELECT is enough."""
+    with db.make_sessionmaker(two_roles.owner)() as s:
+        admin = Actor.of(make_user(s, Role.ADMINISTRATOR))
+        factories.person(s)
+    made = making.make_backup(two_roles.app, admin, tmp_path / "backups")
+    assert made.path.exists() and made.manifest.row_counts["person"] == 1
