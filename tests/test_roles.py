@@ -249,3 +249,18 @@ def test_a_backup_works_as_the_application_role(two_roles, tmp_path):
         factories.person(s)
     made = making.make_backup(two_roles.app, admin, tmp_path / "backups")
     assert made.path.exists() and made.manifest.row_counts["person"] == 1
+
+
+def test_the_dashboard_signs_in_and_opens_a_page_as_the_application_role(two_roles, app_test):
+    with db.make_sessionmaker(two_roles.owner)() as s:
+        make_user(s, Role.COMPLIANCE)
+    at = app_test(two_roles.app_url, None)
+    at.text_input[0].input("compliance-user")
+    at.text_input[1].input(TEST_PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert at.session_state["auth_actor"].username == "compliance-user"
+    at.switch_page("pages/audit.py").run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    with two_roles.owner.connect() as c:
+        assert "sign_in" in c.scalars(select(AuditEvent.action)).all()
