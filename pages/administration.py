@@ -250,7 +250,7 @@ with right:
             max_chars=200,
             autocomplete="new-password",
             key=f"administration_password_{account.id}_{password_version}",
-            help=f"At least {settings.MIN_PASSWORD_LENGTH} characters. Also lifts a lock-out.",
+            help=f"At least {settings.MIN_PASSWORD_LENGTH} characters; clears failed sign-ins.",
         )
         widgets.field_error(password_errors, "password")
         reset = st.form_submit_button("Reset password")

@@ -73,6 +73,13 @@ def record_failure(session: Session, attempt: list[Key], now: dt.datetime) -> No
     """Count one failure against every key of the attempt (flushed, not committed)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Counts past SIGN_IN_FORGET_AFTER count for nothing: removed, so the table holds only
+    # the last hour's typed names (some are mistyped passwords) and cannot grow without end.
+    session.execute(
+        delete(SignInThrottle).where(
+            SignInThrottle.last_failure_at < now - settings.SIGN_IN_FORGET_AFTER
+        )
+    )
     for key in attempt:
         # Insert-if-missing then lock: two concurrent failures of a new key both count.
         session.execute(
