@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from navigation import pages_for, signed_out_pages
-from registry import auth, db, settings, sign_in_sessions
+from registry import auth, db, settings, sign_in_sessions, throttle
 from registry.errors import SignInRefused
 from registry.models import utcnow
 from registry.permissions import Actor
@@ -97,7 +97,7 @@ def sign_in_form() -> None:
     if submitted:
         with widgets.session() as s:
             try:
-                actor = auth.sign_in(s, username, password)
+                actor = auth.sign_in(s, username, password, client=client_address())
             except SignInRefused as e:
                 st.error(str(e), icon=":material/lock:")
             except DBAPIError as e:
@@ -117,6 +117,12 @@ def sign_in_form() -> None:
                     "Password": [a[3] for a in DEMO_ACCOUNTS],
                 }
             )
+
+
+def client_address() -> str | None:
+    """The signing-in client's address for throttling: the connection's peer, or behind the
+    documented reverse proxy on this machine, the address it forwards; None if unknown."""
+    return throttle.client_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"))
 
 
 def start_session(actor: Actor, resumed_token: str | None = None) -> None:

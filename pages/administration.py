@@ -48,8 +48,8 @@ def helsinki(moment: dt.datetime | None) -> str:
 def status(account: users.Account, now: dt.datetime) -> str:
     if not account.active:
         return "Inactive"
-    if account.locked(now):
-        return f"Locked until {helsinki(account.locked_until)[-5:]}"
+    if account.paused(now):
+        return f"Sign-in paused until {helsinki(account.paused_until)[-5:]}"
     return "Active"
 
 
@@ -90,10 +90,12 @@ with cards[1]:
     )
 with cards[2]:
     widgets.metric_card(
-        "Locked now",
-        sum(a.active and a.locked(now) for a in accounts),
-        help=f"{settings.MAX_FAILED_SIGN_INS} failed sign-ins in a row lock an account for "
-        f"{settings.LOCKOUT_PERIOD.seconds // 60} minutes; a password reset lifts the lock.",
+        "Sign-in paused now",
+        sum(a.active and a.paused(now) for a in accounts),
+        help=f"After {settings.SIGN_IN_USERNAME_FREE_FAILURES} failed sign-ins with a username "
+        "its next attempt waits, longer after each further failure, up to "
+        f"{settings.SIGN_IN_MAX_WAIT.seconds // 60} minutes; a password reset clears the count. "
+        "Nobody can lock an account by guessing.",
     )
 
 st.dataframe(
@@ -212,10 +214,10 @@ with right:
     with st.container(border=True):
         if account.active:
             st.markdown("**Active**: can sign in.")
-            if account.locked(now):
+            if account.paused(now):
                 st.warning(
-                    f"Locked until {helsinki(account.locked_until)} after failed sign-ins; "
-                    "a password reset lifts the lock.",
+                    f"Sign-in paused until {helsinki(account.paused_until)} after failed "
+                    "sign-ins with this username; a password reset clears them.",
                     icon=":material/lock:",
                 )
         else:
@@ -248,7 +250,7 @@ with right:
             max_chars=200,
             autocomplete="new-password",
             key=f"administration_password_{account.id}_{password_version}",
-            help=f"At least {settings.MIN_PASSWORD_LENGTH} characters. Also lifts a lock-out.",
+            help=f"At least {settings.MIN_PASSWORD_LENGTH} characters; clears failed sign-ins.",
         )
         widgets.field_error(password_errors, "password")
         reset = st.form_submit_button("Reset password")

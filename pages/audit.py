@@ -141,8 +141,9 @@ with cards[2]:
     widgets.metric_card(
         "Failed sign-ins",
         f"{failed:,}",
-        help=f"{settings.MAX_FAILED_SIGN_INS} in a row lock an account for "
-        f"{settings.LOCKOUT_PERIOD.seconds // 60} minutes.",
+        help=f"After {settings.SIGN_IN_USERNAME_FREE_FAILURES} with one username (or "
+        f"{settings.SIGN_IN_CLIENT_FREE_FAILURES} from one address) the next attempt waits, "
+        f"longer after each, up to {settings.SIGN_IN_MAX_WAIT.seconds // 60} minutes.",
     )
 
 if per_day.empty:

@@ -20,8 +20,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("migrate", help="bring the database schema to the newest revision")
+    p = sub.add_parser(
+        "migrate",
+        help="bring the database schema to the newest revision; says which role it runs as",
+    )
+    p.add_argument(
+        "--app-role",
+        metavar="NAME",
+        help="then grant the application role its privileges (PostgreSQL; as `roles`)",
+    )
     p.set_defaults(func=commands.cmd_migrate)
+
+    p = sub.add_parser(
+        "roles",
+        help="create or update the application's database role: it may read and write the "
+        "registry but only insert into the audit trail and other append-only tables "
+        "(PostgreSQL; run as the owner)",
+    )
+    p.add_argument("--app-role", metavar="NAME", required=True)
+    p.set_defaults(func=commands.cmd_roles)
 
     p = sub.add_parser("seed", help="fill an empty database with synthetic demo data")
     p.add_argument("--persons", type=int, default=10_000)

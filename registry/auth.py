@@ -1,4 +1,4 @@
-"""Passwords and sign-in: argon2id hashes, sign-in and sign-out, lockout and idle expiry.
+"""Passwords and sign-in: argon2id hashes, sign-in and sign-out, throttling and idle expiry.
 
 Who may do what (roles, permissions, the acting user) is in `registry.permissions`.
 """
@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import audit, passwords, settings, validation
+from registry import audit, passwords, settings, throttle, validation
 from registry.errors import SignInRefused
 from registry.models import AppUser, utcnow
 from registry.permissions import OPEN_TO_ALL_ROLES, Actor, require_any
@@ -42,7 +42,13 @@ def check_new_password(password: str, username: str = "") -> str | None:
     return passwords.problem(password, username)
 
 
-_WRONG_CREDENTIALS = "Wrong username or password."
+# One answer for every refused password sign-in: an unknown or inactive username, a wrong
+# password and an attempt held back by throttling read the same, so the answer never tells
+# whether a username exists (issue 18).
+REFUSED = (
+    "Wrong username or password, or too many failed attempts. "
+    "Check both and try again in a few minutes."
+)
 
 
 @cache
@@ -50,85 +56,69 @@ def _decoy_hash() -> str:
     return _hasher.hash("decoy password for unknown accounts")
 
 
-def _locked_message(locked_until: dt.datetime) -> str:
-    until = locked_until.astimezone(settings.REGISTRY_TZ).strftime("%H:%M")
-    return (
-        f"This account is locked after {settings.MAX_FAILED_SIGN_INS} failed sign-ins. "
-        f"Try again after {until} (Helsinki time) or ask an administrator."
-    )
-
-
 def sign_in(
-    session: Session, username: str, password: str, now: dt.datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    now: dt.datetime | None = None,
+    client: str | None = None,
 ) -> Actor:
-    """Check a password sign-in and record it; raises SignInRefused with the reason to show.
+    """Check a password sign-in and record it; raises SignInRefused with REFUSED.
 
-    Five failures in a row lock the account for 15 minutes (settings). Each attempt is
-    audited, failed ones too, and committed here.
+    `client` is the client's address when the server knows it: failures are throttled per
+    typed username and per client (registry.throttle), never by locking an account. Each
+    attempt is audited, failed ones too, with the address but never the typed password, and
+    committed here.
     """
     now = now or utcnow()
     typed = username.strip()
     # No username holds a control or invisible character, and PostgreSQL cannot even compare
     # a NUL: such a name is an unknown account, audited with the characters spelled out.
+    shown = (validation.shown_safely(typed) or "(empty)")[:100]
     refused = validation.refused_character(typed) is not None
-    # Usernames are stored in lower case. The row lock keeps concurrent wrong guesses
-    # from losing a count on PostgreSQL.
+    attempt = throttle.keys(shown if refused else typed, client)
     user = (
         None
         if refused
-        else session.scalar(
-            select(AppUser).where(AppUser.username == typed.lower()).with_for_update()
-        )
+        else session.scalar(select(AppUser).where(AppUser.username == typed.lower()))
     )
-    if user is None or not user.active:
-        # Spend the same argon2 time as a real check, so timing does not reveal accounts.
+    account_id = user.id if user is not None else None
+    where = f" from {client}" if client else ""
+    if held := throttle.waiting(session, attempt, now):
+        key, until = held
+        # The same argon2 time as a real check: the answer's speed tells nothing either.
         password_matches(_decoy_hash(), password)
-        # As typed: the trail keeps what was tried (cut to the column's length).
-        _no_account(
+        _refuse(
             session,
-            (validation.shown_safely(typed) or "(empty)")[:100],
-            "unknown or inactive account",
-            _WRONG_CREDENTIALS,
+            user.username if user is not None else shown,
+            account_id,
+            f"refused unchecked{where}: too many failed attempts for this {key.scope} "
+            f"(until {until.isoformat(timespec='seconds')})",
         )
-    if user.locked_until and user.locked_until > now:
-        audit.record(
-            session,
-            None,
-            "sign_in_failed",
-            "app_user",
-            user.id,
-            "account locked",
-            actor_name=user.username,
-        )
-        session.commit()
-        raise SignInRefused(_locked_message(user.locked_until))
+    if user is None or not user.active:
+        password_matches(_decoy_hash(), password)
+        throttle.record_failure(session, attempt, now)
+        _refuse(session, shown, None, f"unknown or inactive account{where}")
     if not password_matches(user.password_hash, password):
-        user.failed_sign_ins += 1
-        detail = f"wrong password ({user.failed_sign_ins} in a row)"
-        locked = user.failed_sign_ins >= settings.MAX_FAILED_SIGN_INS
-        if locked:
-            user.locked_until = now + settings.LOCKOUT_PERIOD
-            user.failed_sign_ins = 0
-            detail += "; account locked"
-        audit.record(
-            session, None, "sign_in_failed", "app_user", user.id, detail, actor_name=user.username
-        )
-        session.commit()
-        if locked:
-            raise SignInRefused(
-                f"{_WRONG_CREDENTIALS} {_locked_message(now + settings.LOCKOUT_PERIOD)}"
-            )
-        raise SignInRefused(_WRONG_CREDENTIALS)
+        throttle.record_failure(session, attempt, now)
+        _refuse(session, user.username, user.id, f"wrong password{where}")
     if _hasher.check_needs_rehash(user.password_hash or ""):
         # Parameters were raised since this hash was made: store a hash made with today's.
         user.password_hash = hash_password(password)
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    throttle.clear_username(session, user.username)
     user.last_sign_in_at = now
     actor = Actor.of(user)
-    audit.record(session, actor, "sign_in", "app_user", user.id)
+    audit.record(session, actor, "sign_in", "app_user", user.id, f"from {client}" if client else "")
     session.commit()
     return actor
+
+
+def _refuse(session: Session, tried: str, account_id: int | None, detail: str) -> NoReturn:
+    """A refused password sign-in: on record (committed) with what was tried as the name,
+    then the one answer."""
+    audit.record(session, None, "sign_in_failed", "app_user", account_id, detail, actor_name=tried)
+    session.commit()
+    raise SignInRefused(REFUSED)
 
 
 def _no_account(session: Session, tried: str, detail: str, message: str) -> NoReturn:

@@ -20,9 +20,44 @@ def _print_progress(fraction: float, message: str) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from registry import roles
+
     engine = db.make_engine(config.url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            me = roles.running_as(connection)
+        print(me.sentence())
+        if not me.may_migrate:
+            print(
+                f"Run migrate as {me.table_owner}, the owner: the application role may not "
+                "change the schema.",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        print(roles.SQLITE_HAS_NO_ROLES)
     db.migrate(engine)
     print(f"{config.safe_url}: schema is at the newest revision.")
+    if args.app_role:
+        return cmd_roles(args, config)
+    return 0
+
+
+def cmd_roles(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
+    from registry import roles
+
+    engine = db.make_engine(config.url)
+    with engine.begin() as connection:
+        statements = roles.grant_application_role(connection, args.app_role)
+        held = roles.table_privileges(connection, args.app_role)
+    for statement in statements:
+        print(f"{statement};")
+    append_only = ", ".join(sorted(roles.APPEND_ONLY_TABLES & held.keys()))
+    print(
+        f"{args.app_role} may {roles.APP_PRIVILEGES} on {len(held)} tables, only "
+        f"{roles.APPEND_ONLY_PRIVILEGES} on {append_only}; it owns nothing. "
+        f"Connect the dashboard and the nightly jobs as {args.app_role}."
+    )
     return 0
 
 

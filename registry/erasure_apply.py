@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry import guards, settings, suppression
@@ -167,11 +167,11 @@ def apply(
         "recipient_notification",
         delete(RecipientNotification).where(RecipientNotification.amendment_id.in_(amendments)),
     )
-    # The amendment history is append-only; PostgreSQL lets only an erasure delete from it.
-    bind = target.get_bind() if isinstance(target, Session) else target
-    if bind.dialect.name == "postgresql":
-        target.execute(text(f"SET LOCAL {guards.ERASURE_SETTING} = 'on'"))
-    run("amendment", delete(Amendment).where(Amendment.person_id == person_id))
+    # The amendment history is append-only; PostgreSQL lets only an erasure delete from it,
+    # through a function the application role may call but not imitate (0018_roles).
+    erased = guards.erase_person_amendments(target, person_id)
+    counts["amendment"] = counts.get("amendment", 0) + erased
+    deleted["amendment"] = deleted.get("amendment", 0) + erased
     run("consent_state", delete(ConsentState).where(ConsentState.person_id == person_id))
     run("consent_event", delete(ConsentEvent).where(ConsentEvent.person_id == person_id))
     run("activity", delete(Activity).where(Activity.person_id == person_id))

@@ -7,17 +7,23 @@ statement; on SQLite, which has no TRUNCATE, UPDATE and DELETE. A table owner ca
 or disable a trigger; `missing_guards` finds that, so the Audit page and the command line can
 say so instead of trusting a trail that may have been emptied.
 
-The one exception: an erasure (Art. 17) must remove the person's old and new values from
-the amendment history. On PostgreSQL it says so for its own transaction with
-`allow_erasure_deletes`; nothing else may delete an amendment.
+The exceptions: an erasure (Art. 17) must remove the person's old and new values from the
+amendment history, and the retention schedule deletes audit events past their period. On
+PostgreSQL both go through functions that run as the tables' owner (migration 0018_roles),
+so the application role needs no DELETE privilege on either table (registry.roles); the
+triggers still refuse what the erasure setting or the period does not allow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, delete, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.orm import Session
+
+from registry.models import Amendment, AuditEvent
 
 # The PostgreSQL setting an erasure sets for its transaction (SET LOCAL) to delete amendments.
 ERASURE_SETTING = "registry.erasure"
@@ -86,3 +92,29 @@ def allow_erasure_deletes(session: Session) -> None:
     amendment history has no DELETE guard, so nothing is needed."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL {ERASURE_SETTING} = 'on'"))
+
+
+def erase_person_amendments(target: Session | Connection, person_id: int) -> int:
+    """Delete one person's amendments for an erasure (Art. 17); the number deleted."""
+    bind = target.get_bind() if isinstance(target, Session) else target
+    if bind.dialect.name == "postgresql":
+        # Runs as the table owner and sets the erasure setting for itself (0018_roles).
+        return int(
+            target.execute(
+                text("SELECT erase_person_amendments(:person_id)"), {"person_id": person_id}
+            ).scalar_one()
+        )
+    result = target.execute(delete(Amendment).where(Amendment.person_id == person_id))
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+def delete_audit_events(session: Session, ids: Sequence[int]) -> int:
+    """Delete audit events by id for the retention schedule; the append-only trigger still
+    refuses any event younger than the schedule's audit period (0014_retention)."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text("SELECT delete_expired_audit_events(:ids)").bindparams(
+            bindparam("ids", type_=ARRAY(BIGINT))
+        )
+        return int(session.execute(statement, {"ids": list(ids)}).scalar_one())
+    result = session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids)))
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]

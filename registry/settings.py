@@ -20,9 +20,27 @@ DECLARATION_PATH = DATA_DIR / "registry.toml"
 DEMO_PERSONS = 2_000
 DEMO_RANDOM_SEED = 2026
 
-# Sign-in (issue 3): five failures lock an account for 15 minutes; 30 minutes idle ends a session.
-MAX_FAILED_SIGN_INS = 5
-LOCKOUT_PERIOD = timedelta(minutes=15)
+# Sign-in throttling (issue 18), not a lock-out that anyone could trigger against a real user:
+# failures are counted per typed username (whether or not an account has it) and per client
+# address. After a key's free failures, each further one makes that key's next attempt wait,
+# doubling from SIGN_IN_FIRST_WAIT up to SIGN_IN_MAX_WAIT; an attempt inside the wait is
+# refused unchecked with the same answer as a wrong password. A count is forgotten after
+# SIGN_IN_FORGET_AFTER without failures; a successful sign-in clears its username's count.
+# Here and not in data/registry.toml: that file declares the registry as the law asks (purposes,
+# periods); these are operating limits like the idle timeout, set by whoever runs the server.
+SIGN_IN_USERNAME_FREE_FAILURES = 5
+SIGN_IN_CLIENT_FREE_FAILURES = 20
+SIGN_IN_FIRST_WAIT = timedelta(seconds=5)
+SIGN_IN_MAX_WAIT = timedelta(minutes=5)
+SIGN_IN_FORGET_AFTER = timedelta(hours=1)
+# Reverse proxies whose X-Forwarded-For header names the real client (README: deployment);
+# a comma-separated list in REGISTRY_TRUSTED_PROXIES replaces the loopback default.
+TRUSTED_PROXIES = tuple(
+    a.strip()
+    for a in (os.environ.get("REGISTRY_TRUSTED_PROXIES") or "127.0.0.1,::1").split(",")
+    if a.strip()
+)
+# 30 minutes idle ends a session.
 IDLE_TIMEOUT = timedelta(minutes=30)
 # How often an open page checks for idle expiry, so an unattended screen stops showing data.
 IDLE_CHECK_INTERVAL = timedelta(minutes=1)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, settings, validation
+from registry import audit, settings, throttle, validation
 from registry.auth import check_new_password, hash_password
 from registry.errors import NotFound, ValidationError
 from registry.models import AppUser, utcnow
@@ -36,15 +36,16 @@ class Account:
     role: Role
     active: bool
     has_password: bool
-    locked_until: dt.datetime | None
+    # Until when a sign-in with this username is held back after failed attempts (throttle).
+    paused_until: dt.datetime | None
     last_sign_in_at: dt.datetime | None
     created_at: dt.datetime
 
-    def locked(self, now: dt.datetime | None = None) -> bool:
-        return self.locked_until is not None and self.locked_until > (now or utcnow())
+    def paused(self, now: dt.datetime | None = None) -> bool:
+        return self.paused_until is not None and self.paused_until > (now or utcnow())
 
 
-def _account(user: AppUser) -> Account:
+def _account(user: AppUser, paused_until: dt.datetime | None = None) -> Account:
     return Account(
         id=user.id,
         username=user.username,
@@ -53,7 +54,7 @@ def _account(user: AppUser) -> Account:
         role=Role(user.role),
         active=user.active,
         has_password=bool(user.password_hash),
-        locked_until=user.locked_until,
+        paused_until=paused_until,
         last_sign_in_at=user.last_sign_in_at,
         created_at=user.created_at,
     )
@@ -61,7 +62,11 @@ def _account(user: AppUser) -> Account:
 
 def list_users(session: Session, actor: Actor) -> list[Account]:
     require(actor, Permission.MANAGE_USERS)
-    return [_account(u) for u in session.scalars(select(AppUser).order_by(AppUser.username))]
+    paused = throttle.paused_usernames(session, utcnow())
+    return [
+        _account(u, paused.get(u.username))
+        for u in session.scalars(select(AppUser).order_by(AppUser.username))
+    ]
 
 
 def _validate(
@@ -202,13 +207,13 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Ac
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> Account:
-    """Set a new password; it also lifts a lock-out."""
+    """Set a new password; the username's failed attempts are forgotten with the old one."""
     require(actor, Permission.MANAGE_USERS)
     user = _get(session, user_id)
     if message := check_new_password(password, user.username):
         raise ValidationError({"password": message})
     user.password_hash = hash_password(password)
-    user.failed_sign_ins, user.locked_until = 0, None
+    throttle.clear_username(session, user.username)
     audit.record(session, actor, "user_password_reset", "app_user", user.id)
     session.commit()
     return _account(user)

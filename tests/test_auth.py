@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 import registry
 from registry import __main__ as cli
-from registry import audit, auth, commands, db, settings, users
+from registry import audit, auth, commands, db, settings, throttle, users
 from registry.errors import NotFound, PermissionDenied, SignInRefused, ValidationError
-from registry.models import AppUser, AuditEvent, utcnow
+from registry.models import AppUser, AuditEvent, SignInThrottle, utcnow
 from registry.permissions import OPEN_TO_ALL_ROLES, ROLE_PERMISSIONS, Actor, Permission
 from registry.vocabulary import Role
 from tests.conftest import TEST_PASSWORD
@@ -60,51 +60,158 @@ def test_sign_in_returns_the_actor_and_is_audited(session, actors):
     )
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(session, actors):
-    username = actors[Role.COMPLIANCE].username
-    for attempt in range(1, settings.MAX_FAILED_SIGN_INS):
-        with pytest.raises(SignInRefused, match=r"^Wrong username or password.$"):
-            auth.sign_in(session, username, "not the password", now=T0)
-        assert session.get(AppUser, actors[Role.COMPLIANCE].user_id).failed_sign_ins == attempt
-    fifth = T0 + dt.timedelta(minutes=1)
-    with pytest.raises(SignInRefused, match="locked after 5 failed sign-ins") as refused:
-        auth.sign_in(session, username, "not the password", now=fifth)
-    # 10:16 UTC is 12:16 in Helsinki (EET, before the switch to summer time).
-    assert "Try again after 12:16 (Helsinki time)" in str(refused.value)
-    user = session.get(AppUser, actors[Role.COMPLIANCE].user_id)
-    assert user.locked_until == fifth + settings.LOCKOUT_PERIOD
+def _fail(session: Session, username: str, now: dt.datetime, client: str | None = None) -> None:
+    with pytest.raises(SignInRefused) as refused:
+        auth.sign_in(session, username, "not the password", now=now, client=client)
+    assert str(refused.value) == auth.REFUSED
 
-    # While locked even the right password is refused, up to the last second.
-    almost = fifth + settings.LOCKOUT_PERIOD - dt.timedelta(seconds=1)
-    with pytest.raises(SignInRefused, match="locked"):
-        auth.sign_in(session, username, TEST_PASSWORD, now=almost)
-    # Fifteen minutes after the fifth failure the lock is released.
-    actor = auth.sign_in(session, username, TEST_PASSWORD, now=fifth + settings.LOCKOUT_PERIOD)
+
+def _throttle(session: Session, scope: str, key: str) -> SignInThrottle | None:
+    return session.scalars(
+        select(SignInThrottle)
+        .where(SignInThrottle.scope == scope, SignInThrottle.key == key)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def test_failures_past_the_free_ones_make_the_next_attempt_wait_longer(session, actors):
+    username = actors[Role.COMPLIANCE].username
+    free = settings.SIGN_IN_USERNAME_FREE_FAILURES
+    for _ in range(free):
+        _fail(session, username, T0)
+    # The free failures never hold the right password back.
+    assert auth.sign_in(session, username, TEST_PASSWORD, now=T0).role == Role.COMPLIANCE
+    assert _throttle(session, throttle.USERNAME, username) is None  # a success clears it
+    for _ in range(free + 1):
+        _fail(session, username, T0)
+    first = settings.SIGN_IN_FIRST_WAIT
+    assert _throttle(session, throttle.USERNAME, username).wait_until == T0 + first
+    # Inside the wait even the right password gets the same answer, and is not counted.
+    with pytest.raises(SignInRefused, match=r"^Wrong username or password, or too many"):
+        auth.sign_in(session, username, TEST_PASSWORD, now=T0 + first - dt.timedelta(seconds=1))
+    assert _throttle(session, throttle.USERNAME, username).failures == free + 1
+    # After it, one more failure doubles the wait.
+    _fail(session, username, T0 + first)
+    assert _throttle(session, throttle.USERNAME, username).wait_until == T0 + 3 * first
+    actor = auth.sign_in(session, username, TEST_PASSWORD, now=T0 + 3 * first)
     assert actor.role == Role.COMPLIANCE
-    session.refresh(user)
+    details = [e.detail for e in _audit_rows(session, "sign_in_failed")]
+    assert details[-3:] == [
+        "wrong password",
+        "refused unchecked: too many failed attempts for this username "
+        f"(until {(T0 + first).isoformat(timespec='seconds')})",
+        "wrong password",
+    ]
+    # No hard lock is kept on the account any more.
+    user = session.get(AppUser, actors[Role.COMPLIANCE].user_id)
     assert (user.failed_sign_ins, user.locked_until) == (0, None)
 
-    failed = [e.detail for e in _audit_rows(session, "sign_in_failed")]
-    assert failed == [
-        "wrong password (1 in a row)",
-        "wrong password (2 in a row)",
-        "wrong password (3 in a row)",
-        "wrong password (4 in a row)",
-        "wrong password (5 in a row); account locked",
-        "account locked",
+
+def test_the_wait_is_capped_and_the_count_forgotten(session, actors):
+    username = actors[Role.MARKETING].username
+    assert throttle.wait_after(throttle.USERNAME, 10_000) == settings.SIGN_IN_MAX_WAIT
+    assert throttle.wait_after(throttle.USERNAME, settings.SIGN_IN_USERNAME_FREE_FAILURES) == (
+        dt.timedelta(0)
+    )
+    now = T0
+    for _ in range(40):
+        _fail(session, username, now)
+        now = _throttle(session, throttle.USERNAME, username).wait_until or now
+    # Forty guesses by someone else delay the real user by at most the ceiling: no lock.
+    row = _throttle(session, throttle.USERNAME, username)
+    assert row.wait_until - row.last_failure_at == settings.SIGN_IN_MAX_WAIT
+    assert auth.sign_in(session, username, TEST_PASSWORD, now=row.wait_until)
+    # A count with no failure for SIGN_IN_FORGET_AFTER starts again from one.
+    _fail(session, username, now)
+    later = now + settings.SIGN_IN_FORGET_AFTER + dt.timedelta(seconds=1)
+    _fail(session, "someone-else", later)
+    # The stale count is not kept at all once any failure comes after its hour.
+    assert _throttle(session, throttle.USERNAME, username) is None
+    _fail(session, username, later)
+    assert _throttle(session, throttle.USERNAME, username).failures == 1
+
+
+def test_unknown_and_real_usernames_are_throttled_alike(session, actors):
+    """Nothing in the answers tells whether an account has the name."""
+
+    def answers(username: str) -> list[str]:
+        said = []
+        for i in range(settings.SIGN_IN_USERNAME_FREE_FAILURES + 2):
+            with pytest.raises(SignInRefused) as refused:
+                auth.sign_in(session, username, "guess", now=T0 + dt.timedelta(seconds=i))
+            said.append(str(refused.value))
+        return said
+
+    real = answers(actors[Role.MARKETING].username)
+    unknown = answers("no-such-user")
+    assert real == unknown == [auth.REFUSED] * len(real)
+    for name in (actors[Role.MARKETING].username, "no-such-user"):
+        row = _throttle(session, throttle.USERNAME, name)
+        assert row.wait_until is not None
+    unknown_details = [
+        e.detail for e in _audit_rows(session, "sign_in_failed") if e.actor_name == "no-such-user"
     ]
+    assert unknown_details[-1].startswith("refused unchecked: too many failed attempts")
+
+
+def test_one_client_guessing_many_usernames_is_throttled_by_address(session, actors):
+    guesser, other = "203.0.113.9", "198.51.100.4"
+    for i in range(settings.SIGN_IN_CLIENT_FREE_FAILURES + 1):
+        _fail(session, f"guess-{i}", T0, client=guesser)  # one try per name: no username waits
+    with pytest.raises(SignInRefused, match=r"^Wrong username or password, or too many"):
+        auth.sign_in(session, "compliance-user", TEST_PASSWORD, now=T0, client=guesser)
+    [last] = _audit_rows(session, "sign_in_failed")[-1:]
+    assert last.detail.startswith(
+        "refused unchecked from 203.0.113.9: too many failed attempts for this client"
+    )
+    # The same account from another address is not held back by the guesser.
+    actor = auth.sign_in(session, "compliance-user", TEST_PASSWORD, now=T0, client=other)
+    assert actor.role == Role.COMPLIANCE
+    [event] = _audit_rows(session, "sign_in")
+    assert event.detail == "from 198.51.100.4"
+
+
+def test_failed_attempts_are_audited_without_the_typed_password(session, actors):
+    typed = "Tulip-Harbour-Secret-42"
+    for username in ("marketing-user", "nobody-here"):
+        with pytest.raises(SignInRefused):
+            auth.sign_in(session, username, typed, now=T0, client="192.0.2.7")
+    rows = _audit_rows(session, "sign_in_failed")
+    assert [(e.actor_name, e.detail) for e in rows] == [
+        ("marketing-user", "wrong password from 192.0.2.7"),
+        ("nobody-here", "unknown or inactive account from 192.0.2.7"),
+    ]
+    stored = session.execute(text("SELECT actor_name, detail FROM audit_event")).all()
+    assert all(typed.lower() not in " ".join(r).lower() for r in stored)
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "proxies", "expected"),
+    [
+        ("203.0.113.9", None, ("127.0.0.1", "::1"), "203.0.113.9"),
+        # The proxy on this machine: Streamlit gives no peer for loopback.
+        (None, "198.51.100.1, 203.0.113.9", ("127.0.0.1", "::1"), "203.0.113.9"),
+        # A header from a client that is not a trusted proxy is the client's own claim.
+        ("203.0.113.9", "10.0.0.1", ("127.0.0.1", "::1"), "203.0.113.9"),
+        ("10.1.1.1", "203.0.113.9", ("10.1.1.1",), "203.0.113.9"),
+        (None, "203.0.113.9", ("10.1.1.1",), None),
+        (None, "not an address", ("127.0.0.1",), None),
+        (None, None, ("127.0.0.1",), None),
+    ],
+)
+def test_the_client_address(peer, forwarded, proxies, expected, monkeypatch):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", proxies)
+    assert throttle.client_address(peer, forwarded) == expected
 
 
 def test_a_success_resets_the_failure_count(session, actors):
     username = actors[Role.MARKETING].username
-    for _ in range(settings.MAX_FAILED_SIGN_INS - 1):
-        with pytest.raises(SignInRefused):
-            auth.sign_in(session, username, "wrong", now=T0)
+    for _ in range(settings.SIGN_IN_USERNAME_FREE_FAILURES):
+        _fail(session, username, T0)
     auth.sign_in(session, username, TEST_PASSWORD, now=T0)
-    for _ in range(settings.MAX_FAILED_SIGN_INS - 1):
-        with pytest.raises(SignInRefused, match=r"^Wrong username or password.$"):
-            auth.sign_in(session, username, "wrong", now=T0)
-    assert session.get(AppUser, actors[Role.MARKETING].user_id).locked_until is None
+    for _ in range(settings.SIGN_IN_USERNAME_FREE_FAILURES):
+        _fail(session, username, T0)
+    assert _throttle(session, throttle.USERNAME, username).wait_until is None
 
 
 def test_unknown_and_inactive_accounts_get_the_same_answer(session, actors):
@@ -112,16 +219,15 @@ def test_unknown_and_inactive_accounts_get_the_same_answer(session, actors):
     marketing.active = False
     session.commit()
     for username in ("nobody", "marketing-user", ""):
-        with pytest.raises(SignInRefused, match=r"^Wrong username or password.$"):
+        with pytest.raises(SignInRefused) as refused:
             auth.sign_in(session, username, TEST_PASSWORD, now=T0)
+        assert str(refused.value) == auth.REFUSED
     details = [(e.actor_name, e.detail) for e in _audit_rows(session, "sign_in_failed")]
     assert details == [
         ("nobody", "unknown or inactive account"),
         ("marketing-user", "unknown or inactive account"),
         ("(empty)", "unknown or inactive account"),
     ]
-    # An inactive account never counts towards a lock either.
-    assert marketing.failed_sign_ins == 0
 
 
 def test_an_outdated_hash_is_replaced_at_sign_in(session, actors):
@@ -596,19 +702,23 @@ def test_role_changes_and_deactivation(session, actors):
         users.set_active(session, admin, 999_999, False)
 
 
-def test_reset_password_lifts_a_lock(session, actors):
+def test_reset_password_clears_the_failed_attempts(session, actors, monkeypatch):
+    # A wait that a slow, loaded machine cannot outlast between the failures and the reading.
+    monkeypatch.setattr(settings, "SIGN_IN_FIRST_WAIT", dt.timedelta(minutes=5))
     admin = actors[Role.ADMINISTRATOR]
     compliance = actors[Role.COMPLIANCE]
-    for _ in range(settings.MAX_FAILED_SIGN_INS):
-        with pytest.raises(SignInRefused):
-            auth.sign_in(session, compliance.username, "guess")
+    now = utcnow()  # the Users page reads the pauses in force now
+    for _ in range(settings.SIGN_IN_USERNAME_FREE_FAILURES + 1):
+        _fail(session, compliance.username, now)
+    assert users.list_users(session, admin)[1].paused(now)
     with pytest.raises(ValidationError, match="at least 12"):
         users.reset_password(session, admin, compliance.user_id, "short")
     account = users.reset_password(session, admin, compliance.user_id, NEW_PASSWORD)
-    assert not account.locked()
+    assert not account.paused(now)
+    assert _throttle(session, throttle.USERNAME, compliance.username) is None
     with pytest.raises(SignInRefused, match=r"^Wrong username"):
-        auth.sign_in(session, compliance.username, TEST_PASSWORD)
-    assert auth.sign_in(session, compliance.username, NEW_PASSWORD) == compliance
+        auth.sign_in(session, compliance.username, TEST_PASSWORD, now=now)
+    assert auth.sign_in(session, compliance.username, NEW_PASSWORD, now=now) == compliance
     assert len(_audit_rows(session, "user_password_reset")) == 1
 
 

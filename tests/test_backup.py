@@ -51,6 +51,8 @@ from registry.models import (
     RetentionRun,
     Segment,
     SentDocument,
+    SignInSession,
+    SignInThrottle,
     Suppression,
     utcnow,
 )
@@ -315,6 +317,15 @@ def fill_registry(session: Session, actors: dict[Role, Actor]) -> None:
                 counts={"website_behaviour": {"persons": 0, "rows": 2}},
             ),
             RetentionGuard(id=1, audit_keep_days=1825),
+            SignInThrottle(
+                scope="client", key="192.0.2.1", failures=3, last_failure_at=AT, wait_until=None
+            ),
+            SignInSession(
+                token_hash="0" * 64,
+                user_id=actors[Role.COMPLIANCE].user_id,
+                created_at=AT,
+                last_seen_at=AT,
+            ),
         ]
     )
     audit.record(session, actors[Role.COMPLIANCE], "test_fill", "person", p1, "rivit ä ö å")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, inspect, select
 
-from registry import audit
+from registry import audit, auth
 from registry.models import AppUser, AuditEvent, Base, Person
 from registry.vocabulary import Role
 
@@ -37,7 +37,7 @@ def test_sign_in_form_takes_them_as_text(attack, database_url, engine, session, 
         at.text_input[1].input(password)
         _button(at, "Sign in").click().run()
         assert not at.exception, at.exception
-        assert [e.value for e in at.error] == ["Wrong username or password."]
+        assert [e.value for e in at.error] == [auth.REFUSED]
         assert "auth_actor" not in at.session_state
     failed = list(
         session.scalars(

@@ -132,7 +132,7 @@ def test_disclosure_purpose_and_note(ch, session, actors):
 def test_sign_in_with_a_refused_character_is_an_audited_failure(ch, session, actors):
     with pytest.raises(SignInRefused) as e:
         auth.sign_in(session, f"compliance-user{ch}", "whatever-it-is")
-    assert str(e.value) == "Wrong username or password."
+    assert str(e.value) == auth.REFUSED
     failed = session.scalars(
         select(AuditEvent.actor_name).where(AuditEvent.action == "sign_in_failed")
     ).all()
@@ -145,7 +145,7 @@ def test_sign_in_page_with_a_nul(database_url, actors, app_test, caplog):
     at.text_input[1].input("secret-typed-password")
     next(b for b in at.button if b.label == "Sign in").click().run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["Wrong username or password."]
+    assert [e.value for e in at.error] == [auth.REFUSED]
     assert "secret-typed-password" not in caplog.text
     assert "compliance-user\x00" not in caplog.text
 

@@ -8,7 +8,14 @@ breaches, imports, rights, retention); every table is re-exported here, so
 `from registry.models import X` works whichever module defines X.
 """
 
-from registry.models.accounts import AppUser, AuditEvent, Backup, DataVersion, SignInSession
+from registry.models.accounts import (
+    AppUser,
+    AuditEvent,
+    Backup,
+    DataVersion,
+    SignInSession,
+    SignInThrottle,
+)
 from registry.models.base import Base, BigId, UTCDateTime, utcnow
 from registry.models.breaches import Breach, BreachChange
 from registry.models.imports import ImportRun
@@ -73,6 +80,7 @@ __all__ = [
     "Segment",
     "SentDocument",
     "SignInSession",
+    "SignInThrottle",
     "Suppression",
     "UTCDateTime",
     "utcnow",

@@ -33,10 +33,25 @@ class AppUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Unused since 0018_roles (the hard lock-out): sign_in_throttle counts failures instead.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per typed username or per client address (scope), counted whether or
+    not an account has that name, and the time before which the next attempt is refused
+    unchecked (registry.throttle)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # username or client
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    wait_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):
