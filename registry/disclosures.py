@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -26,11 +28,13 @@ from registry.models import (
     utcnow,
 )
 from registry.permissions import Actor, Permission, require, require_any
-from registry.recipients import status_of
+from registry.recipients import derogation_refusal, disclosure_counts, status_of
 from registry.restricted import restricted_at
-from registry.segments import membership
 from registry.transfers import in_eea
-from registry.vocabulary import DataCategory
+from registry.vocabulary import Channel, DataCategory, RecipientRole
+
+if TYPE_CHECKING:
+    from registry.export import ExportPreview
 
 # The notice's four information categories, as the pages name them.
 CATEGORY_LABELS: dict[str, str] = {
@@ -70,16 +74,24 @@ def add_disclosure(
     disclosed_at: dt.datetime,
     note: str = "",
     segment_id: int | None = None,
+    fields: list[str] | None = None,
+    made_by_registry: bool = True,
 ) -> Disclosure:
     """Add a disclosure and its per-person rows to the caller's transaction (no commit).
 
     Recorded by hand (compliance) or by a target-list export (marketing), which passes
-    (person id, basis) pairs: the basis its list relied on for each person.
+    (person id, basis) pairs: the basis its list relied on for each person. `fields` are
+    the person fields sent (None: not known, read as every field). `made_by_registry`: the
+    list is made here and handed over after this record (an export, a list by segment), so
+    a transfer the law does not allow is refused; a disclosure already made outside the
+    registry is recorded as it happened, its problem stated by the caller.
     """
     require_any(actor, Permission.RECORD_DISCLOSURE, Permission.EXPORT_TARGET_LIST)
     recipient = session.get(Recipient, recipient_id)
     if recipient is None:
         raise NotFound(f"Recipient {recipient_id} is not in the register.")
+    if made_by_registry and (refusal := derogation_refusal(session, recipient)):
+        raise ValidationError({"recipient": f"{refusal}."})
     disclosure = Disclosure(
         recipient_id=recipient_id,
         # Art. 15(2): the basis relied on now, kept even if the register changes later.
@@ -92,6 +104,7 @@ def add_disclosure(
         note=note,
         segment_id=segment_id,
         recorded_by=actor.user_id,
+        fields=fields,
     )
     session.add(disclosure)
     session.flush()
@@ -156,6 +169,12 @@ class PersonDisclosure:
     data_categories: list[str]
     agreement_date: dt.date | None = None
     basis_from_register: bool = False  # copied from the register by revision 0007
+    # The person fields sent; None: not recorded (before revision 0016), every field assumed.
+    fields: list[str] | None = None
+
+    def sent_any(self, changed: Iterable[str]) -> bool:
+        """Whether the disclosure sent any of the `changed` fields (Art. 19)."""
+        return self.fields is None or not set(self.fields).isdisjoint(changed)
 
 
 def view_of_person(session: Session, actor: Actor, person_id: int) -> list[PersonDisclosure]:
@@ -194,6 +213,7 @@ def of_person(
             list(d.data_categories),
             d.agreement_date,
             d.basis_from_register,
+            None if d.fields is None else list(d.fields),
         )
         for d, r in session.execute(query).unique()
     ]
@@ -212,6 +232,7 @@ class DisclosureInput:
     disclosed_on: dt.date | None
     note: str = ""
     segment_id: int | None = None
+    channel: str | None = None  # by segment: the channel the list was for
 
 
 def segment_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
@@ -222,20 +243,15 @@ def segment_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
     ]
 
 
-def _segment_members(session: Session, segment_id: int) -> tuple[list[int], str | None]:
-    """The saved segment's members today, as the Segments page counts them, or a message."""
+def _segment(session: Session, segment_id: int) -> tuple[filters.Definition | None, str | None]:
+    """The saved segment's definition, or the message to show."""
     segment = session.get(Segment, segment_id)
     if segment is None:
-        return [], "Choose a saved segment."
+        return None, "Choose a saved segment."
     try:
-        definition = filters.parse_definition(segment.definition)
+        return filters.parse_definition(segment.definition), None
     except ValidationError:
-        return [], f"The definition of the segment {segment.name} cannot be read."
-    query = membership.members_query(definition, deadlines.today(), Person.id)
-    ids = list(session.scalars(query.order_by(Person.id)))
-    if not ids:
-        return [], f"The segment {segment.name} has no members today."
-    return ids, None
+        return None, f"The definition of the segment {segment.name} cannot be read."
 
 
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
@@ -262,9 +278,54 @@ def _person_ids(session: Session, text: str) -> tuple[list[int], str | None]:
     return ids, None
 
 
-def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> Disclosure:
-    """Record by hand a disclosure that was made; one transaction with its audit event."""
-    require(actor, Permission.RECORD_DISCLOSURE)
+# The person fields each of the notice's categories holds (amendments.FIELD_LABELS' names).
+# A disclosure recorded by hand keeps every field of the categories chosen: which of them
+# went is not known, and telling a recipient too many of a change protects the person.
+CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
+    DataCategory.BASIC: (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "street_address",
+        "postal_code",
+        "city",
+        "country",
+        "position",
+        "employer",
+        "gender",
+    ),
+    DataCategory.CUSTOMER_RELATIONSHIP: ("position", "employer"),
+    DataCategory.SERVICE_USER: ("username",),
+    DataCategory.TRANSACTIONS: (),
+}
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The record form's input once every field is valid."""
+
+    recipient: Recipient
+    purpose: str
+    categories: list[str]
+    disclosed_on: dt.date
+    note: str
+    ids: list[int]  # by person ids
+    definition: filters.Definition | None  # by segment
+    channel: Channel | None
+    sharing: bool
+
+    @property
+    def fields(self) -> list[str]:
+        return sorted({f for c in self.categories for f in CATEGORY_FIELDS[c]})
+
+
+def _check(session: Session, data: DisclosureInput) -> _Checked:
+    """Every field of the form checked; raises ValidationError naming each bad one."""
+    # The list by segment is made as the export makes it (imported here: export records
+    # its lists through add_disclosure above).
+    from registry import export
+
     errors: dict[str, str] = {}
     recipient = session.get(Recipient, data.recipient_id) if data.recipient_id else None
     if recipient is None:
@@ -279,56 +340,153 @@ def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> 
     categories = [c for c in CATEGORY_LABELS if c in data.data_categories]
     if not categories or len(categories) != len(set(data.data_categories)):
         errors["data_categories"] = "Choose one or more of the notice's data categories."
-    if data.legal_basis not in LEGAL_BASES:
+    by_segment = data.segment_id is not None
+    if not by_segment and data.legal_basis not in LEGAL_BASES:
         errors["legal_basis"] = "Choose the legal basis of the disclosure."
     today = deadlines.today()
     if data.disclosed_on is None:
         errors["disclosed_on"] = "Enter the date of the disclosure."
     elif data.disclosed_on > today:
         errors["disclosed_on"] = "A disclosure cannot be recorded before it is made."
+    elif by_segment and data.disclosed_on != today:
+        # The list is the segment's list of today; who was sent on an earlier day is not
+        # known from it, so an earlier disclosure is recorded by the ids of those sent.
+        errors["disclosed_on"] = (
+            "A list by segment is made today: record an earlier disclosure by the ids of "
+            "the persons sent."
+        )
     note = data.note.strip()
     if len(note) > settings.MAX_LONG_TEXT:
         errors["note"] = f"Use at most {settings.MAX_LONG_TEXT:,} characters."
     validation.refuse_hidden(errors, {"purpose": purpose})
     validation.refuse_hidden(errors, {"note": note}, allowed=validation.MULTILINE)
+    ids: list[int] = []
+    definition: filters.Definition | None = None
+    channel: Channel | None = None
     if data.segment_id is None:
+        if data.channel:
+            errors["channel"] = "A channel applies only to a list by segment."
         ids, persons_error = _person_ids(session, data.persons)
     elif data.persons.strip():
-        ids, persons_error = [], "Give person ids or a segment, not both."
+        persons_error = "Give person ids or a segment, not both."
     else:
-        ids, persons_error = _segment_members(session, data.segment_id)
+        definition, persons_error = _segment(session, data.segment_id)
+        try:
+            channel = Channel(data.channel or "")
+        except ValueError:
+            errors["channel"] = "Choose the channel the list was for."
     if persons_error:
         errors["persons"] = persons_error
+    if channel is not None and recipient is not None and "recipient" not in errors:
+        # The same rules as the export: the transfer, then the recipient's role.
+        try:
+            export.checked_recipient(session, recipient.id, today, channel)
+        except ValidationError as e:
+            errors.update(e.field_errors)
     if errors:
         raise ValidationError(errors)
     assert recipient is not None and data.disclosed_on is not None
+    return _Checked(
+        recipient,
+        purpose,
+        categories,
+        data.disclosed_on,
+        note,
+        ids,
+        definition,
+        channel,
+        recipient.role == RecipientRole.CONTROLLER,
+    )
+
+
+def check_list(session: Session, actor: Actor, data: DisclosureInput) -> ExportPreview:
+    """Before a disclosure by segment is recorded: how many persons the list holds, per
+    basis, and how many it leaves out and why, as the export counts them."""
+    require(actor, Permission.RECORD_DISCLOSURE)
+    from registry import export
+
+    checked = _check(session, data)
+    if checked.definition is None or checked.channel is None:
+        raise ValidationError({"persons": "Choose a saved segment and its channel."})
+    return export.list_preview(
+        session, checked.definition, checked.channel, deadlines.today(), checked.sharing
+    )
+
+
+def record_disclosure(
+    session: Session,
+    actor: Actor,
+    data: DisclosureInput,
+    shown: ExportPreview | None = None,
+) -> Disclosure:
+    """Record by hand a disclosure that was made; one transaction with its audit event.
+
+    By person ids: those persons. By segment: the list the export would make today, each
+    person with the basis relied on and the persons without one left out; `shown` is the
+    check the user saw (`check_list`), and the record is refused if the list is not that one
+    any more, so exactly the persons shown as sent are recorded.
+    """
+    require(actor, Permission.RECORD_DISCLOSURE)
+    from registry import export
+
+    checked = _check(session, data)
+    today = deadlines.today()
+    if checked.definition is not None and shown is None:
+        raise ValidationError({"persons": "Check the list before recording it."})
     # Today's disclosure is stamped now; an earlier one at noon of its Helsinki day.
     when = (
         utcnow()
-        if data.disclosed_on == today
-        else dt.datetime.combine(data.disclosed_on, dt.time(12), settings.REGISTRY_TZ)
+        if checked.disclosed_on == today
+        else dt.datetime.combine(checked.disclosed_on, dt.time(12), settings.REGISTRY_TZ)
     )
+    recipient = checked.recipient
+    reasons: Counter[str] = Counter()
+    persons: Iterable[int] | Iterable[tuple[int, str]] = checked.ids
+    if checked.definition is not None and checked.channel is not None:
+        persons = (
+            (person_id, basis)
+            for person_id, basis, _values in export.listed_persons(
+                session, checked.definition, checked.channel, today, checked.sharing, reasons
+            )
+        )
     try:
         disclosure = add_disclosure(
             session,
             actor,
             recipient.id,
-            purpose,
-            categories,
-            data.legal_basis,
-            ids,
+            checked.purpose,
+            checked.categories,
+            data.legal_basis,  # by segment: the bases per person, set below
+            persons,
             disclosed_at=when.astimezone(dt.UTC),
-            note=note,
+            note=checked.note,
             segment_id=data.segment_id,
+            fields=checked.fields,
+            made_by_registry=checked.definition is not None,
         )
-        problem = status_of(recipient, data.disclosed_on)
+        summary = f"{disclosure.person_count} persons"
+        if checked.channel is not None and shown is not None:
+            made = export.counted(checked.channel, reasons)
+            if _unsent(made) != _unsent(shown):
+                raise ValidationError(
+                    {
+                        "persons": "The list changed since it was checked (consent, objections "
+                        f"or members): checked {shown.sentence()} Now {made.sentence()} "
+                        "Check it again."
+                    }
+                )
+            disclosure.legal_basis = made.legal_basis()[:200]
+            summary = f"{filters.CHANNEL_LABELS[checked.channel].lower()} list: {made.sentence()}"
+        problem = status_of(
+            recipient, checked.disclosed_on, disclosure_counts(session).get(recipient.id, 0)
+        )
         audit.record(
             session,
             actor,
             "disclosure_recorded",
             "disclosure",
             disclosure.id,
-            f"{len(ids)} persons to {recipient.name} ({recipient.country}) for {purpose}"
+            f"{summary} to {recipient.name} ({recipient.country}) for {checked.purpose}"
             + (f"; transfer problem: {problem}" if problem else ""),
         )
         session.commit()
@@ -336,3 +494,11 @@ def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> 
         session.rollback()
         raise
     return disclosure
+
+
+def _unsent(preview: ExportPreview) -> tuple[int, dict[Any, int]]:
+    """What a check and a recording must agree on: the matched persons and every reason
+    for leaving one out except the suppression list, which is held against each row only
+    as it is written (a suppressed person was counted as listed by the check)."""
+    left = {r: n for r, n in preview.left_out.items() if n and r != "suppressed"}
+    return preview.matched, left

@@ -19,15 +19,19 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, settings, validation
+from registry import audit, deadlines, formats, settings, validation
 from registry.errors import NotFound, ValidationError
 from registry.models import Activity, ConsentEvent, Disclosure, Order, Person, Recipient
 from registry.permissions import Actor, Permission, require
 from registry.transfers import (
+    MECHANISM_LABELS,
+    adequacy_decision,
     country_name,
     in_eea,
     is_country,
     mechanism_mismatch,
+    recurring_derogation,
+    safeguard_problem,
     transfer_problem,
 )
 from registry.vocabulary import (
@@ -85,6 +89,10 @@ class RecipientInput:
     # The marketing messages a processor's service delivers (the only target lists it may
     # receive); None: none.
     delivers: str | None = None
+    # What the safeguard needs on record (registry.transfers.safeguard_problem).
+    dpf_checked_on: dt.date | None = None
+    tia_on: dt.date | None = None
+    bcr_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,19 +117,90 @@ class RecipientRow:
     scope_categories: tuple[str, ...] = ()
     scope_relationships: tuple[str, ...] = ()
     delivers: str | None = None
+    dpf_checked_on: dt.date | None = None
+    tia_on: dt.date | None = None
+    bcr_reference: str | None = None
 
     @property
     def status(self) -> str:
         return self.problem or "fine"
 
 
-def status_of(recipient: Recipient, on: dt.date) -> str | None:
-    """The recipient's transfer problem on `on`, in words; None when it is fine."""
-    return transfer_problem(
-        recipient.country,
-        recipient.transfer_mechanism,
-        on,
-        agreed_on=recipient.agreement_date,
+def safeguard_record(row: RecipientRow) -> str:
+    """What the register holds for the recipient's safeguard, in words (dates as in Finland)."""
+    if row.inside_eea:
+        return ""
+    match row.transfer_mechanism:
+        case TransferMechanism.ADEQUACY:
+            return adequacy_decision(row.country) or "No adequacy decision"
+        case TransferMechanism.DPF:
+            checked = (
+                f"certification checked {formats.finnish_date(row.dpf_checked_on)}"
+                if row.dpf_checked_on
+                else "certification not checked"
+            )
+            return f"{adequacy_decision('US')}; {checked}"
+        case TransferMechanism.SCC_2021 | TransferMechanism.SCC_PRE_2021:
+            if row.tia_on:
+                return f"Transfer impact assessment {formats.finnish_date(row.tia_on)}"
+            return "No transfer impact assessment"
+        case TransferMechanism.BCR:
+            return (
+                f"Approval: {row.bcr_reference}" if row.bcr_reference else "No approval reference"
+            )
+        case TransferMechanism.ART49_DEROGATION:
+            return "Occasional transfers only (Art. 49)"
+    return ""
+
+
+def status_of(recipient: Recipient, on: dt.date, disclosures: int = 0) -> str | None:
+    """The recipient's transfer problem on `on`, in words; None when it is fine: the
+    mechanism's validity, then what its safeguard lacks on record, then an Art. 49
+    derogation relied on for `disclosures` (the recipient's count) more than once."""
+    return (
+        transfer_problem(
+            recipient.country,
+            recipient.transfer_mechanism,
+            on,
+            agreed_on=recipient.agreement_date,
+        )
+        or safeguard_problem(
+            recipient.country,
+            recipient.transfer_mechanism,
+            on,
+            dpf_checked_on=recipient.dpf_checked_on,
+            tia_on=recipient.tia_on,
+            bcr_reference=recipient.bcr_reference,
+        )
+        or recurring_derogation(recipient.country, recipient.transfer_mechanism, disclosures)
+    )
+
+
+def disclosure_counts(session: Session) -> dict[int, int]:
+    """recipient id -> how many disclosures it has had (grouped in SQL)."""
+    rows = session.execute(
+        select(Disclosure.recipient_id, func.count()).group_by(Disclosure.recipient_id)
+    )
+    return {recipient_id: int(n) for recipient_id, n in rows}
+
+
+def derogation_refusal(session: Session, recipient: Recipient) -> str | None:
+    """Why a new disclosure to the recipient may not rest on an Art. 49 derogation: one
+    to it was recorded already, so a further one would make the transfers recurring
+    (Art. 49(1), EDPB Guidelines 2/2018). None when the derogation is not relied on or
+    nothing was disclosed to it yet."""
+    derogation = recipient.transfer_mechanism == TransferMechanism.ART49_DEROGATION
+    if in_eea(recipient.country) or not derogation:
+        return None
+    earlier = session.scalar(
+        select(func.count()).select_from(Disclosure).where(Disclosure.recipient_id == recipient.id)
+    )
+    if not earlier:
+        return None
+    return (
+        f"{recipient.name} received data on an Art. 49 derogation already ({earlier} "
+        "disclosure(s)); a derogation covers only an occasional transfer, not recurring ones "
+        "(EDPB Guidelines 2/2018): agree SCCs or another Art. 46 safeguard first"
     )
 
 
@@ -167,7 +246,7 @@ def register(
                 transfer_mechanism=r.transfer_mechanism,
                 agreement_date=r.agreement_date,
                 active=r.active,
-                problem=status_of(r, on),
+                problem=status_of(r, on, n or 0),
                 disclosures=n or 0,
                 last_disclosed_at=last,
                 role=r.role,
@@ -175,6 +254,9 @@ def register(
                 scope_categories=tuple(r.scope_categories or ()),
                 scope_relationships=tuple(r.scope_relationships or ()),
                 delivers=r.delivers,
+                dpf_checked_on=r.dpf_checked_on,
+                tia_on=r.tia_on,
+                bcr_reference=r.bcr_reference,
             )
         )
     return rows
@@ -258,6 +340,7 @@ def validate(
         elif role != RecipientRole.PROCESSOR:
             # An independent controller sends its own marketing, never ours (Art. 28).
             errors["delivers"] = "Only a processor delivers marketing messages on our behalf."
+    safeguard = _checked_safeguard(errors, data)
     if errors:
         raise ValidationError(errors)
     return RecipientInput(
@@ -273,7 +356,52 @@ def validate(
         categories,
         relationships,
         delivers,
+        *safeguard,
     )
+
+
+_SAFEGUARD_FIELDS: dict[str, tuple[str, ...]] = {
+    # field -> the mechanisms it belongs to
+    "dpf_checked_on": (TransferMechanism.DPF,),
+    "tia_on": (TransferMechanism.SCC_2021, TransferMechanism.SCC_PRE_2021),
+    "bcr_reference": (TransferMechanism.BCR,),
+}
+_SAFEGUARD_NAMES = {
+    "dpf_checked_on": "The DPF check date",
+    "tia_on": "The transfer impact assessment date",
+    "bcr_reference": "The BCR approval reference",
+}
+
+
+def _checked_safeguard(
+    errors: dict[str, str], data: RecipientInput
+) -> tuple[dt.date | None, dt.date | None, str | None]:
+    """The safeguard's record, each field only with the mechanism it belongs to."""
+    reference = " ".join((data.bcr_reference or "").split()) or None
+    values: dict[str, dt.date | str | None] = {
+        "dpf_checked_on": data.dpf_checked_on,
+        "tia_on": data.tia_on,
+        "bcr_reference": reference,
+    }
+    today = deadlines.today()
+    for field, value in values.items():
+        if value is None:
+            continue
+        if data.transfer_mechanism not in _SAFEGUARD_FIELDS[field]:
+            errors[field] = (
+                f"{_SAFEGUARD_NAMES[field]} belongs only to "
+                + " or ".join(MECHANISM_LABELS[m] for m in _SAFEGUARD_FIELDS[field])
+                + "."
+            )
+        elif isinstance(value, dt.date) and value > today:
+            errors[field] = "The date cannot be in the future."
+        elif isinstance(value, dt.date) and value < EARLIEST_AGREEMENT:
+            errors[field] = "The date is before data protection law existed."
+    if reference is not None and "bcr_reference" not in errors:
+        validation.refuse_hidden(errors, {"bcr_reference": reference})
+        if len(reference) > settings.MAX_SHORT_TEXT:
+            errors["bcr_reference"] = f"Use at most {settings.MAX_SHORT_TEXT} characters."
+    return data.dpf_checked_on, data.tia_on, reference
 
 
 def _values(clean: RecipientInput) -> dict[str, object]:
