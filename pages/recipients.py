@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from registry import deadlines, recipients, settings
+from registry import deadlines, recipient_safeguards, recipients, settings
 from registry.errors import ValidationError
 from registry.permissions import Permission
 from registry.recipients import (
@@ -101,7 +101,7 @@ else:
                 "Transfer mechanism": [
                     MECHANISM_LABELS.get(r.transfer_mechanism, r.transfer_mechanism) for r in rows
                 ],
-                "Safeguard on record": [recipients.safeguard_record(r) for r in rows],
+                "Safeguard on record": [recipient_safeguards.safeguard_record(r) for r in rows],
                 "Kind": [KIND_LABELS.get(r.kind, r.kind) for r in rows],
                 "Role": [ROLE_LABELS.get(r.role, r.role) for r in rows],
                 "Delivers": [DELIVERY_LABELS.get(r.delivers or "", "") for r in rows],

@@ -19,13 +19,12 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, formats, settings, validation
+from registry import audit, deadlines, settings, validation
 from registry.errors import NotFound, ValidationError
 from registry.models import Activity, ConsentEvent, Disclosure, Order, Person, Recipient
 from registry.permissions import Actor, Permission, require
+from registry.recipient_safeguards import EARLIEST_AGREEMENT, checked_safeguard
 from registry.transfers import (
-    MECHANISM_LABELS,
-    adequacy_decision,
     country_name,
     in_eea,
     is_country,
@@ -44,9 +43,6 @@ from registry.vocabulary import (
     Relationship,
     TransferMechanism,
 )
-
-# The earliest agreement date accepted: the Data Protection Directive (95/46/EC).
-EARLIEST_AGREEMENT = dt.date(1995, 10, 24)
 
 # What a scope by categories may name: the notice's four data categories, and the kinds of
 # activity within "transactions" where a recipient receives only one kind (website analytics
@@ -124,33 +120,6 @@ class RecipientRow:
     @property
     def status(self) -> str:
         return self.problem or "fine"
-
-
-def safeguard_record(row: RecipientRow) -> str:
-    """What the register holds for the recipient's safeguard, in words (dates as in Finland)."""
-    if row.inside_eea:
-        return ""
-    match row.transfer_mechanism:
-        case TransferMechanism.ADEQUACY:
-            return adequacy_decision(row.country) or "No adequacy decision"
-        case TransferMechanism.DPF:
-            checked = (
-                f"certification checked {formats.finnish_date(row.dpf_checked_on)}"
-                if row.dpf_checked_on
-                else "certification not checked"
-            )
-            return f"{adequacy_decision('US')}; {checked}"
-        case TransferMechanism.SCC_2021 | TransferMechanism.SCC_PRE_2021:
-            if row.tia_on:
-                return f"Transfer impact assessment {formats.finnish_date(row.tia_on)}"
-            return "No transfer impact assessment"
-        case TransferMechanism.BCR:
-            return (
-                f"Approval: {row.bcr_reference}" if row.bcr_reference else "No approval reference"
-            )
-        case TransferMechanism.ART49_DEROGATION:
-            return "Occasional transfers only (Art. 49)"
-    return ""
 
 
 def status_of(recipient: Recipient, on: dt.date, disclosures: int = 0) -> str | None:
@@ -340,7 +309,7 @@ def validate(
         elif role != RecipientRole.PROCESSOR:
             # An independent controller sends its own marketing, never ours (Art. 28).
             errors["delivers"] = "Only a processor delivers marketing messages on our behalf."
-    safeguard = _checked_safeguard(errors, data)
+    safeguard = checked_safeguard(errors, data)
     if errors:
         raise ValidationError(errors)
     return RecipientInput(
@@ -358,50 +327,6 @@ def validate(
         delivers,
         *safeguard,
     )
-
-
-_SAFEGUARD_FIELDS: dict[str, tuple[str, ...]] = {
-    # field -> the mechanisms it belongs to
-    "dpf_checked_on": (TransferMechanism.DPF,),
-    "tia_on": (TransferMechanism.SCC_2021, TransferMechanism.SCC_PRE_2021),
-    "bcr_reference": (TransferMechanism.BCR,),
-}
-_SAFEGUARD_NAMES = {
-    "dpf_checked_on": "The DPF check date",
-    "tia_on": "The transfer impact assessment date",
-    "bcr_reference": "The BCR approval reference",
-}
-
-
-def _checked_safeguard(
-    errors: dict[str, str], data: RecipientInput
-) -> tuple[dt.date | None, dt.date | None, str | None]:
-    """The safeguard's record, each field only with the mechanism it belongs to."""
-    reference = " ".join((data.bcr_reference or "").split()) or None
-    values: dict[str, dt.date | str | None] = {
-        "dpf_checked_on": data.dpf_checked_on,
-        "tia_on": data.tia_on,
-        "bcr_reference": reference,
-    }
-    today = deadlines.today()
-    for field, value in values.items():
-        if value is None:
-            continue
-        if data.transfer_mechanism not in _SAFEGUARD_FIELDS[field]:
-            errors[field] = (
-                f"{_SAFEGUARD_NAMES[field]} belongs only to "
-                + " or ".join(MECHANISM_LABELS[m] for m in _SAFEGUARD_FIELDS[field])
-                + "."
-            )
-        elif isinstance(value, dt.date) and value > today:
-            errors[field] = "The date cannot be in the future."
-        elif isinstance(value, dt.date) and value < EARLIEST_AGREEMENT:
-            errors[field] = "The date is before data protection law existed."
-    if reference is not None and "bcr_reference" not in errors:
-        validation.refuse_hidden(errors, {"bcr_reference": reference})
-        if len(reference) > settings.MAX_SHORT_TEXT:
-            errors["bcr_reference"] = f"Use at most {settings.MAX_SHORT_TEXT} characters."
-    return data.dpf_checked_on, data.tia_on, reference
 
 
 def _values(clean: RecipientInput) -> dict[str, object]:

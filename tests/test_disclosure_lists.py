@@ -10,8 +10,16 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from registry import amendments, consent, deadlines, disclosures, export, notifications
-from registry.disclosures import DisclosureInput
+from registry import (
+    amendments,
+    consent,
+    deadlines,
+    disclosure_by_hand,
+    disclosures,
+    export,
+    notifications,
+)
+from registry.disclosure_by_hand import DisclosureInput
 from registry.errors import ValidationError
 from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Segment
 from registry.vocabulary import ConsentSource, Purpose, Relationship, Role
@@ -71,7 +79,7 @@ def test_a_list_by_segment_leaves_out_as_the_export_does_and_records_those_check
 ):
     compliance = actors[Role.COMPLIANCE]
     data = by_segment(opt_ins["mailer"].id, opt_ins["segment"].id)
-    shown = disclosures.check_list(session, compliance, data)
+    shown = disclosure_by_hand.check_list(session, compliance, data)
     # The same counts as the export's preview of the same segment and channel.
     same = export.preview(
         session,
@@ -88,7 +96,7 @@ def test_a_list_by_segment_leaves_out_as_the_export_does_and_records_those_check
         "never_granted": 1,
         "no_contact": 1,
     }
-    made = disclosures.record_disclosure(session, compliance, data, shown)
+    made = disclosure_by_hand.record_disclosure(session, compliance, data, shown)
     rows = session.execute(
         select(DisclosedPerson.person_id, DisclosedPerson.basis).where(
             DisclosedPerson.disclosure_id == made.id
@@ -108,15 +116,15 @@ def test_a_list_by_segment_leaves_out_as_the_export_does_and_records_those_check
 def test_a_list_that_changed_since_its_check_is_not_recorded(session, actors, opt_ins):
     compliance = actors[Role.COMPLIANCE]
     data = by_segment(opt_ins["mailer"].id, opt_ins["segment"].id)
-    shown = disclosures.check_list(session, compliance, data)
+    shown = disclosure_by_hand.check_list(session, compliance, data)
     grant(session, compliance, opt_ins["nella"], Purpose.NEWSLETTER)
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, compliance, data, shown)
+        disclosure_by_hand.record_disclosure(session, compliance, data, shown)
     assert "changed since it was checked" in e.value.field_errors["persons"]
     assert session.scalar(select(func.count()).select_from(Disclosure)) == 0
     assert session.scalar(select(func.count()).select_from(DisclosedPerson)) == 0
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, compliance, data)
+        disclosure_by_hand.record_disclosure(session, compliance, data)
     assert "Check the list" in e.value.field_errors["persons"]
 
 
@@ -142,14 +150,14 @@ def test_a_list_by_segment_is_refused_as_an_export_would_be(
             recipient = factories.recipient(session, "Print Oy", delivers="print")
     data = by_segment(recipient.id, opt_ins["segment"].id, **change)
     with pytest.raises(ValidationError) as e:
-        disclosures.check_list(session, compliance, data)
+        disclosure_by_hand.check_list(session, compliance, data)
     assert phrase in e.value.field_errors[field]
 
 
 def test_ids_and_a_channel_do_not_go_together(session, actors, opt_ins):
     data = by_segment(opt_ins["mailer"].id, None, persons=str(opt_ins["listed"][0]))
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, actors[Role.COMPLIANCE], data)
+        disclosure_by_hand.record_disclosure(session, actors[Role.COMPLIANCE], data)
     assert "only to a list by segment" in e.value.field_errors["channel"]
 
 

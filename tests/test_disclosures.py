@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from registry import deadlines, disclosure_log, disclosures, settings
+from registry import deadlines, disclosure_by_hand, disclosure_log, disclosures, settings
+from registry.disclosure_by_hand import DisclosureInput
 from registry.disclosure_log import DisclosureFilter
-from registry.disclosures import DisclosureInput
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import AuditEvent, DisclosedPerson, Disclosure, Recipient, Segment
 from registry.vocabulary import Role
@@ -100,7 +100,7 @@ def form(recipient, ids, **change):
 def test_record_by_hand_stores_persons_and_audit_in_one_go(session, actors, world):
     ids = world["ids"]
     text = f"{ids[0]}, {ids[1]}\n{ids[1]} {ids[5]}"
-    d = disclosures.record_disclosure(
+    d = disclosure_by_hand.record_disclosure(
         session, actors[Role.COMPLIANCE], form(world["dealer"].id, text)
     )
     assert (d.purpose, d.note, d.person_count, d.legal_basis) == (
@@ -143,7 +143,7 @@ def test_record_by_hand_refuses_bad_input_and_stores_nothing(
 ):
     before = session.scalar(select(func.count()).select_from(Disclosure))
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(
+        disclosure_by_hand.record_disclosure(
             session,
             actors[Role.COMPLIANCE],
             form(world["dealer"].id, str(world["ids"][0]), **change),
@@ -158,11 +158,11 @@ def test_record_by_hand_refuses_bad_input_and_stores_nothing(
 def test_record_by_hand_refuses_an_inactive_recipient_and_other_roles(session, actors, world):
     gone = make_recipient(session, "Gone Ltd", "FI", "not_needed", active=False)
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, actors[Role.COMPLIANCE], form(gone.id, "1"))
+        disclosure_by_hand.record_disclosure(session, actors[Role.COMPLIANCE], form(gone.id, "1"))
     assert "no longer active" in e.value.field_errors["recipient"]
     for role in (Role.MARKETING, Role.ADMINISTRATOR):
         with pytest.raises(PermissionDenied):
-            disclosures.record_disclosure(session, actors[role], form(gone.id, "1"))
+            disclosure_by_hand.record_disclosure(session, actors[role], form(gone.id, "1"))
         with pytest.raises(PermissionDenied):
             disclosure_log.log(session, actors[role], DisclosureFilter())
 
@@ -290,17 +290,17 @@ def test_record_by_hand_by_segment_is_checked_first_and_never_with_ids(session, 
     )
     session.add(finland)
     session.commit()
-    assert disclosures.segment_choices(session, compliance) == [(finland.id, "Finland")]
+    assert disclosure_by_hand.segment_choices(session, compliance) == [(finland.id, "Finland")]
     both = form(world["mailer"].id, "1", segment_id=finland.id, channel="email")
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, compliance, both)
+        disclosure_by_hand.record_disclosure(session, compliance, both)
     assert "not both" in e.value.field_errors["persons"]
     mailing = factories.recipient(session, "Mailing Oy", delivers="mailing")
     unchecked = form(
         mailing.id, "", segment_id=finland.id, channel="email", disclosed_on=deadlines.today()
     )
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, compliance, unchecked)
+        disclosure_by_hand.record_disclosure(session, compliance, unchecked)
     assert "Check the list" in e.value.field_errors["persons"]
 
 
@@ -309,7 +309,7 @@ def test_a_disclosure_keeps_the_basis_it_relied_on_when_made(session, actors, wo
     cloud = session.scalars(select(Recipient).where(Recipient.name == "Cloud Inc")).one()
     cloud.agreement_date = dt.date(2019, 1, 2)
     session.commit()
-    made = disclosures.record_disclosure(
+    made = disclosure_by_hand.record_disclosure(
         session,
         actors[Role.COMPLIANCE],
         form(cloud.id, str(world["ids"][0])),

@@ -12,7 +12,14 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from registry import deadlines, disclosures, export, overview, recipients
+from registry import (
+    deadlines,
+    disclosure_by_hand,
+    export,
+    overview,
+    recipient_safeguards,
+    recipients,
+)
 from registry.errors import ValidationError
 from registry.models import Disclosure
 from registry.recipients import RecipientInput
@@ -124,7 +131,7 @@ def test_the_register_and_the_overview_flag_what_a_safeguard_lacks(session, acto
     assert "approval's reference" in (rows["Far Away Ltd"].problem or "")
     assert "more than a year ago" in (rows["Cloud Inc"].problem or "")
     assert rows["Well Kept Ltd"].problem is None
-    assert recipients.safeguard_record(rows["Well Kept Ltd"]).startswith(
+    assert recipient_safeguards.safeguard_record(rows["Well Kept Ltd"]).startswith(
         "Transfer impact assessment"
     )
     counted = overview.overview(session, compliance)
@@ -171,10 +178,10 @@ def test_a_second_disclosure_on_a_derogation_is_refused(session, actors):
     assert session.scalar(select(func.count()).select_from(Disclosure)) == 1
     # A disclosure already made outside the registry is still recorded as it happened, and
     # the register flags the recipient from then on.
-    made = disclosures.record_disclosure(
+    made = disclosure_by_hand.record_disclosure(
         session,
         compliance,
-        disclosures.DisclosureInput(
+        disclosure_by_hand.DisclosureInput(
             mailer.id, "Survey", ("basic",), "consent", str(person.id), dt.date(2026, 1, 5)
         ),
     )

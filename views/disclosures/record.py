@@ -10,8 +10,9 @@ import datetime as dt
 
 import streamlit as st
 
-from registry import disclosures, settings
-from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES, DisclosureInput
+from registry import disclosure_by_hand, settings
+from registry.disclosure_by_hand import DisclosureInput
+from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES
 from registry.errors import ValidationError
 from registry.export import ExportPreview
 from registry.filters import CHANNEL_LABELS
@@ -128,7 +129,7 @@ def _check(actor: Actor, data: DisclosureInput) -> None:
     """Check a segment's list; the counts wait under the form for the record."""
     with widgets.session() as s:
         try:
-            shown = disclosures.check_list(s, actor, data)
+            shown = disclosure_by_hand.check_list(s, actor, data)
         except ValidationError as e:
             st.session_state["disclosures_record_errors"] = e.field_errors
             st.session_state.pop(CHECK, None)
@@ -169,7 +170,7 @@ def _record(
 ) -> None:
     with widgets.session() as s:
         try:
-            made = disclosures.record_disclosure(s, actor, data, shown)
+            made = disclosure_by_hand.record_disclosure(s, actor, data, shown)
         except ValidationError as e:
             st.session_state["disclosures_record_errors"] = e.field_errors
             st.session_state.pop(CHECK, None)
