@@ -1,6 +1,6 @@
 """The Segments page and its export at 1,000,000 persons on PostgreSQL.
 
-    python benchmarks/segments.py [--url URL] [--persons 1000000] [--rounds 3]
+    python benchmarks/segments.py [--url URL] [--persons 1000000] [--rounds 3] [--no-pages]
 
 Uses the database at --url (default: REGISTRY_DATABASE_URL, else the local trust-auth server's
 registry_bench_segments), migrating it and seeding it with --persons (demo accounts included)
@@ -10,6 +10,7 @@ if it is empty. Then, signed in as the demo marketing account:
   (warm), for the default view and for each tab;
 - a builder change: a definition counted for the first time (members and the six
   targetable counts), for several definitions;
+- the export preview of that segment (its counts per basis and per reason left out);
 - the export of the built-in segment whose newsletter list is nearest 100,000 persons, to a
   file, with the Python heap's peak (tracemalloc) while it streams; each round's disclosure
   is deleted afterwards (the audit events stay), so rounds and runs insert alike.
@@ -136,6 +137,9 @@ def main() -> int:
     parser.add_argument("--url", default=os.environ.get(db.ENV_VAR, DEFAULT_URL))
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-pages", action="store_true", help="leave out the AppTest renders of the page"
+    )
     args = parser.parse_args()
     prepare(args.url, args.persons)
     engine = db.make_engine(args.url)
@@ -147,8 +151,9 @@ def main() -> int:
     print(f"load average before: {load()}", flush=True)
     figures: dict[str, float] = {}
 
-    figures.update(page_timings(args.url, actor, args.rounds))
-    print("page done", flush=True)
+    if not args.no_pages:
+        figures.update(page_timings(args.url, actor, args.rounds))
+        print("page done", flush=True)
 
     today = deadlines.today()
     for i, definition in enumerate(BUILDER_DEFINITIONS):
@@ -168,6 +173,16 @@ def main() -> int:
         rows = counting.builtin_overview(s, actor, today)
         target = min(rows, key=lambda r: abs(r.targetable[Channel.NEWSLETTER] - 100_000))
         recipient = export.find_recipient(s, actor, "Emerald Mailworks Ltd")
+        shown = export.preview(s, actor, target.segment.definition, Channel.NEWSLETTER)
+        figures[
+            f"export preview: {target.segment.label}, newsletter ({shown.exported:,} listed, "
+            f"{sum(shown.left_out.values()):,} left out)"
+        ] = median_of(
+            args.rounds,
+            lambda s=s: export.preview(
+                s, actor, target.segment.definition, Channel.NEWSLETTER, today, recipient
+            ),
+        )
     export_times, peak, exported = [], 0.0, 0
     with tempfile.TemporaryDirectory() as directory:
         # The last round traces the heap (tracing slows Python down, so it is not timed).

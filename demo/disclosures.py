@@ -3,6 +3,7 @@ whose consent allowed it at that moment."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,13 @@ from demo.data.rates import CC, EMAIL, NEWSLETTER, OPT, POST, SHARING
 from demo.data.texts import (
     CRM,
     DELIVERY_SERVICES,
+    DPF_CHECKED_DAYS_AGO,
     NEWSLETTER_PROVIDER,
     PRINTER,
     RECIPIENT_SCOPES,
     RECIPIENTS,
     SURVEYS,
+    TIA_DATES,
 )
 from demo.persons import Chunk
 from demo.sinks import Sink
@@ -75,6 +78,13 @@ def insert_recipients(seeder: Seeder, conn: Connection) -> None:
             "scope_categories": RECIPIENT_SCOPES.get(name, (None, []))[1],
             "scope_relationships": [],
             "delivers": DELIVERY_SERVICES.get(name),
+            "dpf_checked_on": (
+                seeder.today - dt.timedelta(days=DPF_CHECKED_DAYS_AGO[name])
+                if name in DPF_CHECKED_DAYS_AGO
+                else None
+            ),
+            "tia_on": TIA_DATES.get(name),
+            "bcr_reference": None,
         }
         for i, (name, kind, service, country, mechanism, agreed, active) in enumerate(RECIPIENTS)
     ]

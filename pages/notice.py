@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from registry import deadlines, declaration_check, notice
 from registry.declaration_check import DeclarationCheck, Finding
+from registry.disclosures import LEGAL_BASES
 from registry.permissions import Actor, Permission
 from registry.transfers import MECHANISM_LABELS, country_name, transfer_problem
 from views import widgets
@@ -57,6 +58,8 @@ with notice_tab:
     st.subheader("Purposes of the filing system")
     for p in d.purposes:
         st.markdown(f"- {p.text}")
+        bases = ", ".join(LEGAL_BASES.get(b, b) for b in p.legal_bases)
+        st.caption(f"Legal basis: {bases or 'not stated.'}")
         if p.profiling:
             st.caption(f"How the profiling works: {p.profiling_logic or 'not stated.'}")
     st.markdown("**Legal basis:** " + (", ".join(d.legal_bases) or NOT_STATED))

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from registry import deadlines, recipients, settings
+from registry import deadlines, recipient_safeguards, recipients, settings
 from registry.errors import ValidationError
 from registry.permissions import Permission
 from registry.recipients import (
@@ -101,6 +101,7 @@ else:
                 "Transfer mechanism": [
                     MECHANISM_LABELS.get(r.transfer_mechanism, r.transfer_mechanism) for r in rows
                 ],
+                "Safeguard on record": [recipient_safeguards.safeguard_record(r) for r in rows],
                 "Kind": [KIND_LABELS.get(r.kind, r.kind) for r in rows],
                 "Role": [ROLE_LABELS.get(r.role, r.role) for r in rows],
                 "Delivers": [DELIVERY_LABELS.get(r.delivers or "", "") for r in rows],
@@ -120,6 +121,7 @@ else:
             "Name": st.column_config.TextColumn(pinned=True),
             "Status": st.column_config.TextColumn(width="large"),
             "Whose data": st.column_config.TextColumn(width="medium"),
+            "Safeguard on record": st.column_config.TextColumn(width="medium"),
             "Agreement": st.column_config.DateColumn(format="D.M.YYYY"),
             "Last disclosed": st.column_config.DateColumn(format="D.M.YYYY"),
         },
@@ -176,6 +178,38 @@ def recipient_form(key: str, current: RecipientRow | None) -> RecipientInput | N
             )
             widgets.field_error(errors, "agreement_date")
             is_active = st.checkbox("Active", value=current.active if current else True)
+        dpf_col, tia_col, bcr_col = st.columns(3)
+        with dpf_col:
+            dpf_checked_on = st.date_input(
+                "DPF certification checked on",
+                value=current.dpf_checked_on if current else None,
+                min_value=recipients.EARLIEST_AGREEMENT,
+                max_value=deadlines.today(),
+                format="DD.MM.YYYY",
+                help="Only for the EU-US Data Privacy Framework: the day the organisation was "
+                "found certified on the DPF list. Flagged when older than a year.",
+            )
+            widgets.field_error(errors, "dpf_checked_on")
+        with tia_col:
+            tia_on = st.date_input(
+                "Transfer impact assessment",
+                value=current.tia_on if current else None,
+                min_value=recipients.EARLIEST_AGREEMENT,
+                max_value=deadlines.today(),
+                format="DD.MM.YYYY",
+                help="Only for Standard Contractual Clauses: the date of the assessment of "
+                "the recipient country's law (C-311/18). Flagged when missing.",
+            )
+            widgets.field_error(errors, "tia_on")
+        with bcr_col:
+            bcr_reference = st.text_input(
+                "BCR approval reference",
+                value=(current.bcr_reference or "") if current else "",
+                max_chars=settings.MAX_SHORT_TEXT,
+                help="Only for binding corporate rules: the approving authority's decision "
+                "(Art. 47(1)). Flagged when missing.",
+            )
+            widgets.field_error(errors, "bcr_reference")
         role = st.selectbox(
             "Role",
             ROLES,
@@ -241,6 +275,9 @@ def recipient_form(key: str, current: RecipientRow | None) -> RecipientInput | N
         tuple(categories),
         tuple(relationships),
         delivers,
+        dpf_checked_on,
+        tia_on,
+        bcr_reference,
     )
 
 

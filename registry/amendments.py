@@ -334,7 +334,12 @@ def amend_person(
     except BaseException:
         session.rollback()
         raise
-    recipients = {d.recipient_id for d in disclosures.of_person(session, actor, person.id, now)}
+    # Art. 19: only recipients that received a changed field are to be told.
+    recipients = {
+        d.recipient_id
+        for d in disclosures.of_person(session, actor, person.id, now)
+        if d.sent_any(changed)
+    }
     return AmendmentResult(
         rows[0].id, now, [FIELD_LABELS[f] for f in changed], person.version, len(recipients)
     )

@@ -2,7 +2,9 @@
 
 Three questions: does the disclosure log reach recipients, countries or safeguards the
 declaration does not name; does the registry hold data categories or data-subject groups it
-does not list; and what does Art. 13/14 require that the declaration lacks. Every answer is
+does not list; and what does Art. 13/14 require that the declaration lacks, including what
+the registry itself relies on and the notice omits: the legal basis of each purpose, the
+legitimate interests relied on, and the kinds of data the profiling uses. Every answer is
 an aggregate over a few rows (recipients, distinct values, EXISTS), so anyone may see it.
 """
 
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from registry.disclosures import CATEGORY_LABELS
+from registry import filters
+from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES
+from registry.errors import ValidationError
 from registry.models import (
     Activity,
     ConsentEvent,
@@ -22,11 +26,12 @@ from registry.models import (
     Order,
     Person,
     Recipient,
+    Segment,
 )
 from registry.notice import Declaration
 from registry.permissions import Actor, Permission, require
 from registry.transfers import MECHANISM_LABELS, country_name, in_eea
-from registry.vocabulary import DataCategory, TransferMechanism
+from registry.vocabulary import DataCategory, MarketingBasis, TransferMechanism
 
 # The declaration may say only "scc" (as the notice does: "templates approved by the EU
 # Commission"); that covers either set of clauses for the check of what it names.
@@ -181,6 +186,127 @@ def _held_categories(session: Session) -> set[str]:
     return found
 
 
+# The Art. 6(1) basis under each marketing basis (vocabulary.MARKETING_BASIS_LABELS): the soft
+# opt-in and the business recipients' opt-out are legitimate interests under the GDPR.
+_ART6_OF: dict[str, str] = {
+    MarketingBasis.CONSENT: "consent",
+    MarketingBasis.SHARING_CONSENT: "consent",
+    MarketingBasis.SOFT_OPT_IN: "legitimate_interests",
+    MarketingBasis.BUSINESS_OPT_OUT: "legitimate_interests",
+    MarketingBasis.LEGITIMATE_INTERESTS: "legitimate_interests",
+}
+_LI_USES: dict[str, str] = {
+    MarketingBasis.SOFT_OPT_IN: "own customers' marketing of similar products (soft opt-in)",
+    MarketingBasis.BUSINESS_OPT_OUT: "contact persons in their work role (business opt-out)",
+    MarketingBasis.LEGITIMATE_INTERESTS: "marketing with an opt-out",
+}
+
+
+def relied_bases(declaration: Declaration) -> dict[str, list[str]]:
+    """Purpose key -> the Art. 6(1) bases the registry relies on for it, from [marketing]:
+    its bases for a direct-marketing purpose, its profiling basis for a profiling one."""
+    marketing = declaration.marketing
+    relied: dict[str, list[str]] = {}
+    for p in declaration.purposes:
+        bases: list[str] = []
+        if p.direct_marketing:
+            bases += [_ART6_OF[b] for declared in marketing.bases.values() for b in declared]
+            if marketing.sharing_recipients:
+                bases.append("consent")
+        if p.profiling:
+            bases.append(_ART6_OF[marketing.profiling_basis])
+        relied[p.key] = [b for b in LEGAL_BASES if b in bases]
+    return relied
+
+
+def _legitimate_interest_uses(declaration: Declaration) -> list[str]:
+    """Where [marketing] relies on legitimate interests, in words (channels per basis)."""
+    marketing = declaration.marketing
+    uses: list[str] = []
+    for basis, words in _LI_USES.items():
+        channels = sorted({c for (_, c), bases in marketing.bases.items() if basis in bases})
+        if channels:
+            uses.append(f"{words}: {', '.join(c.replace('_', '-') for c in channels)}")
+    if marketing.profiling_basis == MarketingBasis.LEGITIMATE_INTERESTS:
+        uses.append("profiling of persons never asked")
+    return uses
+
+
+def _basis_findings(declaration: Declaration) -> list[Finding]:
+    """Art. 13(1)(c), (d): each purpose's legal basis, and the legitimate interests."""
+    items: list[Finding] = []
+    relied = relied_bases(declaration)
+    for p in declaration.purposes:
+        name = p.key.replace("_", " ")
+        relies = relied[p.key]
+        said = f"; the registry relies on {_named(relies)} for it ([marketing])" if relies else ""
+        if not p.legal_bases:
+            text = f"The purpose “{name}” states no legal basis{said}."
+        elif missing := [b for b in relies if b not in p.legal_bases]:
+            text = (
+                f"The purpose “{name}” states {_named(list(p.legal_bases))} but not "
+                f"{_named(missing)}, which the registry relies on for it ([marketing])."
+            )
+        else:
+            continue
+        items.append(Finding(f"legal_basis:{p.key}", text, "Art. 13(1)(c)"))
+    uses = _legitimate_interest_uses(declaration)
+    if uses and not declaration.legitimate_interests.strip():
+        items.append(
+            Finding(
+                "legitimate_interests",
+                "The registry relies on legitimate interests (Art. 6(1)(f)) for "
+                + "; ".join(uses)
+                + ", but the notice states no legitimate interests pursued.",
+                "Art. 13(1)(d)",
+            )
+        )
+    return items
+
+
+def _named(bases: list[str]) -> str:
+    return " and ".join(LEGAL_BASES.get(b, b) for b in bases)
+
+
+def _profiling_kinds_in_use(session: Session) -> dict[str, int]:
+    """Kind of profiled data -> how many saved segments filter on it (a few dozen rows)."""
+    used: dict[str, int] = {}
+    for raw in session.scalars(select(Segment.definition)):
+        try:
+            definition = filters.parse_definition(raw)
+        except ValidationError:
+            continue  # an unreadable definition profiles nobody: no segment can use it
+        kinds = {
+            kind
+            for f in definition.filters
+            if (kind := filters.PROFILING_KIND_OF_GROUP.get(f.spec.group))
+        }
+        for kind in kinds:
+            used[kind] = used.get(kind, 0) + 1
+    return used
+
+
+def _profiling_findings(declaration: Declaration, in_use: dict[str, int]) -> list[Finding]:
+    """Art. 13(2)(f), 15(1)(h): the stated logic names every kind of data profiled."""
+    items: list[Finding] = []
+    profiled = declaration.marketing.profiling_filters
+    for p in declaration.profiling_purposes:
+        if not p.profiling_logic.strip():
+            continue  # the missing logic is its own finding
+        for kind in (k for k in profiled if k not in p.profiling_uses):
+            n = in_use.get(kind, 0)
+            live = f"; {n} saved {'segment uses' if n == 1 else 'segments use'} it" if n else ""
+            items.append(
+                Finding(
+                    f"profiling_uses:{kind}",
+                    f"The profiling logic stated does not say it uses {kind} data, which the "
+                    f"declaration profiles by ([marketing.profiling]){live}.",
+                    "Art. 13(2)(f), Art. 15(1)(h)",
+                )
+            )
+    return items
+
+
 def _missing_items(declaration: Declaration) -> list[Finding]:
     """Art. 13/14 items the declaration lacks: its own recorded gaps, then any its fields show."""
     items = [
@@ -284,5 +410,7 @@ def check(session: Session, actor: Actor, declaration: Declaration) -> Declarati
         safeguards=safeguards,
         data_categories=categories,
         data_subjects=subjects,
-        missing_items=_missing_items(declaration),
+        missing_items=_missing_items(declaration)
+        + _basis_findings(declaration)
+        + _profiling_findings(declaration, _profiling_kinds_in_use(session)),
     )

@@ -24,7 +24,7 @@ from registry.models import (
     Segment,
 )
 from registry.permissions import Actor, Permission, require
-from registry.recipients import status_of
+from registry.recipients import disclosure_counts, status_of
 from registry.sqlfunctions import month_of
 from registry.transfers import EEA, in_eea
 
@@ -260,10 +260,11 @@ def kpis(session: Session, actor: Actor, today: dt.date | None = None) -> Kpis:
         )
     )
     active = list(session.scalars(select(Recipient).where(Recipient.active)))
+    counts = disclosure_counts(session)
     return Kpis(
         disclosures_last_30_days=recent or 0,
         persons_to_third_countries=persons or 0,
-        recipients_with_problem=sum(1 for r in active if status_of(r, today)),
+        recipients_with_problem=sum(1 for r in active if status_of(r, today, counts.get(r.id, 0))),
         active_recipients=len(active),
     )
 

@@ -1,13 +1,13 @@
 """Disclosures: what went to which recipient, when, why, and whose data (per-person rows).
 
-Recorded by the target-list export (`add_disclosure`) or by hand (`record_disclosure`); the
-log page's reads are in `registry.disclosure_log`.
+Recorded by the target-list export, a breach letters list or by hand
+(`registry.disclosure_by_hand`), all through `add_disclosure`; the log page's reads are in
+`registry.disclosure_log`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -15,20 +15,16 @@ from itertools import islice
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, filters, settings, validation
+from registry import audit, settings
 from registry.errors import NotFound, ValidationError
 from registry.models import (
     DisclosedPerson,
     Disclosure,
-    Person,
     Recipient,
-    Segment,
-    utcnow,
 )
-from registry.permissions import Actor, Permission, require, require_any
-from registry.recipients import status_of
+from registry.permissions import Actor, Permission, require_any
+from registry.recipients import derogation_refusal
 from registry.restricted import restricted_at
-from registry.segments import membership
 from registry.transfers import in_eea
 from registry.vocabulary import DataCategory
 
@@ -70,16 +66,24 @@ def add_disclosure(
     disclosed_at: dt.datetime,
     note: str = "",
     segment_id: int | None = None,
+    fields: list[str] | None = None,
+    made_by_registry: bool = True,
 ) -> Disclosure:
     """Add a disclosure and its per-person rows to the caller's transaction (no commit).
 
     Recorded by hand (compliance) or by a target-list export (marketing), which passes
-    (person id, basis) pairs: the basis its list relied on for each person.
+    (person id, basis) pairs: the basis its list relied on for each person. `fields` are
+    the person fields sent (None: not known, read as every field). `made_by_registry`: the
+    list is made here and handed over after this record (an export, a list by segment), so
+    a transfer the law does not allow is refused; a disclosure already made outside the
+    registry is recorded as it happened, its problem stated by the caller.
     """
     require_any(actor, Permission.RECORD_DISCLOSURE, Permission.EXPORT_TARGET_LIST)
     recipient = session.get(Recipient, recipient_id)
     if recipient is None:
         raise NotFound(f"Recipient {recipient_id} is not in the register.")
+    if made_by_registry and (refusal := derogation_refusal(session, recipient)):
+        raise ValidationError({"recipient": f"{refusal}."})
     disclosure = Disclosure(
         recipient_id=recipient_id,
         # Art. 15(2): the basis relied on now, kept even if the register changes later.
@@ -92,6 +96,7 @@ def add_disclosure(
         note=note,
         segment_id=segment_id,
         recorded_by=actor.user_id,
+        fields=fields,
     )
     session.add(disclosure)
     session.flush()
@@ -156,6 +161,12 @@ class PersonDisclosure:
     data_categories: list[str]
     agreement_date: dt.date | None = None
     basis_from_register: bool = False  # copied from the register by revision 0007
+    # The person fields sent; None: not recorded (before 0019_transfers), every field assumed.
+    fields: list[str] | None = None
+
+    def sent_any(self, changed: Iterable[str]) -> bool:
+        """Whether the disclosure sent any of the `changed` fields (Art. 19)."""
+        return self.fields is None or not set(self.fields).isdisjoint(changed)
 
 
 def view_of_person(session: Session, actor: Actor, person_id: int) -> list[PersonDisclosure]:
@@ -194,145 +205,7 @@ def of_person(
             list(d.data_categories),
             d.agreement_date,
             d.basis_from_register,
+            None if d.fields is None else list(d.fields),
         )
         for d, r in session.execute(query).unique()
     ]
-
-
-@dataclass(frozen=True)
-class DisclosureInput:
-    """The record form as typed: persons are ids separated by commas, spaces or lines, or
-    the current members of a saved segment."""
-
-    recipient_id: int | None
-    purpose: str
-    data_categories: tuple[str, ...]
-    legal_basis: str
-    persons: str
-    disclosed_on: dt.date | None
-    note: str = ""
-    segment_id: int | None = None
-
-
-def segment_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
-    """(id, name) of the saved segments a disclosure by hand may name as its persons."""
-    require(actor, Permission.RECORD_DISCLOSURE)
-    return [
-        (i, n) for i, n in session.execute(select(Segment.id, Segment.name).order_by(Segment.name))
-    ]
-
-
-def _segment_members(session: Session, segment_id: int) -> tuple[list[int], str | None]:
-    """The saved segment's members today, as the Segments page counts them, or a message."""
-    segment = session.get(Segment, segment_id)
-    if segment is None:
-        return [], "Choose a saved segment."
-    try:
-        definition = filters.parse_definition(segment.definition)
-    except ValidationError:
-        return [], f"The definition of the segment {segment.name} cannot be read."
-    query = membership.members_query(definition, deadlines.today(), Person.id)
-    ids = list(session.scalars(query.order_by(Person.id)))
-    if not ids:
-        return [], f"The segment {segment.name} has no members today."
-    return ids, None
-
-
-_ID_SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def _person_ids(session: Session, text: str) -> tuple[list[int], str | None]:
-    """The ids typed, in order and without repeats, or the message to show."""
-    tokens = [t for t in _ID_SEPARATORS.split(text.strip()) if t]
-    if not tokens:
-        return [], "Enter the ids of the persons whose data was disclosed."
-    bad = [t for t in tokens if not t.isdigit()]
-    if bad:
-        return [], f"Not a person id: {', '.join(bad[:5])}."
-    ids = list(dict.fromkeys(int(t) for t in tokens))
-    if len(ids) > settings.MANUAL_DISCLOSURE_MAX_PERSONS:
-        return [], f"At most {settings.MANUAL_DISCLOSURE_MAX_PERSONS:,} persons at a time."
-    missing: list[int] = []
-    for batch in batched(ids, settings.EXPORT_BATCH_ROWS):
-        found = set(session.scalars(select(Person.id).where(Person.id.in_(batch))))
-        missing.extend(i for i in batch if i not in found)
-    if missing:
-        shown = ", ".join(str(i) for i in missing[:5])
-        return [], f"No person with id {shown}{' and others' if len(missing) > 5 else ''}."
-    return ids, None
-
-
-def record_disclosure(session: Session, actor: Actor, data: DisclosureInput) -> Disclosure:
-    """Record by hand a disclosure that was made; one transaction with its audit event."""
-    require(actor, Permission.RECORD_DISCLOSURE)
-    errors: dict[str, str] = {}
-    recipient = session.get(Recipient, data.recipient_id) if data.recipient_id else None
-    if recipient is None:
-        errors["recipient"] = "Choose the recipient from the register."
-    elif not recipient.active:
-        errors["recipient"] = f"{recipient.name} is no longer active in the register."
-    purpose = " ".join(data.purpose.split())
-    if not purpose:
-        errors["purpose"] = "Say why the data was disclosed."
-    elif len(purpose) > settings.MAX_SHORT_TEXT:
-        errors["purpose"] = f"Use at most {settings.MAX_SHORT_TEXT} characters."
-    categories = [c for c in CATEGORY_LABELS if c in data.data_categories]
-    if not categories or len(categories) != len(set(data.data_categories)):
-        errors["data_categories"] = "Choose one or more of the notice's data categories."
-    if data.legal_basis not in LEGAL_BASES:
-        errors["legal_basis"] = "Choose the legal basis of the disclosure."
-    today = deadlines.today()
-    if data.disclosed_on is None:
-        errors["disclosed_on"] = "Enter the date of the disclosure."
-    elif data.disclosed_on > today:
-        errors["disclosed_on"] = "A disclosure cannot be recorded before it is made."
-    note = data.note.strip()
-    if len(note) > settings.MAX_LONG_TEXT:
-        errors["note"] = f"Use at most {settings.MAX_LONG_TEXT:,} characters."
-    validation.refuse_hidden(errors, {"purpose": purpose})
-    validation.refuse_hidden(errors, {"note": note}, allowed=validation.MULTILINE)
-    if data.segment_id is None:
-        ids, persons_error = _person_ids(session, data.persons)
-    elif data.persons.strip():
-        ids, persons_error = [], "Give person ids or a segment, not both."
-    else:
-        ids, persons_error = _segment_members(session, data.segment_id)
-    if persons_error:
-        errors["persons"] = persons_error
-    if errors:
-        raise ValidationError(errors)
-    assert recipient is not None and data.disclosed_on is not None
-    # Today's disclosure is stamped now; an earlier one at noon of its Helsinki day.
-    when = (
-        utcnow()
-        if data.disclosed_on == today
-        else dt.datetime.combine(data.disclosed_on, dt.time(12), settings.REGISTRY_TZ)
-    )
-    try:
-        disclosure = add_disclosure(
-            session,
-            actor,
-            recipient.id,
-            purpose,
-            categories,
-            data.legal_basis,
-            ids,
-            disclosed_at=when.astimezone(dt.UTC),
-            note=note,
-            segment_id=data.segment_id,
-        )
-        problem = status_of(recipient, data.disclosed_on)
-        audit.record(
-            session,
-            actor,
-            "disclosure_recorded",
-            "disclosure",
-            disclosure.id,
-            f"{len(ids)} persons to {recipient.name} ({recipient.country}) for {purpose}"
-            + (f"; transfer problem: {problem}" if problem else ""),
-        )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return disclosure

@@ -48,10 +48,10 @@ from registry.filters import CHANNEL_LABELS, Definition, parse_definition
 from registry.marketing_basis import NO_BASIS_LABELS, Classifier, NoBasis
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
+from registry.recipients import derogation_refusal, disclosure_counts, status_of
 from registry.restricted import restricted_table
 from registry.segments.catalogue import SegmentChoice
 from registry.segments.membership import analytic, matching_query, refusals_table
-from registry.transfers import transfer_problem
 from registry.vocabulary import MARKETING_BASIS_SHORT, Channel, DataCategory, RecipientRole
 
 
@@ -114,6 +114,13 @@ COLUMNS: dict[Channel, list[tuple[str, Any]]] = {
         ("country", Person.country),
     ],
     Channel.IN_APP: [("username", Person.username)],
+}
+# The person fields each channel's list sends (amendments.FIELD_LABELS' names; the
+# organisation column is the person's employer), kept with the disclosure so that an Art. 19
+# follow-up names only recipients that received a changed field.
+SENT_FIELDS: dict[Channel, list[str]] = {
+    channel: ["employer" if name == "organisation" else name for name, _ in columns]
+    for channel, columns in COLUMNS.items()
 }
 # The app account is service-user data (the notice's third category); the rest is basic.
 DATA_CATEGORIES: dict[Channel, list[str]] = {
@@ -229,6 +236,14 @@ def _preview(
     return _counted(channel, {str(r): int(n) for r, n in rows})
 
 
+def list_preview(
+    session: Session, definition: Definition, channel: Channel, today: dt.date, sharing: bool
+) -> ExportPreview:
+    """`preview` for a caller that checked its own permission (a list recorded by hand)."""
+    analytic(session)
+    return _preview(session, definition, channel, today, sharing)
+
+
 def preview(
     session: Session,
     actor: Actor,
@@ -253,13 +268,14 @@ def recipients(
     """The active recipients a list may go to, each with any problem of transferring to it."""
     require(actor, Permission.EXPORT_TARGET_LIST)
     today = today or deadlines.today()
+    counts = disclosure_counts(session)
     return [
         RecipientChoice(
             r.id,
             r.name,
             r.service,
             r.country,
-            transfer_problem(r.country, r.transfer_mechanism, today),
+            status_of(r, today, counts.get(r.id, 0)) or derogation_refusal(session, r),
             r.role,
             r.delivers,
         )
@@ -272,13 +288,13 @@ def file_name(segment: SegmentChoice, channel: Any, today: dt.date | None = None
     return f"{slug[:60]}-{Channel(channel).value}-{(today or deadlines.today()).isoformat()}.csv"
 
 
-def _checked_recipient(
+def checked_recipient(
     session: Session, recipient_id: Any, today: dt.date, channel: Channel
 ) -> Recipient:
     recipient = session.get(Recipient, recipient_id) if isinstance(recipient_id, int) else None
     if recipient is None or not recipient.active:
         raise ValidationError({"recipient": "Choose an active recipient from the register."})
-    if problem := transfer_problem(recipient.country, recipient.transfer_mechanism, today):
+    if problem := status_of(recipient, today) or derogation_refusal(session, recipient):
         raise ValidationError(
             {"recipient": f"{recipient.name} may not receive personal data: {problem}."}
         )
@@ -329,6 +345,35 @@ def _list_statement(
     return union_all(exported, left_out)
 
 
+def listed_persons(
+    session: Session,
+    definition: Definition,
+    channel: Channel,
+    today: dt.date,
+    sharing: bool,
+    reasons: Counter[str],
+) -> Iterator[tuple[int, str, list[Any]]]:
+    """Each listed person's id, basis and list values as they stream from one statement;
+    every person left out is counted in `reasons` under why (the suppression list is held
+    against each listed row last). The export and a list recorded by hand both use it, so
+    both leave out the same persons for the same reasons."""
+    statement = _list_statement(definition, channel, today, sharing)
+    guard = suppression.Guard(session)
+    rows = session.execute(statement.execution_options(yield_per=settings.EXPORT_BATCH_ROWS))
+    for person_id, why, n, *values in rows:
+        *values, email, phone = values
+        if why in _BASES and guard.holds(email, phone):
+            why = LeftOut.SUPPRESSED.value
+        reasons[why] += n
+        if why in _BASES:
+            yield person_id, why, values  # the basis relied on for this person
+
+
+def counted(channel: Channel, reasons: Counter[str]) -> ExportPreview:
+    """The counts of a streamed list (`listed_persons`) as a preview."""
+    return _counted(channel, dict(reasons))
+
+
 def export_target_list(
     session: Session,
     actor: Actor,
@@ -363,7 +408,7 @@ def export_target_list(
     elif isinstance(checked_purpose, validation.Invalid):
         errors["purpose"] = checked_purpose.message
     try:
-        recipient = _checked_recipient(session, recipient_id, today, channel)
+        recipient = checked_recipient(session, recipient_id, today, channel)
     except ValidationError as e:
         errors.update(e.field_errors)
     if errors:
@@ -377,19 +422,13 @@ def export_target_list(
     writer.writerow(names)
     reasons: Counter[str] = Counter()
     sharing = recipient.role == RecipientRole.CONTROLLER
-    statement = _list_statement(segment.definition, channel, today, sharing)
-    guard = suppression.Guard(session)
 
     def exported_ids() -> Iterator[tuple[int, str]]:
-        rows = session.execute(statement.execution_options(yield_per=settings.EXPORT_BATCH_ROWS))
-        for person_id, why, n, *values in rows:
-            *values, email, phone = values
-            if why in _BASES and guard.holds(email, phone):
-                why = LeftOut.SUPPRESSED.value
-            reasons[why] += n
-            if why in _BASES:
-                writer.writerow([_cell(k, v) for k, v in zip(names, values, strict=True)])
-                yield person_id, why  # the basis relied on for this person
+        for person_id, basis, values in listed_persons(
+            session, segment.definition, channel, today, sharing, reasons
+        ):
+            writer.writerow([_cell(k, v) for k, v in zip(names, values, strict=True)])
+            yield person_id, basis
 
     disclosure = add_disclosure(
         session,
@@ -401,6 +440,7 @@ def export_target_list(
         exported_ids(),
         disclosed_at=utcnow(),
         segment_id=segment.segment_id,
+        fields=SENT_FIELDS[channel],
     )
     disclosure.export_token = token
     counted = _counted(channel, dict(reasons))

@@ -57,6 +57,12 @@ class Entry:
 class Purpose(Entry):
     profiling: bool = False
     profiling_logic: str = ""
+    # The Art. 6(1) bases the notice states for the purpose (disclosures.LEGAL_BASES' keys).
+    legal_bases: tuple[str, ...] = ()
+    # Direct marketing: the bases of [marketing] are relied on for it.
+    direct_marketing: bool = False
+    # The kinds of data the stated profiling logic says it uses (PROFILING_FILTER_KINDS).
+    profiling_uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,6 +269,8 @@ class Declaration:
     marketing: Marketing = Marketing({})
     # The column separator of CSV files people download ([files] csv_delimiter).
     csv_delimiter: str = ";"
+    # The legitimate interests pursued, as the notice states them (Art. 13(1)(d)); "": none.
+    legitimate_interests: str = ""
 
     def retention_period_of(self, rule: RetentionRule) -> str:
         """The rule's period in words; the orders' is the Accounting Act's voucher period."""
@@ -481,15 +489,7 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         registry_name=root.table("registry").text("name"),
         controller=_party(root.table("controller")),
         contact=_party(root.table("contact")),
-        purposes=tuple(
-            Purpose(
-                r.text("key"),
-                r.text("text"),
-                r.flag("profiling"),
-                r.text("profiling_logic", required=False),
-            )
-            for r in root.tables("purposes")
-        ),
+        purposes=tuple(_purpose(r) for r in root.tables("purposes")),
         data_categories=tuple(
             Entry(r.text("key"), r.text("text")) for r in root.tables("data_categories")
         ),
@@ -518,6 +518,43 @@ def parse(data: dict[str, Any], where: str = "") -> Declaration:
         restrict_while_objection_pending=_objections(root),
         marketing=_marketing(root.table("marketing")),
         csv_delimiter=_csv_delimiter(root),
+        legitimate_interests=root.table("legal_bases").text("legitimate_interests", required=False),
+    )
+
+
+# The lawful bases of Art. 6(1) a purpose may state (as disclosures.LEGAL_BASES names them).
+ART6_BASES = (
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
+    "legitimate_interests",
+)
+
+
+def _purpose(r: _Reader) -> Purpose:
+    bases, uses = r.texts("legal_bases"), r.texts("profiling_uses")
+    for basis in bases:
+        if basis not in ART6_BASES:
+            raise DeclarationError(
+                f"{r._path('legal_bases')}: {basis!r} is not a basis of Art. 6(1) "
+                f"({', '.join(ART6_BASES)})"
+            )
+    for kind in uses:
+        if kind not in PROFILING_FILTER_KINDS:
+            raise DeclarationError(
+                f"{r._path('profiling_uses')}: unknown kind of data {kind!r} "
+                f"({', '.join(PROFILING_FILTER_KINDS)})"
+            )
+    return Purpose(
+        r.text("key"),
+        r.text("text"),
+        r.flag("profiling"),
+        r.text("profiling_logic", required=False),
+        bases,
+        r.flag("direct_marketing"),
+        uses,
     )
 
 

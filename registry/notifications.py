@@ -1,6 +1,8 @@
-"""Art. 19: after a rectification, the recipients who had received the person's data are
-told of it. Each saved amendment (the fields changed together) lists those recipients and
-whether each has been told; telling one is recorded per amended field, with its audit event.
+"""Art. 19: after a rectification, the recipients who had received a changed field of the
+person's data are told of it (each disclosure keeps the fields it sent; telling one that never
+received the field would disclose the new value to it). Each saved amendment (the fields
+changed together) lists those recipients and whether each has been told; telling one is
+recorded per amended field, with its audit event.
 """
 
 from __future__ import annotations
@@ -100,9 +102,10 @@ def follow_ups(
     result = []
     for at, _by, change_id in saves:
         group = members[change_id]
+        changed = {a.field for a in group}
         recipients: dict[int, RecipientFollowUp] = {}
         for d in sorted(disclosed, key=lambda d: d.disclosed_at):
-            if d.disclosed_at >= at:
+            if d.disclosed_at >= at or not d.sent_any(changed):
                 continue
             before = recipients.get(d.recipient_id)
             note = next(
@@ -154,9 +157,10 @@ def mark_notified(session: Session, actor: Actor, change_id: int, recipient_id: 
         )
     )
     received = disclosures.of_person(session, actor, first.person_id, before=first.amended_at)
-    if recipient_id not in {d.recipient_id for d in received}:
+    changed = {a.field for a in group}
+    if recipient_id not in {d.recipient_id for d in received if d.sent_any(changed)}:
         raise ValidationError(
-            {"recipient": "This recipient did not receive the person's data before the change."}
+            {"recipient": "This recipient did not receive a changed field before the change."}
         )
     done = set(
         session.scalars(

@@ -18,8 +18,8 @@ from registry.models import (
     utcnow,
 )
 from registry.permissions import Actor, Permission, require
+from registry.recipients import disclosure_counts, status_of
 from registry.sqlfunctions import day_of, month_of
-from registry.transfers import transfer_problem
 from registry.vocabulary import OPEN_REQUEST_STATUSES, ConsentStatus, Purpose
 
 
@@ -95,10 +95,12 @@ def overview(session: Session, actor: Actor, today: dt.date | None = None) -> Ov
         .order_by(day)
     ).all()
 
+    # The mechanism's validity, what its safeguard lacks on record, a recurring derogation.
+    counts = disclosure_counts(session)
     problems = [
         RecipientProblem(r.name, r.country, problem)
         for r in session.scalars(select(Recipient).where(Recipient.active).order_by(Recipient.name))
-        if (problem := transfer_problem(r.country, r.transfer_mechanism, today))
+        if (problem := status_of(r, today, counts.get(r.id, 0)))
     ]
     return Overview(
         persons=persons,

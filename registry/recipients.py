@@ -23,11 +23,14 @@ from registry import audit, deadlines, settings, validation
 from registry.errors import NotFound, ValidationError
 from registry.models import Activity, ConsentEvent, Disclosure, Order, Person, Recipient
 from registry.permissions import Actor, Permission, require
+from registry.recipient_safeguards import EARLIEST_AGREEMENT, checked_safeguard
 from registry.transfers import (
     country_name,
     in_eea,
     is_country,
     mechanism_mismatch,
+    recurring_derogation,
+    safeguard_problem,
     transfer_problem,
 )
 from registry.vocabulary import (
@@ -40,9 +43,6 @@ from registry.vocabulary import (
     Relationship,
     TransferMechanism,
 )
-
-# The earliest agreement date accepted: the Data Protection Directive (95/46/EC).
-EARLIEST_AGREEMENT = dt.date(1995, 10, 24)
 
 # What a scope by categories may name: the notice's four data categories, and the kinds of
 # activity within "transactions" where a recipient receives only one kind (website analytics
@@ -85,6 +85,10 @@ class RecipientInput:
     # The marketing messages a processor's service delivers (the only target lists it may
     # receive); None: none.
     delivers: str | None = None
+    # What the safeguard needs on record (registry.transfers.safeguard_problem).
+    dpf_checked_on: dt.date | None = None
+    tia_on: dt.date | None = None
+    bcr_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,19 +113,63 @@ class RecipientRow:
     scope_categories: tuple[str, ...] = ()
     scope_relationships: tuple[str, ...] = ()
     delivers: str | None = None
+    dpf_checked_on: dt.date | None = None
+    tia_on: dt.date | None = None
+    bcr_reference: str | None = None
 
     @property
     def status(self) -> str:
         return self.problem or "fine"
 
 
-def status_of(recipient: Recipient, on: dt.date) -> str | None:
-    """The recipient's transfer problem on `on`, in words; None when it is fine."""
-    return transfer_problem(
-        recipient.country,
-        recipient.transfer_mechanism,
-        on,
-        agreed_on=recipient.agreement_date,
+def status_of(recipient: Recipient, on: dt.date, disclosures: int = 0) -> str | None:
+    """The recipient's transfer problem on `on`, in words; None when it is fine: the
+    mechanism's validity, then what its safeguard lacks on record, then an Art. 49
+    derogation relied on for `disclosures` (the recipient's count) more than once."""
+    return (
+        transfer_problem(
+            recipient.country,
+            recipient.transfer_mechanism,
+            on,
+            agreed_on=recipient.agreement_date,
+        )
+        or safeguard_problem(
+            recipient.country,
+            recipient.transfer_mechanism,
+            on,
+            dpf_checked_on=recipient.dpf_checked_on,
+            tia_on=recipient.tia_on,
+            bcr_reference=recipient.bcr_reference,
+        )
+        or recurring_derogation(recipient.country, recipient.transfer_mechanism, disclosures)
+    )
+
+
+def disclosure_counts(session: Session) -> dict[int, int]:
+    """recipient id -> how many disclosures it has had (grouped in SQL)."""
+    rows = session.execute(
+        select(Disclosure.recipient_id, func.count()).group_by(Disclosure.recipient_id)
+    )
+    return {recipient_id: int(n) for recipient_id, n in rows}
+
+
+def derogation_refusal(session: Session, recipient: Recipient) -> str | None:
+    """Why a new disclosure to the recipient may not rest on an Art. 49 derogation: one
+    to it was recorded already, so a further one would make the transfers recurring
+    (Art. 49(1), EDPB Guidelines 2/2018). None when the derogation is not relied on or
+    nothing was disclosed to it yet."""
+    derogation = recipient.transfer_mechanism == TransferMechanism.ART49_DEROGATION
+    if in_eea(recipient.country) or not derogation:
+        return None
+    earlier = session.scalar(
+        select(func.count()).select_from(Disclosure).where(Disclosure.recipient_id == recipient.id)
+    )
+    if not earlier:
+        return None
+    return (
+        f"{recipient.name} received data on an Art. 49 derogation already ({earlier} "
+        "disclosure(s)); a derogation covers only an occasional transfer, not recurring ones "
+        "(EDPB Guidelines 2/2018): agree SCCs or another Art. 46 safeguard first"
     )
 
 
@@ -167,7 +215,7 @@ def register(
                 transfer_mechanism=r.transfer_mechanism,
                 agreement_date=r.agreement_date,
                 active=r.active,
-                problem=status_of(r, on),
+                problem=status_of(r, on, n or 0),
                 disclosures=n or 0,
                 last_disclosed_at=last,
                 role=r.role,
@@ -175,6 +223,9 @@ def register(
                 scope_categories=tuple(r.scope_categories or ()),
                 scope_relationships=tuple(r.scope_relationships or ()),
                 delivers=r.delivers,
+                dpf_checked_on=r.dpf_checked_on,
+                tia_on=r.tia_on,
+                bcr_reference=r.bcr_reference,
             )
         )
     return rows
@@ -258,6 +309,7 @@ def validate(
         elif role != RecipientRole.PROCESSOR:
             # An independent controller sends its own marketing, never ours (Art. 28).
             errors["delivers"] = "Only a processor delivers marketing messages on our behalf."
+    safeguard = checked_safeguard(errors, data)
     if errors:
         raise ValidationError(errors)
     return RecipientInput(
@@ -273,6 +325,7 @@ def validate(
         categories,
         relationships,
         delivers,
+        *safeguard,
     )
 
 

@@ -1,8 +1,11 @@
 """Transfers outside the EU/EEA (GDPR Chapter V): which mechanism is valid where and when.
 
-Two questions are kept apart. `mechanism_mismatch` says whether a mechanism can apply to a
+Three questions are kept apart. `mechanism_mismatch` says whether a mechanism can apply to a
 country at all (a form refuses such input); `transfer_problem` says whether a transfer relying
-on it is lawful on a given date (the register shows it, so a stale basis stays visible).
+on it is lawful on a given date (the register shows it, so a stale basis stays visible);
+`safeguard_problem` says whether what the mechanism needs on record for one recipient is
+there (a DPF certification checked within the year, an SCC transfer's impact assessment, a
+BCR approval).
 """
 
 from __future__ import annotations
@@ -300,6 +303,9 @@ SCC_2021_VALID_FROM = dt.date(2021, 6, 27)  # Decision 2021/914
 OLD_SCC_LAST_SIGNING_DAY = dt.date(2021, 9, 26)
 OLD_SCC_EXPIRED_FROM = dt.date(2022, 12, 27)
 DPF_VALID_FROM = dt.date(2023, 7, 10)  # Commission adequacy decision for the EU-US DPF
+# The DPF covers only organisations on the Department of Commerce's list, and they can leave
+# or be removed from it: a check older than this is no longer evidence of certification.
+DPF_CHECK_VALID_DAYS = 365
 
 MECHANISM_LABELS: dict[str, str] = {
     M.NOT_NEEDED: "Not needed (inside the EU/EEA)",
@@ -316,6 +322,71 @@ MECHANISM_LABELS: dict[str, str] = {
 
 def _day(date: dt.date) -> str:
     return f"{date.day} {date:%B %Y}"
+
+
+def adequacy_decision(country: str) -> str | None:
+    """The adequacy decision a transfer to `country` can rest on, with its date (Art. 45)."""
+    since = ADEQUACY_FROM.get(country.upper())
+    if country.upper() == "US":
+        return f"EU-US Data Privacy Framework adequacy decision of {_day(DPF_VALID_FROM)}"
+    if since is None:
+        return None
+    return f"Adequacy decision for {country_name(country)} of {_day(since)}"
+
+
+def safeguard_problem(
+    country: str,
+    mechanism: str,
+    on: dt.date,
+    *,
+    dpf_checked_on: dt.date | None = None,
+    tia_on: dt.date | None = None,
+    bcr_reference: str | None = None,
+) -> str | None:
+    """What the recipient's safeguard lacks on record on `on`; None when it is all there.
+
+    - DPF: the adequacy decision covers only certified organisations, so the certification
+      is checked on the DPF list and the check renewed within DPF_CHECK_VALID_DAYS;
+    - 2021 SCCs: a transfer impact assessment of the recipient country's law (CJEU C-311/18,
+      para. 134; clause 14 of the 2021 clauses);
+    - BCRs: approved by the competent supervisory authority (Art. 47(1)), so the approval's
+      reference is kept.
+    """
+    if in_eea(country):
+        return None
+    match mechanism:
+        case M.DPF:
+            if dpf_checked_on is None:
+                return (
+                    "DPF certification never checked: check the organisation on the DPF list "
+                    "and record the day"
+                )
+            if (on - dpf_checked_on).days > DPF_CHECK_VALID_DAYS:
+                return (
+                    f"DPF certification last checked on {_day(dpf_checked_on)}, more than a "
+                    "year ago: check the DPF list again"
+                )
+        case M.SCC_2021 if tia_on is None:
+            return (
+                "2021 Standard Contractual Clauses without a transfer impact assessment "
+                "(C-311/18; clause 14): record its date"
+            )
+        case M.BCR if not (bcr_reference or "").strip():
+            return "binding corporate rules without the approval's reference (Art. 47(1))"
+    return None
+
+
+def recurring_derogation(country: str, mechanism: str, disclosures: int) -> str | None:
+    """Why an Art. 49 derogation cannot cover a recipient that has had `disclosures`
+    disclosures; None while there has been at most one. Derogations cover occasional
+    transfers, never regular ones (Art. 49(1) second subparagraph, EDPB Guidelines 2/2018)."""
+    if in_eea(country) or mechanism != M.ART49_DEROGATION or disclosures < 2:
+        return None
+    return (
+        f"Art. 49 derogation relied on for {disclosures} disclosures: a derogation covers only "
+        "occasional transfers (EDPB Guidelines 2/2018); a regular one needs SCCs, BCRs or "
+        "an adequacy decision"
+    )
 
 
 def is_country(code: str) -> bool:

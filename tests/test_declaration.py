@@ -90,6 +90,14 @@ def test_shipped_declaration_matches_the_notice():
             "files.csv_delimiter: '|' is not a column separator",
         ),
         (lambda d: d["files"].update(separator=";"), "files.separator: unknown setting"),
+        (
+            lambda d: d["purposes"][0].update(legal_bases=["gut feeling"]),
+            "purposes[0].legal_bases: 'gut feeling' is not a basis of Art. 6(1)",
+        ),
+        (
+            lambda d: d["purposes"][1].update(profiling_uses=["dreams"]),
+            "purposes[1].profiling_uses: unknown kind of data 'dreams'",
+        ),
     ],
 )
 def test_a_bad_declaration_names_the_key(mutate, message):

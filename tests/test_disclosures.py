@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from registry import disclosure_log, disclosures, settings
+from registry import deadlines, disclosure_by_hand, disclosure_log, disclosures, settings
+from registry.disclosure_by_hand import DisclosureInput
 from registry.disclosure_log import DisclosureFilter
-from registry.disclosures import DisclosureInput
 from registry.errors import PermissionDenied, ValidationError
-from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Recipient, Segment
+from registry.models import AuditEvent, DisclosedPerson, Disclosure, Recipient, Segment
 from registry.vocabulary import Role
 from tests import factories
 
@@ -100,7 +100,7 @@ def form(recipient, ids, **change):
 def test_record_by_hand_stores_persons_and_audit_in_one_go(session, actors, world):
     ids = world["ids"]
     text = f"{ids[0]}, {ids[1]}\n{ids[1]} {ids[5]}"
-    d = disclosures.record_disclosure(
+    d = disclosure_by_hand.record_disclosure(
         session, actors[Role.COMPLIANCE], form(world["dealer"].id, text)
     )
     assert (d.purpose, d.note, d.person_count, d.legal_basis) == (
@@ -143,7 +143,7 @@ def test_record_by_hand_refuses_bad_input_and_stores_nothing(
 ):
     before = session.scalar(select(func.count()).select_from(Disclosure))
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(
+        disclosure_by_hand.record_disclosure(
             session,
             actors[Role.COMPLIANCE],
             form(world["dealer"].id, str(world["ids"][0]), **change),
@@ -158,11 +158,11 @@ def test_record_by_hand_refuses_bad_input_and_stores_nothing(
 def test_record_by_hand_refuses_an_inactive_recipient_and_other_roles(session, actors, world):
     gone = make_recipient(session, "Gone Ltd", "FI", "not_needed", active=False)
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, actors[Role.COMPLIANCE], form(gone.id, "1"))
+        disclosure_by_hand.record_disclosure(session, actors[Role.COMPLIANCE], form(gone.id, "1"))
     assert "no longer active" in e.value.field_errors["recipient"]
     for role in (Role.MARKETING, Role.ADMINISTRATOR):
         with pytest.raises(PermissionDenied):
-            disclosures.record_disclosure(session, actors[role], form(gone.id, "1"))
+            disclosure_by_hand.record_disclosure(session, actors[role], form(gone.id, "1"))
         with pytest.raises(PermissionDenied):
             disclosure_log.log(session, actors[role], DisclosureFilter())
 
@@ -279,36 +279,29 @@ def test_add_disclosure_inserts_in_batches(session, actors, monkeypatch):
     assert session.scalar(select(func.count()).select_from(DisclosedPerson)) == 8
 
 
-def test_record_by_hand_takes_a_saved_segments_current_members(session, actors, world):
-    pytest.importorskip("registry.segments", reason="the Segments page's module")
+def test_record_by_hand_by_segment_is_checked_first_and_never_with_ids(session, actors, world):
+    """A segment's list is made as the export makes it (tests/test_disclosure_lists.py has
+    the rules); here: the ids and the segment exclude each other, and it is checked first."""
     compliance = actors[Role.COMPLIANCE]
-    sweden = Person(
-        first_name="Sven", last_name="Ek", country="SE", relationship="customer_contact", source="t"
-    )
     finland = Segment(
         name="Finland",
         definition=[{"field": "country", "op": "in", "value": ["FI"]}],
         owner_id=actors[Role.MARKETING].user_id,
     )
-    session.add_all([sweden, finland])
+    session.add(finland)
     session.commit()
-    assert disclosures.segment_choices(session, compliance) == [(finland.id, "Finland")]
-    both = form(world["mailer"].id, "1", segment_id=finland.id)
+    assert disclosure_by_hand.segment_choices(session, compliance) == [(finland.id, "Finland")]
+    both = form(world["mailer"].id, "1", segment_id=finland.id, channel="email")
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, compliance, both)
+        disclosure_by_hand.record_disclosure(session, compliance, both)
     assert "not both" in e.value.field_errors["persons"]
-    d = disclosures.record_disclosure(
-        session, compliance, form(world["mailer"].id, "", segment_id=finland.id)
+    mailing = factories.recipient(session, "Mailing Oy", delivers="mailing")
+    unchecked = form(
+        mailing.id, "", segment_id=finland.id, channel="email", disclosed_on=deadlines.today()
     )
-    assert d.person_count == 10 and d.segment_id == finland.id
-    stored = set(
-        session.scalars(
-            select(DisclosedPerson.person_id).where(DisclosedPerson.disclosure_id == d.id)
-        )
-    )
-    assert stored == set(world["ids"])
-    [row] = disclosure_log.log(session, compliance, DisclosureFilter(purpose="Payroll processing"))
-    assert row.segment == "Finland"
+    with pytest.raises(ValidationError) as e:
+        disclosure_by_hand.record_disclosure(session, compliance, unchecked)
+    assert "Check the list" in e.value.field_errors["persons"]
 
 
 def test_a_disclosure_keeps_the_basis_it_relied_on_when_made(session, actors, world):
@@ -316,7 +309,7 @@ def test_a_disclosure_keeps_the_basis_it_relied_on_when_made(session, actors, wo
     cloud = session.scalars(select(Recipient).where(Recipient.name == "Cloud Inc")).one()
     cloud.agreement_date = dt.date(2019, 1, 2)
     session.commit()
-    made = disclosures.record_disclosure(
+    made = disclosure_by_hand.record_disclosure(
         session,
         actors[Role.COMPLIANCE],
         form(cloud.id, str(world["ids"][0])),

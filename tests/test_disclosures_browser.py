@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from registry import db
-from registry.models import AuditEvent, Disclosure, Person
+from registry import consent, db
+from registry.models import AuditEvent, DisclosedPerson, Disclosure, Person, Segment
+from registry.permissions import Actor
 from registry.vocabulary import Role
 from tests import factories
-from tests.browser import sign_in, visible, wait_idle
+from tests.browser import settled, sign_in, visible, wait_idle
 from tests.conftest import TEST_PASSWORD, make_user
 
 
@@ -81,5 +82,69 @@ def test_add_recipient_record_disclosure_and_find_it(journey_app, page):
     for cell in ("Kyoto Analytics KK", "Visitor statistics", "Japan (JP)"):
         cells = grid.get_by_role("gridcell", name=cell, exact=True, include_hidden=True)
         cells.first.wait_for(state="attached")
+    log = app.log_text()
+    assert "Traceback" not in log, log
+
+
+@pytest.fixture
+def segment_app(backend, database_factory, live_app_factory):
+    """Two other connections, one with an evidenced email grant, a saved segment of them and
+    a mailing house that delivers email."""
+    url = database_factory(backend)
+    engine = db.make_engine(url)
+    with db.make_sessionmaker(engine)() as s:
+        officer = make_user(s, Role.COMPLIANCE, "officer-lists")
+        people = [
+            factories.person(
+                s,
+                first,
+                "Lists",
+                email=f"{first.lower()}@example.com",
+                relationship="other_connection",
+            )
+            for first in ("Aino", "Eino")
+        ]
+        consent.record_consent(
+            s, Actor.of(officer), people[0].id, ["email_marketing"], "granted", "web_form", "ticked"
+        )
+        s.add(
+            Segment(
+                name="Other connections",
+                definition=[{"field": "relationship", "op": "in", "value": ["other_connection"]}],
+                owner_id=officer.id,
+            )
+        )
+        factories.recipient(s, "Mailing Oy", delivers="mailing")
+    with live_app_factory(url) as app:
+        yield app, engine, people[0].id
+    engine.dispose()
+
+
+def test_a_segments_list_is_checked_then_recorded_by_hand(segment_app, page):
+    app, engine, granted = segment_app
+    sign_in(page, app, "officer-lists", TEST_PASSWORD)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Disclosures").click()
+    wait_idle(page)
+    page.get_by_role("tab", name="Record a disclosure").click()
+    choose(page, "Recipient", "Mailing Oy (Finland)")
+    visible(page.get_by_label("Purpose")).fill("Spring campaign")
+    choose(page, "Data categories", "Basic information")
+    page.keyboard.press("Escape")
+    choose(page, "Or the current members of a saved segment", "Other connections")
+    choose(page, "Channel of the segment's list", "Email")
+    page.get_by_role("button", name="Record disclosure").click()
+    wait_idle(page)
+    # Checked first: who the list holds and who it leaves out, nothing recorded yet.
+    record = page.get_by_role("button", name="Record the list of 1 persons")
+    record.wait_for()
+    page.get_by_text("1 of 2 exported").wait_for()
+    with db.make_sessionmaker(engine)() as s:
+        assert s.scalars(select(Disclosure)).first() is None
+    record.click()
+    settled(page, page.get_by_text("1 persons to Mailing Oy"))
+    with db.make_sessionmaker(engine)() as s:
+        made = s.scalars(select(Disclosure)).one()
+        assert s.scalars(select(DisclosedPerson.person_id)).all() == [granted]
+        assert made.legal_basis.startswith("Per person: consent")
     log = app.log_text()
     assert "Traceback" not in log, log

@@ -4,9 +4,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from registry import disclosures
-from registry.models import AuditEvent, Disclosure
-from registry.vocabulary import Role
+from registry import consent, disclosures
+from registry.models import AuditEvent, Disclosure, Segment
+from registry.vocabulary import ConsentSource, Role
 from tests import factories
 
 PAGE = "pages/disclosures.py"
@@ -153,3 +153,56 @@ def test_the_per_person_view_is_audited_once_per_choice(database_url, session, a
     ).all()
     chosen = at.session_state["disclosures_person_id"]
     assert views == [str(chosen)]
+
+
+def test_a_list_by_segment_is_checked_then_recorded(database_url, session, actors, app_test):
+    """The segment's list shows its counts per basis and per reason left out first; the
+    record button records exactly those persons."""
+    compliance = actors[Role.COMPLIANCE]
+    people = factories.persons(
+        session,
+        3,
+        first_name="Aino{i}",
+        email="aino{i}@example.com",
+        relationship="other_connection",
+    )
+    consent.record_consent(
+        session,
+        compliance,
+        people[0].id,
+        ["email_marketing"],
+        "granted",
+        ConsentSource.WEB_FORM,
+        "ticked",
+    )
+    segment = Segment(
+        name="Others",
+        definition=[{"field": "relationship", "op": "in", "value": ["other_connection"]}],
+        owner_id=actors[Role.MARKETING].user_id,
+    )
+    mailer = factories.recipient(session, "Mailing Oy", delivers="mailing", commit=False)
+    session.add(segment)
+    session.commit()
+    at = app_test(database_url, compliance, PAGE)
+    [s for s in at.selectbox if s.label == "Recipient"][-1].set_value(mailer.id)
+    next(t for t in at.text_input if t.label == "Purpose").input("Spring campaign")
+    next(m for m in at.multiselect if m.label == "Data categories").set_value(["basic"])
+    next(s for s in at.selectbox if s.label.startswith("Or the current members")).set_value(
+        segment.id
+    )
+    next(s for s in at.selectbox if s.label == "Channel of the segment's list").set_value("email")
+    next(b for b in at.button if b.label == "Record disclosure").click()
+    at.run()
+    assert not at.exception, at.exception
+    # Checked, not recorded yet: the counts are shown with the button that records them.
+    assert session.scalar(select(func.count()).select_from(Disclosure)) == 0
+    table = at.table[0].value
+    assert list(table["Persons"]) == ["1", "2"]
+    assert "Never granted" in table.iloc[1, 0]
+    next(b for b in at.button if b.label == "Record the list of 1 persons").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("1 persons to Mailing Oy" in s.value for s in at.success)
+    session.expire_all()
+    made = session.scalars(select(Disclosure)).one()
+    assert (made.person_count, made.segment_id) == (1, segment.id)

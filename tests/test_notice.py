@@ -4,7 +4,7 @@ import dataclasses
 import datetime as dt
 
 from registry import declaration_check, disclosures
-from registry.models import Activity
+from registry.models import Activity, Segment
 from registry.notice import declaration
 from registry.vocabulary import Role
 from tests import factories
@@ -92,13 +92,23 @@ def test_missing_items_come_from_the_gaps_and_from_the_fields(session, actors):
     decl = declaration()
     viewer = actors[Role.MARKETING]
     shipped = declaration_check.check(session, viewer, decl).missing_items
-    assert [f.subject for f in shipped] == [g.key for g in decl.gaps]
-    assert all(f.declared for f in shipped)
+    assert [f.subject for f in shipped if f.declared] == [g.key for g in decl.gaps]
+    # Beside the recorded gaps: what the registry relies on and the notice omits.
+    assert [f.subject for f in shipped if not f.declared] == [
+        "legal_basis:customer_relationship",
+        "legal_basis:profiling",
+        "legal_basis:communications",
+        "legitimate_interests",
+    ]
     # Without its recorded gaps the fields still show what Art. 13 requires and is missing.
     found = declaration_check.check(session, viewer, dataclasses.replace(decl, gaps=()))
     by_key = {f.subject: f for f in found.missing_items}
     # The retention schedule is declared, so only the notice's own gap asks for it.
     assert set(by_key) == {
+        "legal_basis:customer_relationship",
+        "legal_basis:profiling",
+        "legal_basis:communications",
+        "legitimate_interests",
         "legal_bases",
         "complaint_to_authority",
         "rights",
@@ -118,3 +128,82 @@ def test_missing_items_come_from_the_gaps_and_from_the_fields(session, actors):
     )
     keys = {f.subject for f in declaration_check.check(session, viewer, fixed).missing_items}
     assert "complaint_to_authority" not in keys
+
+
+def purposes_with(decl, **by_key):
+    """The declaration with the purposes' fields changed, per purpose key."""
+    return tuple(dataclasses.replace(p, **by_key.get(p.key, {})) for p in decl.purposes)
+
+
+def test_the_check_names_the_bases_and_interests_relied_on_that_the_notice_omits(session, actors):
+    decl = declaration()
+    viewer = actors[Role.MARKETING]
+    found = {f.subject: f for f in declaration_check.check(session, viewer, decl).missing_items}
+    assert found["legal_basis:profiling"].text == (
+        "The purpose “profiling” states no legal basis; the registry relies on Legitimate "
+        "interests, Art. 6(1)(f) for it ([marketing])."
+    )
+    assert "Consent, Art. 6(1)(a) and Legitimate interests" in (
+        found["legal_basis:communications"].text
+    )
+    interests = found["legitimate_interests"]
+    assert interests.article == "Art. 13(1)(d)"
+    assert "marketing with an opt-out: phone, post" in interests.text
+    assert "profiling of persons never asked" in interests.text
+    # Stating consent alone for marketing leaves the legitimate interests relied on unsaid.
+    partly = dataclasses.replace(
+        decl, purposes=purposes_with(decl, communications={"legal_bases": ("consent",)})
+    )
+    found = {f.subject: f for f in declaration_check.check(session, viewer, partly).missing_items}
+    assert "states Consent, Art. 6(1)(a) but not Legitimate interests" in (
+        found["legal_basis:communications"].text
+    )
+    # Every basis relied on stated, and the interests pursued: nothing of the kind is left.
+    stated = dataclasses.replace(
+        decl,
+        purposes=purposes_with(
+            decl,
+            customer_relationship={"legal_bases": ("contract",)},
+            profiling={"legal_bases": ("legitimate_interests",)},
+            communications={"legal_bases": ("consent", "legitimate_interests")},
+        ),
+        legitimate_interests="Marketing our services to our customers' staff.",
+    )
+    keys = {f.subject for f in declaration_check.check(session, viewer, stated).missing_items}
+    assert not {k for k in keys if k.startswith("legal_basis") or k == "legitimate_interests"}
+    # A stricter declaration (consent only, profiling on consent) relies on no interests.
+    strict = dataclasses.replace(
+        decl,
+        marketing=dataclasses.replace(
+            decl.marketing,
+            bases={k: ("consent",) for k in decl.marketing.bases},
+            profiling_basis="consent",
+        ),
+    )
+    keys = {f.subject for f in declaration_check.check(session, viewer, strict).missing_items}
+    assert "legitimate_interests" not in keys
+
+
+def test_the_check_flags_profiled_data_the_logic_does_not_name(session, actors):
+    decl = declaration()
+    viewer = actors[Role.MARKETING]
+    session.add(
+        Segment(
+            name="Uusimaa",
+            definition=[{"field": "region", "op": "in", "value": ["uusimaa"]}],
+            owner_id=viewer.user_id,
+        )
+    )
+    session.commit()
+    shipped = {f.subject for f in declaration_check.check(session, viewer, decl).missing_items}
+    assert not any(s.startswith("profiling_uses") for s in shipped)
+    narrow = dataclasses.replace(
+        decl, purposes=purposes_with(decl, profiling={"profiling_uses": ("orders",)})
+    )
+    found = {f.subject: f for f in declaration_check.check(session, viewer, narrow).missing_items}
+    assert found["profiling_uses:location"].text == (
+        "The profiling logic stated does not say it uses location data, which the declaration "
+        "profiles by ([marketing.profiling]); 1 saved segment uses it."
+    )
+    assert found["profiling_uses:behaviour"].text.endswith("([marketing.profiling]).")
+    assert "profiling_uses:orders" not in found

@@ -27,6 +27,10 @@ def test_every_role_reads_the_notice_and_its_gaps(database_url, actors, app_test
         assert "- **Website visits recorded for a person**: 14 months after the visit." in page
         assert "The schedule: Contact persons of past customer organisations" in page
         assert ":green[:material/check_circle:] Every destination country is declared." in page
+        # What the registry relies on and the notice omits (issue 17).
+        assert "**Art. 13(1)(d)**: The registry relies on legitimate interests" in page
+        assert "**Art. 13(1)(c)**: The purpose “profiling” states no legal basis" in page
+        assert "Legal basis: not stated." in [c.value for c in at.caption]
 
 
 def test_an_undeclared_country_in_the_log_is_shown(database_url, session, actors, app_test):

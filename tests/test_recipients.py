@@ -19,6 +19,7 @@ CLOUD = RecipientInput(
     country="us",
     transfer_mechanism="dpf",
     agreement_date=dt.date(2024, 2, 1),
+    dpf_checked_on=dt.date(2025, 6, 1),
 )
 
 
@@ -99,7 +100,7 @@ def test_names_are_unique_ignoring_case(session, actors):
 def test_edit_records_old_and_new_and_changes_the_status(session, actors):
     compliance = actors[Role.COMPLIANCE]
     r = recipients.add_recipient(session, compliance, CLOUD)
-    changed = dataclasses.replace(CLOUD, transfer_mechanism="privacy_shield")
+    changed = dataclasses.replace(CLOUD, transfer_mechanism="privacy_shield", dpf_checked_on=None)
     recipients.update_recipient(session, compliance, r.id, changed)
     event = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "recipient_changed")

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from registry import deadlines
 from registry.models import Recipient
 from registry.vocabulary import Role
 
@@ -60,10 +61,17 @@ def test_edit_changes_the_mechanism_and_clears_the_problem(database_url, session
     assert "without a valid transfer mechanism" in at.dataframe[0].value["Status"][0]
     mechanisms = [s for s in at.selectbox if s.label == "Transfer mechanism"]
     mechanisms[-1].set_value("dpf")
+    # The DPF covers only certified organisations: the check of the DPF list is recorded.
+    checked = [d for d in at.date_input if d.label == "DPF certification checked on"]
+    checked[-1].set_value(deadlines.today())
     next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Status"][0] == "Fine"
+    assert at.dataframe[0].value["Safeguard on record"][0] == (
+        "EU-US Data Privacy Framework adequacy decision of 10 July 2023; certification "
+        f"checked {deadlines.today():%-d.%-m.%Y}"
+    )
     session.expire_all()
     assert session.scalars(select(Recipient.transfer_mechanism)).one() == "dpf"
 

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from registry import auth, consent, disclosures, recipients, users, validation
+from registry import auth, consent, disclosure_by_hand, recipients, users, validation
 from registry.__main__ import main
 from registry.errors import SignInRefused, ValidationError
 from registry.models import AppUser, AuditEvent, DataSubjectRequest, Recipient
@@ -113,7 +113,7 @@ def test_user_display_name_and_email(ch, session, actors):
 def test_disclosure_purpose_and_note(ch, session, actors):
     recipient = factories.recipient(session, "Acme")
     person = factories.person(session)
-    data = disclosures.DisclosureInput(
+    data = disclosure_by_hand.DisclosureInput(
         recipient.id,
         f"Newsletter{ch}",
         ("basic",),
@@ -123,7 +123,7 @@ def test_disclosure_purpose_and_note(ch, session, actors):
         note=f"Sent{ch}",
     )
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, actors[Role.COMPLIANCE], data)
+        disclosure_by_hand.record_disclosure(session, actors[Role.COMPLIANCE], data)
     assert f"U+{ord(ch):04X}" in e.value.field_errors["purpose"]
     assert f"U+{ord(ch):04X}" in e.value.field_errors["note"]
 

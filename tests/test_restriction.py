@@ -11,7 +11,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from registry import disclosures, export, metrics, persons, restrictions
+from registry import disclosure_by_hand, export, metrics, persons, restrictions
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import (
     AuditEvent,
@@ -183,19 +183,19 @@ def test_a_disclosure_by_hand_of_a_restricted_person_is_refused(session, actors,
     aino, eino, _ = world
     compliance = actors[Role.COMPLIANCE]
     to = factories.recipient(session, "Dealer Oy", kind="dealer")
-    data = disclosures.DisclosureInput(
+    data = disclosure_by_hand.DisclosureInput(
         to.id, "Price list", ("basic",), "contract", f"{eino.id}, {aino.id}", dt.date.today()
     )
     with pytest.raises(ValidationError) as e:
-        disclosures.record_disclosure(session, compliance, data)
+        disclosure_by_hand.record_disclosure(session, compliance, data)
     assert f"person {aino.id}" in e.value.field_errors["persons"]
     assert count(session, Disclosure) == 0 and count(session, DisclosedPerson) == 0
     # A disclosure made before the restriction is a fact and may be recorded.
     before = dt.date.today() - dt.timedelta(days=3)
-    made = disclosures.record_disclosure(
+    made = disclosure_by_hand.record_disclosure(
         session,
         compliance,
-        disclosures.DisclosureInput(
+        disclosure_by_hand.DisclosureInput(
             to.id, "Price list", ("basic",), "contract", str(aino.id), before
         ),
     )

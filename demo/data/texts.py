@@ -205,6 +205,10 @@ DELIVERY_SERVICES: dict[str, str] = {
     "Rhein Druck & Versand GmbH": DeliveryService.PRINT.value,
     "Nordic Mailworks Oy": DeliveryService.SMS.value,
 }
+# What the safeguards have on record: the DPF recipient's certification checked some months
+# before the seed's day (days before), the SCC recipient's transfer impact assessment.
+DPF_CHECKED_DAYS_AGO: dict[str, int] = {"CloudHost Inc.": 95}
+TIA_DATES: dict[str, dt.date] = {"PipeCRM Inc.": dt.date(2022, 3, 10)}
 NEWSLETTER_PROVIDER = "Emerald Mailworks Ltd"
 CRM = "PipeCRM Inc."
 SURVEYS = "SurveyPeak LLC"

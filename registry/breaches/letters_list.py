@@ -24,7 +24,7 @@ from registry.disclosures import LEGAL_BASES, add_disclosure
 from registry.errors import NotFound, ValidationError
 from registry.models import Breach, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
-from registry.transfers import transfer_problem
+from registry.recipients import status_of
 from registry.vocabulary import (
     DataCategory,
     RecipientRole,
@@ -79,9 +79,7 @@ def _mailing_recipient(session: Session, recipient_id: int | None) -> Recipient:
         raise ValidationError(
             {"recipient": f"{recipient.name} is an independent controller: choose a processor."}
         )
-    if problem := transfer_problem(
-        recipient.country, recipient.transfer_mechanism, deadlines.today()
-    ):
+    if problem := status_of(recipient, deadlines.today()):
         raise ValidationError(
             {"recipient": f"{recipient.name} may not receive personal data: {problem}."}
         )
@@ -100,7 +98,7 @@ def mailing_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
     return [
         (r.id, f"{r.name} ({r.country})")
         for r in session.scalars(query)
-        if transfer_problem(r.country, r.transfer_mechanism, today) is None
+        if status_of(r, today) is None
     ]
 
 
@@ -199,6 +197,16 @@ def letters_list(
             LEGAL_BASES["legal_obligation"],
             listed_ids(),
             disclosed_at=now,
+            # The person fields of the list (the reference and language are the letter's).
+            fields=[
+                "first_name",
+                "last_name",
+                "email",
+                "street_address",
+                "postal_code",
+                "city",
+                "country",
+            ],
         )
         rows = sum(languages.values())
         if rows == 0:

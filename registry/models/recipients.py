@@ -61,6 +61,13 @@ class Recipient(Base):
     # The marketing messages a processor's service delivers (vocabulary.DeliveryService):
     # the only target lists it may receive. NULL: none.
     delivers: Mapped[str | None] = mapped_column(String(20))
+    # What each safeguard needs on record (registry.transfers.safeguard_problem): the day a
+    # DPF recipient's certification was last checked on the DPF list, the transfer impact
+    # assessment of an SCC transfer (C-311/18), the approval of binding corporate rules
+    # (Art. 47(1)). NULL: not recorded.
+    dpf_checked_on: Mapped[dt.date | None] = mapped_column(Date)
+    tia_on: Mapped[dt.date | None] = mapped_column(Date)
+    bcr_reference: Mapped[str | None] = mapped_column(String(200))
 
 
 class RecipientNotification(Base):
@@ -117,6 +124,10 @@ class Disclosure(Base):
     # The prepared target list this disclosure wrote (a random token made when the list was
     # checked): unique, so downloading the same list twice cannot record it twice.
     export_token: Mapped[str | None] = mapped_column(String(64))
+    # The person fields the disclosure sent (amendments.FIELD_LABELS' names), so an Art. 19
+    # follow-up names only recipients that received a changed field. NULL: not recorded
+    # (disclosures before revision 0019_transfers), read as every field sent.
+    fields: Mapped[list[str] | None] = mapped_column(JSON)
 
     recipient: Mapped[Recipient] = orm_relationship(lazy="joined")
 

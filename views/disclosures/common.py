@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from registry import disclosure_log, disclosures, formats, recipients
+from registry import disclosure_by_hand, disclosure_log, formats, recipients
 from registry.disclosure_log import DisclosureFilter, LogRow
 from registry.disclosures import CATEGORY_LABELS
 from registry.permissions import Actor, Permission
@@ -40,7 +40,9 @@ per_month = widgets.cached_read(Permission.VIEW_DISCLOSURES)(disclosure_log.per_
 persons_by_country = widgets.cached_read(Permission.VIEW_DISCLOSURES)(
     disclosure_log.persons_by_country
 )
-segment_choices = widgets.cached_read(Permission.RECORD_DISCLOSURE)(disclosures.segment_choices)
+segment_choices = widgets.cached_read(Permission.RECORD_DISCLOSURE)(
+    disclosure_by_hand.segment_choices
+)
 
 
 @widgets.cached_read(Permission.VIEW_DISCLOSURES)

@@ -1,4 +1,8 @@
-"""The Record a disclosure tab: a disclosure made outside the segment export, by hand."""
+"""The Record a disclosure tab: a disclosure made outside the segment export, by hand.
+
+By person ids, or by a saved segment and channel: then the list is made as the export makes
+it (the same rules, the same function), checked first with its counts per basis and per
+reason left out, and exactly the persons checked are recorded."""
 
 from __future__ import annotations
 
@@ -6,14 +10,19 @@ import datetime as dt
 
 import streamlit as st
 
-from registry import disclosures, settings
-from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES, DisclosureInput
+from registry import disclosure_by_hand, settings
+from registry.disclosure_by_hand import DisclosureInput
+from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES
 from registry.errors import ValidationError
+from registry.export import ExportPreview
+from registry.filters import CHANNEL_LABELS
+from registry.marketing_basis import basis_label
 from registry.permissions import Actor, Permission
 from views import widgets
 from views.disclosures.common import active_recipients, segment_choices
 
 FLASH = "disclosures_recorded"
+CHECK = "disclosures_record_check"  # (the input, its checked list) awaiting the record
 
 
 def record_tab(actor: Actor, today: dt.date) -> None:
@@ -48,7 +57,12 @@ def record_tab(actor: Actor, today: dt.date) -> None:
             )
             widgets.field_error(errors, "data_categories")
             basis = st.selectbox(
-                "Legal basis", list(LEGAL_BASES), index=None, format_func=LEGAL_BASES.get
+                "Legal basis",
+                list(LEGAL_BASES),
+                index=None,
+                format_func=LEGAL_BASES.get,
+                help="For persons given by id. A segment's list records each person's own "
+                "basis under the marketing declaration.",
             )
             widgets.field_error(errors, "legal_basis")
         with right:
@@ -64,8 +78,18 @@ def record_tab(actor: Actor, today: dt.date) -> None:
                 index=None,
                 placeholder="No segment",
                 format_func=segment_names.get,
+                help="Its list for the channel below is made as an export makes it: persons "
+                "without a basis for the channel are left out. Checked before it is recorded.",
             )
             widgets.field_error(errors, "persons")
+            channel = st.selectbox(
+                "Channel of the segment's list",
+                list(CHANNEL_LABELS),
+                index=None,
+                placeholder="Only with a segment",
+                format_func=CHANNEL_LABELS.get,
+            )
+            widgets.field_error(errors, "channel")
             disclosed_on = st.date_input(
                 "Date of the disclosure", value=today, max_value=today, format="DD.MM.YYYY"
             )
@@ -90,19 +114,73 @@ def record_tab(actor: Actor, today: dt.date) -> None:
             disclosed_on=disclosed_on,
             note=note,
             segment_id=segment_id,
+            channel=channel,
         )
-        with widgets.session() as s:
-            try:
-                made = disclosures.record_disclosure(s, actor, data)
-            except ValidationError as e:
-                st.session_state["disclosures_record_errors"] = e.field_errors
-            else:
-                st.session_state["disclosures_record_errors"] = {}
-                st.session_state["disclosures_record_round"] = round_no + 1
-                widgets.flash(
-                    FLASH,
-                    f"Recorded disclosure #{made.id}: {made.person_count:,} persons to "
-                    f"{widgets.plain(active[made.recipient_id].name)}.",
-                )
-                widgets.data_changed()
+        if segment_id is None:
+            _record(actor, data, None, round_no)
+        else:
+            _check(actor, data)
         st.rerun()
+    if checked := st.session_state.get(CHECK):
+        _checked_list(actor, *checked, round_no)
+
+
+def _check(actor: Actor, data: DisclosureInput) -> None:
+    """Check a segment's list; the counts wait under the form for the record."""
+    with widgets.session() as s:
+        try:
+            shown = disclosure_by_hand.check_list(s, actor, data)
+        except ValidationError as e:
+            st.session_state["disclosures_record_errors"] = e.field_errors
+            st.session_state.pop(CHECK, None)
+        else:
+            st.session_state["disclosures_record_errors"] = {}
+            st.session_state[CHECK] = (data, shown)
+
+
+def _checked_list(actor: Actor, data: DisclosureInput, shown: ExportPreview, round_no: int) -> None:
+    with st.container(border=True):
+        st.markdown(f"**The {CHANNEL_LABELS[shown.channel].lower()} list, checked**")
+        st.write(widgets.plain(shown.sentence()))
+        rows = [(f"Sent on: {b}", n) for b, n in _bases(shown)] + [
+            (shown.label(r), n) for r, n in shown.left_out.items() if n
+        ]
+        if rows:
+            st.table({"": [r for r, _ in rows], "Persons": [f"{n:,}" for _, n in rows]})
+        left, right = st.columns(2)
+        if left.button(
+            f"Record the list of {shown.exported:,} persons",
+            type="primary",
+            key="disclosures_record_confirm",
+            disabled=shown.exported == 0,
+        ):
+            _record(actor, data, shown, round_no)
+            st.rerun()
+        if right.button("Cancel", key="disclosures_record_cancel"):
+            st.session_state.pop(CHECK, None)
+            st.rerun()
+
+
+def _bases(shown: ExportPreview) -> list[tuple[str, int]]:
+    return [(basis_label(b), n) for b, n in shown.by_basis.items() if n]
+
+
+def _record(
+    actor: Actor, data: DisclosureInput, shown: ExportPreview | None, round_no: int
+) -> None:
+    with widgets.session() as s:
+        try:
+            made = disclosure_by_hand.record_disclosure(s, actor, data, shown)
+        except ValidationError as e:
+            st.session_state["disclosures_record_errors"] = e.field_errors
+            st.session_state.pop(CHECK, None)
+        else:
+            st.session_state["disclosures_record_errors"] = {}
+            st.session_state["disclosures_record_round"] = round_no + 1
+            st.session_state.pop(CHECK, None)
+            widgets.flash(
+                FLASH,
+                f"Recorded disclosure #{made.id}: {made.person_count:,} persons to "
+                f"{widgets.plain(made.recipient.name)}.",
+            )
+            widgets.data_changed()
