@@ -225,6 +225,9 @@ def listing(session: Session, actor: Actor, today: dt.date | None = None) -> lis
 
 def due_now(session: Session, today: dt.date) -> list[Due]:
     decl = declaration()
+    if session.get_bind().dialect.name == "postgresql":
+        for setting, value in settings.RETENTION_PLANNER.items():
+            session.execute(select(func.set_config(setting, value, True)))  # this transaction
     held_after = voucher_held_after(today, decl)
     out: list[Due] = []
     for rule in decl.retention.rules:
