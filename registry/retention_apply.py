@@ -4,9 +4,10 @@ Persons go through the erasure path an erasure request uses (registry.erasure.ap
 which registry.erasure.apply runs for one person), a batch at a time: each table is changed
 by one statement over the batch's ids; the legal holds keep what the Accounting Act keeps,
 the suppression list and the Art. 19 follow-ups are written, and each erasure is journalled
-so a restore re-applies it. Rows are deleted by id. Each batch is one transaction with its audit event and the run's counts; a
-batch that fails is rolled back whole, so no person is left half-erased, and the run is
-recorded as failed with the reason. Run again at once, the schedule finds nothing due.
+so a restore re-applies it. Rows are deleted by id. Each batch is one transaction with its
+audit event and the run's counts; a batch that fails is rolled back whole, so no person is
+left half-erased, and the run is recorded as failed with the reason. Run again at once, the
+schedule finds nothing due.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def apply(
     today = now.astimezone(settings.REGISTRY_TZ).date()
     secret = suppression.key()  # refused before anything is written when there is none
     with Session(engine) as session:
-        due = retention.due_now(session, today)
+        due = retention.due_now(session, today, rules)  # the rules not run are not counted
         run = RetentionRun(
             started_at=now,
             actor_name=actor.username[:100],
