@@ -333,10 +333,12 @@ def apply_many(
     listed = suppression.add_many(
         target, secret, [(p.email, p.phone) for p in persons.values()], "erasure", now
     )
+    journal = cast(Table, ErasureJournal.__table__)
     journal_ids: dict[int, int] = {
         person_id: journal_id
         for journal_id, person_id in target.execute(
-            insert(ErasureJournal).returning(ErasureJournal.id, ErasureJournal.person_id),
+            # Core's INSERT ... RETURNING of many rows: batched into few statements.
+            insert(journal).returning(journal.c.id, journal.c.person_id),
             [
                 {
                     "person_id": i,
@@ -376,7 +378,7 @@ def apply_many(
             )
         told[i] = len(rows) + len(by_scope)
     if follow_ups:
-        target.execute(insert(ErasureFollowUp), follow_ups)
+        target.execute(insert(cast(Table, ErasureFollowUp.__table__)), follow_ups)
     added = {
         "suppression": listed,
         "erasure_journal": len(journal_ids),

@@ -22,8 +22,9 @@ import secrets
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, Table, insert, or_, select
 from sqlalchemy.orm import Session
 
 from registry import db, settings, validation
@@ -128,7 +129,9 @@ def add_many(
         if e is not None or p is not None
     ]
     if rows:
-        target.execute(insert(Suppression), rows)
+        # The table, not the ORM entity: the ORM splits a bulk insert wherever a row's
+        # missing email or phone changes its keys (683 statements for 3,000 rows).
+        target.execute(insert(cast(Table, Suppression.__table__)), rows)
     return len(rows)
 
 
