@@ -116,6 +116,7 @@ def main() -> int:
             flush=True,
         )
         cpu = server_cpu(backends)
+        client = time.process_time()
         t = time.perf_counter()
         done = retention_apply.apply(
             engine,
@@ -126,11 +127,12 @@ def main() -> int:
             progress=lambda f, m: print(f"  [{f:4.0%}] {m} (load {load()})", flush=True),
         )
         took = time.perf_counter() - t
+        client = time.process_time() - client
         cpu = server_cpu(backends) - cpu
         print(
             f"Applied the person rules to {done.persons_erased:,} persons in {took:.1f} s "
             f"({done.persons_erased / took:.1f} persons/s, batches of {args.batch_persons}), "
-            f"server CPU {cpu:.1f} s; load {load()}"
+            f"server CPU {cpu:.1f} s, this process's CPU {client:.1f} s; load {load()}"
         )
         engine.dispose()
     finally:
