@@ -32,8 +32,10 @@ from registry import audit, deadlines, erasure_journal, settings, suppression
 from registry.erasure_apply import (
     ERASED,
     Applied,
+    AppliedMany,
     Target,
     apply,
+    apply_many,
     hold_of,
     voucher_hold_end,
 )
@@ -71,7 +73,16 @@ EXCEPTIONS: dict[str, str] = {
     "accounting_act": "(b) legal obligation: Accounting Act 1336/1997 ch. 2 s. 10",
     "legal_claims": "(e) establishment, exercise or defence of legal claims",
 }
-__all__ = ["ERASED", "EXCEPTIONS", "GROUNDS", "Applied", "apply", "voucher_hold_end"]
+__all__ = [
+    "ERASED",
+    "EXCEPTIONS",
+    "GROUNDS",
+    "Applied",
+    "AppliedMany",
+    "apply",
+    "apply_many",
+    "voucher_hold_end",
+]
 
 
 @dataclass(frozen=True)

@@ -38,17 +38,28 @@ class Entry:
 
 def write(entry: Entry, path: Path | None = None) -> None:
     """Append one erasure to the journal and flush it to disk."""
+    write_many([entry], path)
+
+
+def write_many(entries: list[Entry], path: Path | None = None) -> None:
+    """Append erasures to the journal and flush them to disk once (a retention batch)."""
+    if not entries:
+        return
     path = path or journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(
-        {
-            "person_id": entry.person_id,
-            "request_id": entry.request_id,
-            "erased_at": entry.erased_at.astimezone(dt.UTC).isoformat(),
-        }
+    lines = "".join(
+        json.dumps(
+            {
+                "person_id": entry.person_id,
+                "request_id": entry.request_id,
+                "erased_at": entry.erased_at.astimezone(dt.UTC).isoformat(),
+            }
+        )
+        + "\n"
+        for entry in entries
     )
     with path.open("a", encoding="utf-8") as f:
-        f.write(line + "\n")
+        f.write(lines)
         f.flush()
         os.fsync(f.fileno())
 

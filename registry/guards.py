@@ -94,17 +94,16 @@ def allow_erasure_deletes(session: Session) -> None:
         session.execute(text(f"SET LOCAL {ERASURE_SETTING} = 'on'"))
 
 
-def erase_person_amendments(target: Session | Connection, person_id: int) -> int:
-    """Delete one person's amendments for an erasure (Art. 17); the number deleted."""
+def erase_person_amendments(target: Session | Connection, person_ids: Sequence[int]) -> int:
+    """Delete the persons' amendments for an erasure (Art. 17); the number deleted."""
     bind = target.get_bind() if isinstance(target, Session) else target
     if bind.dialect.name == "postgresql":
         # Runs as the table owner and sets the erasure setting for itself (0018_roles).
-        return int(
-            target.execute(
-                text("SELECT erase_person_amendments(:person_id)"), {"person_id": person_id}
-            ).scalar_one()
+        statement = text("SELECT erase_person_amendments(:ids)").bindparams(
+            bindparam("ids", type_=ARRAY(BIGINT))
         )
-    result = target.execute(delete(Amendment).where(Amendment.person_id == person_id))
+        return int(target.execute(statement, {"ids": list(person_ids)}).scalar_one())
+    result = target.execute(delete(Amendment).where(Amendment.person_id.in_(person_ids)))
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
 
 

@@ -13,6 +13,7 @@ The latter are counted as deferred, so the listing says they are past their peri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,11 +224,17 @@ def listing(session: Session, actor: Actor, today: dt.date | None = None) -> lis
     return due_now(session, today or dt.datetime.now(settings.REGISTRY_TZ).date())
 
 
-def due_now(session: Session, today: dt.date) -> list[Due]:
+def due_now(session: Session, today: dt.date, keys: Collection[str] | None = None) -> list[Due]:
+    """Per rule (or per rule of `keys`), what is due on `today`."""
     decl = declaration()
+    if session.get_bind().dialect.name == "postgresql":
+        for setting, value in settings.RETENTION_PLANNER.items():
+            session.execute(select(func.set_config(setting, value, True)))  # this transaction
     held_after = voucher_held_after(today, decl)
     out: list[Due] = []
     for rule in decl.retention.rules:
+        if keys is not None and rule.key not in keys:
+            continue
         c = clock(rule, today, decl)
         if rule.key in PERSON_RULES:
             # One statement per rule: the persons past the period are found once (a CTE

@@ -1,11 +1,13 @@
 """Applying the retention schedule (Art. 5(1)(e)): erase the persons due, delete the rows due.
 
-Persons go through the erasure path an erasure request uses (registry.erasure.apply): the
-legal holds keep what the Accounting Act keeps, the suppression list and the Art. 19
-follow-ups are written, and each erasure is journalled so a restore re-applies it. Rows are
-deleted by id. Each batch is one transaction with its audit event and the run's counts; a
-batch that fails is rolled back whole, so no person is left half-erased, and the run is
-recorded as failed with the reason. Run again at once, the schedule finds nothing due.
+Persons go through the erasure path an erasure request uses (registry.erasure.apply_many,
+which registry.erasure.apply runs for one person), a batch at a time: each table is changed
+by one statement over the batch's ids; the legal holds keep what the Accounting Act keeps,
+the suppression list and the Art. 19 follow-ups are written, and each erasure is journalled
+so a restore re-applies it. Rows are deleted by id. Each batch is one transaction with its
+audit event and the run's counts; a batch that fails is rolled back whole, so no person is
+left half-erased, and the run is recorded as failed with the reason. Run again at once, the
+schedule finds nothing due.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from registry import (
 from registry.errors import RegistryError
 from registry.models import (
     Activity,
+    Person,
     PersonMetrics,
     ReportRedaction,
     RequestTransition,
@@ -41,7 +44,8 @@ from registry.models import (
 from registry.notice import PERSON_RULES
 from registry.permissions import Actor, Permission, require
 
-BATCH_PERSONS = 200
+# Persons per transaction: each table is changed by one statement over the batch's ids.
+BATCH_PERSONS = 1_000
 BATCH_ROWS = 5_000
 Progress = Callable[[float, str], None]
 
@@ -107,7 +111,7 @@ def apply(
     today = now.astimezone(settings.REGISTRY_TZ).date()
     secret = suppression.key()  # refused before anything is written when there is none
     with Session(engine) as session:
-        due = retention.due_now(session, today)
+        due = retention.due_now(session, today, rules)  # the rules not run are not counted
         run = RetentionRun(
             started_at=now,
             actor_name=actor.username[:100],
@@ -164,28 +168,44 @@ def apply(
             if not d.persons:
                 continue
 
-            def erase(session: Session, run: RetentionRun, c: Any = c, key: str = key) -> Any:
-                ids = list(session.scalars(retention.due_persons(c).limit(room())))
-                erased.clear()
-                recipients = 0
-                for person_id in ids:
-                    applied = erasure.apply(
-                        session, person_id, now=now, secret=secret, actor_id=actor.user_id
+            after = [0]  # the last id of the batch before: the next batch starts after it
+
+            def erase(
+                session: Session,
+                run: RetentionRun,
+                c: Any = c,
+                key: str = key,
+                after: list[int] = after,
+            ) -> Any:
+                # Keyset paging: every due person up to the last batch's last id is erased
+                # (or the run has stopped), so the search resumes after it, not from the start.
+                ids = list(
+                    session.scalars(
+                        retention.due_persons(c).where(Person.id > after[0]).limit(room())
                     )
-                    recipients += applied.recipients
-                    erased.append(person_id)
+                )
+                erased.clear()
+                if not ids:
+                    return 0, 0, ""
+                applied = erasure.apply_many(
+                    session, ids, now=now, secret=secret, actor_id=actor.user_id
+                )
+                recipients = sum(applied.recipients.values())
                 summary.recipients_to_tell += recipients
+                erased.extend(ids)
+                after[0] = ids[-1]
                 detail = (
                     f"rule {key} ({c.why}): {len(ids)} persons erased through the erasure "
-                    f"path, ids {ids[0] if ids else '-'}..{ids[-1] if ids else '-'}; "
+                    f"path, ids {ids[0]}..{ids[-1]}; "
                     f"{recipients} recipients to tell (Art. 19)"
                 )
                 return len(ids), 0, detail
 
             while batch(key, erase):
                 # Journalled once committed, as an erasure request's is, for a restore.
-                for person_id in erased:
-                    erasure_journal.write(erasure_journal.Entry(person_id, None, now))
+                erasure_journal.write_many(
+                    [erasure_journal.Entry(person_id, None, now) for person_id in erased]
+                )
         else:
             if not d.rows:
                 continue

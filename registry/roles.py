@@ -28,7 +28,7 @@ from registry.errors import RegistryError, ValidationError
 APPEND_ONLY_TABLES = frozenset({"audit_event", "amendment", "breach_change", "erasure_journal"})
 # Read to check that the schema is current; written by migrations only.
 READ_ONLY_TABLES = frozenset({"alembic_version"})
-OWNER_FUNCTIONS = ("erase_person_amendments(bigint)", "delete_expired_audit_events(bigint[])")
+OWNER_FUNCTIONS = ("erase_person_amendments(bigint[])", "delete_expired_audit_events(bigint[])")
 APP_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 APPEND_ONLY_PRIVILEGES = "SELECT, INSERT"
 

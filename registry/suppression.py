@@ -20,9 +20,11 @@ import hmac
 import os
 import secrets
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, Table, insert, or_, select
 from sqlalchemy.orm import Session
 
 from registry import db, settings, validation
@@ -109,15 +111,28 @@ def add(
 ) -> bool:
     """Put the contact details on the list, in the caller's transaction. False when the
     person had neither an email nor a phone (nothing to key an entry on)."""
-    email_hmac, phone_hmac = hashes(secret, email, phone)
-    if email_hmac is None and phone_hmac is None:
-        return False
-    target.execute(
-        insert(Suppression).values(
-            email_hmac=email_hmac, phone_hmac=phone_hmac, reason=reason, since=now or utcnow()
-        )
-    )
-    return True
+    return add_many(target, secret, [(email, phone)], reason, now) == 1
+
+
+def add_many(
+    target: Session | Connection,
+    secret: bytes,
+    contacts: Iterable[tuple[str | None, str | None]],
+    reason: str,
+    now: dt.datetime | None = None,
+) -> int:
+    """`add` for many persons' (email, phone) in one statement; returns the entries added."""
+    since = now or utcnow()
+    rows = [
+        {"email_hmac": e, "phone_hmac": p, "reason": reason, "since": since}
+        for e, p in (hashes(secret, email, phone) for email, phone in contacts)
+        if e is not None or p is not None
+    ]
+    if rows:
+        # The table, not the ORM entity: the ORM splits a bulk insert wherever a row's
+        # missing email or phone changes its keys (683 statements for 3,000 rows).
+        target.execute(insert(cast(Table, Suppression.__table__)), rows)
+    return len(rows)
 
 
 def is_suppressed(

@@ -215,13 +215,70 @@ def test_an_unverified_or_unmatched_erasure_is_refused_with_the_reason(session, 
     assert session.get(Person, person.id).erased_at is None
 
 
+def test_a_batch_erases_each_person_as_alone_and_no_one_else(session, actors):
+    """apply_many (a retention batch): each table changed once over the batch's ids, yet the
+    holds, the journal, the follow-ups and the scrubbing stay each person's own."""
+    officer, first, request_id, _, mailer_id = _world(session, actors)
+    second = factories.person(session, "Sanna", "Toinen", email="sanna@toinen.example.fi")
+    bystander = factories.person(session, "Olli", "Ohikulkija", email="olli@example.fi")
+    session.add_all(
+        [Activity(person_id=p.id, kind="app_use", occurred_at=NOW) for p in (second, bystander)]
+    )
+    session.commit()
+    analytics = recipient(session, "Rhein Analytics GmbH")
+    # The same recipient as the first person's, with other categories: kept apart per person.
+    factories.disclosure(
+        session, officer, mailer_id, [second.id, bystander.id], categories=("transactions",)
+    )
+    done = erasure.apply_many(
+        session,
+        [first, second.id, first],  # a repeated id is erased once
+        now=NOW,
+        secret=b"k" * 32,
+        request_ids={first: request_id},
+        covering={second.id: [analytics.id, mailer_id]},
+    )
+    session.commit()
+    assert set(done.journal_ids) == {first, second.id}
+    assert done.exceptions == {first: ["accounting_act", "legal_claims"], second.id: []}
+    assert done.recipients == {first: 1, second.id: 2}  # the analytics firm by its scope
+    follow_ups = {
+        (j.person_id, f.recipient_id): f.data_categories
+        for f, j in session.execute(
+            select(ErasureFollowUp, ErasureJournal).join(
+                ErasureJournal, ErasureJournal.id == ErasureFollowUp.journal_id
+            )
+        ).all()
+    }
+    assert follow_ups == {
+        (first, mailer_id): ["basic"],
+        (second.id, mailer_id): ["transactions"],  # by disclosure, so not again by scope
+        (second.id, analytics.id): [],
+    }
+    journal = {j.person_id: j.request_id for j in session.scalars(select(ErasureJournal))}
+    assert journal == {first: request_id, second.id: None}
+    assert count(session, Order, Order.person_id == first) == 2  # the held ones
+    assert count(session, Activity, Activity.person_id.in_([first, second.id])) == 0
+    assert count(session, Suppression) == 2
+    session.expire_all()
+    for pid in (first, second.id):
+        assert session.get(Person, pid).erased_at is not None
+        assert session.get(Person, pid).email is None
+    assert session.get(Person, bystander.id).erased_at is None
+    assert session.get(Person, bystander.id).email == "olli@example.fi"
+    assert count(session, Activity, Activity.person_id == bystander.id) == 1
+    assert count(session, DisclosedPerson, DisclosedPerson.person_id == bystander.id) == 1
+    request = session.get(DataSubjectRequest, request_id)
+    assert request.requester_name == erasure.ERASED and request.details == ""
+
+
 def test_a_failure_halfway_leaves_nothing_erased(session, actors, monkeypatch):
     officer, person_id, request_id, _, _ = _world(session, actors)
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(suppression, "add", broken)
+    monkeypatch.setattr(suppression, "add_many", broken)
     with pytest.raises(RuntimeError):
         erasure.erase_for_request(session, officer, request_id, ["objected"], "x", now=NOW)
     session.expire_all()

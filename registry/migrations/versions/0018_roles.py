@@ -6,7 +6,7 @@
 - on PostgreSQL, the two deletes the application must make in an append-only table go
   through functions that run as the table owner (SECURITY DEFINER), so the application role
   needs no DELETE privilege there (registry.roles):
-  erase_person_amendments(person) removes one person's amendments for an erasure (Art. 17,
+  erase_person_amendments(persons) removes the persons' amendments for an erasure (Art. 17,
   the guard of 0012 still asks for the erasure setting, which the function sets for itself);
   delete_expired_audit_events(ids) removes audit events, and the guard of 0014 still refuses
   every one younger than the retention schedule's audit period.
@@ -29,13 +29,13 @@ depends_on: str | Sequence[str] | None = None
 # SET search_path FROM CURRENT: a SECURITY DEFINER function must not resolve table names
 # through a search path its caller chose.
 _ERASE_AMENDMENTS = """
-CREATE FUNCTION erase_person_amendments(p_person_id bigint) RETURNS integer
+CREATE FUNCTION erase_person_amendments(p_person_ids bigint[]) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     n integer;
 BEGIN
     PERFORM set_config('registry.erasure', 'on', true);
-    DELETE FROM amendment WHERE person_id = p_person_id;
+    DELETE FROM amendment WHERE person_id = ANY(p_person_ids);
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM set_config('registry.erasure', 'off', true);
     RETURN n;
@@ -54,7 +54,7 @@ BEGIN
 END;
 $$
 """
-FUNCTIONS = ("erase_person_amendments(bigint)", "delete_expired_audit_events(bigint[])")
+FUNCTIONS = ("erase_person_amendments(bigint[])", "delete_expired_audit_events(bigint[])")
 
 
 def upgrade() -> None:
