@@ -96,7 +96,8 @@ def make_backup(
         for leftover in [partial, *finished]:
             if leftover is not None and leftover.is_file():
                 leftover.unlink()
-        reason = str(e).strip() or type(e).__name__
+        # A database error's own words, without SQLAlchemy's wrapping and link.
+        reason = str(getattr(e, "orig", None) or e).strip() or type(e).__name__
         try:
             record_operation(engine, actor, BackupOperation.BACKUP, started, path, reason=reason)
         except SQLAlchemyError as recording:
