@@ -118,30 +118,41 @@ def test_a_damaged_copy_is_recorded_as_failed_never_as_checked(
         assert "check failed" in event.one().detail
 
 
-@pytest.mark.parametrize("into", ["empty", "absent"])
-def test_a_corrupted_backup_whose_checksum_matches_fails_and_touches_nothing(
-    engine, admin, tmp_path, backend, database_factory, into
-):
-    made = making.make_backup(engine, admin, tmp_path / "backups")
+def damaged_after_its_checksum(made: files.MadeBackup) -> None:
     cut(made.path)
     rehash(made.path)
     files.verify_backup(made.path)  # the checksum alone cannot see this damage
-    if into == "absent":
-        if backend != "sqlite":
-            return  # a PostgreSQL target is a database that exists
-        target_file = tmp_path / "new.db"
-        with pytest.raises(RestoreFailed, match="did not pass its check") as failed:
-            restoring.restore_backup(admin, made.path, f"sqlite:///{target_file}")
-        assert not target_file.exists()  # not even an empty file
-        assert not list(tmp_path.glob(".new.db.restoring-*"))
-    else:
-        target = database_factory(backend)
-        before = target_state(target)
-        with pytest.raises(RestoreFailed, match="did not pass its check") as failed:
-            restoring.restore_backup(admin, made.path, target)
-        assert target_state(target) == before
+
+
+def test_a_corrupted_backup_whose_checksum_matches_fails_and_touches_nothing(
+    engine, admin, tmp_path, backend, database_factory
+):
+    made = making.make_backup(engine, admin, tmp_path / "backups")
+    damaged_after_its_checksum(made)
+    target = database_factory(backend)
+    before = target_state(target)
+    with pytest.raises(RestoreFailed, match="did not pass its check") as failed:
+        restoring.restore_backup(admin, made.path, target)
+    assert target_state(target) == before
     assert "the target database was not touched" in str(failed.value)
     assert "verified" not in str(failed.value)
+
+
+def test_a_corrupted_sqlite_backup_creates_no_target_file(database_factory, tmp_path):
+    engine = db.make_engine(database_factory("sqlite"))
+    try:
+        with db.make_sessionmaker(engine)() as s:
+            actors = {role: Actor.of(make_user(s, role)) for role in Role}
+            fill_registry(s, actors)
+        made = making.make_backup(engine, actors[Role.ADMINISTRATOR], tmp_path / "backups")
+    finally:
+        engine.dispose()
+    damaged_after_its_checksum(made)
+    target_file = tmp_path / "new.db"
+    with pytest.raises(RestoreFailed, match="did not pass its check"):
+        restoring.restore_backup(actors[Role.ADMINISTRATOR], made.path, f"sqlite:///{target_file}")
+    assert not target_file.exists()  # not even an empty file
+    assert not list(tmp_path.glob(".new.db.restoring-*"))  # nor the private copy
 
 
 def damage_an_index(url: str) -> None:

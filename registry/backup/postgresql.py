@@ -1,6 +1,7 @@
 """PostgreSQL: pg_dump inside an exported REPEATABLE READ snapshot, counted in that same
-snapshot, and pg_restore in one transaction; the client tools must not be older than the
-server."""
+snapshot, the dump read back by pg_restore (its table of contents, then every row) before it
+is called good or restored, and pg_restore in one transaction; the client tools must not be
+older than the server."""
 
 from __future__ import annotations
 

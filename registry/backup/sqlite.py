@@ -1,5 +1,7 @@
 """SQLite: the online backup API copies the database in one step and the rows are counted
-in the copy; a restore replaces the target file's content in one transaction."""
+in the copy; the copy is read back (integrity check, every table read through) before it is
+called good. A restore goes into a private copy that is checked the same way, and only then
+replaces the target file's content in one transaction."""
 
 from __future__ import annotations
 
