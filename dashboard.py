@@ -15,6 +15,7 @@ from navigation import pages_for, signed_out_pages
 from registry import auth, db, settings, sign_in_sessions, throttle
 from registry.errors import SignInRefused
 from registry.models import utcnow
+from registry.notice import DeclarationError
 from registry.permissions import Actor
 from views import widgets
 
@@ -243,6 +244,9 @@ def main() -> None:
         # what was typed. The server log names the error class, never the values.
         logger.warning("database failure on a page: %s", type(e.orig).__name__)
         st.error(widgets.database_failure(e), icon=":material/database:")
+    except DeclarationError as e:
+        # A malformed data/registry.toml stops only what needs it; other pages keep working.
+        st.error(widgets.declaration_failure(e), icon=":material/description:")
 
 
 main()

@@ -12,7 +12,7 @@ import streamlit as st
 
 from registry import formats, settings
 from registry.backup import files, making, records
-from registry.backup.files import BackupOperation, BackupResult
+from registry.backup.files import BackupOperation, BackupResult, CheckResult
 from registry.errors import RegistryError
 from registry.permissions import Permission
 from views import widgets
@@ -26,8 +26,11 @@ st.title("Backups")
 st.caption(
     'The notice promises that "the filing system is backed up safely and can be restored as '
     'needed". Backups made here and by the scheduled `python -m registry backup` job are '
-    "listed below; a restore is done on the command line with `python -m registry restore`, "
-    "which verifies the checksum and the row counts."
+    "listed below. Each copy is read back before it is called good (SQLite: its integrity "
+    "check and every table read through; PostgreSQL: the dump read through by `pg_restore`); "
+    "only a backup whose check passed shows as checked. A restore is done on the command line "
+    "with `python -m registry restore`, which verifies the checksum, checks the copy before it "
+    "replaces the target, and compares the row counts."
 )
 
 
@@ -73,12 +76,14 @@ with st.container(border=True):
                 m = made.manifest
                 bar.empty()  # the status label says it is done
                 status.update(
-                    label=f"Backup made: {widgets.plain(made.path.name)}", state="complete"
+                    label=f"Backup made and checked: {widgets.plain(made.path.name)}",
+                    state="complete",
                 )
                 st.markdown(
                     f"{files.human_size(m.size_bytes)}, "
                     f"{files.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables.  \n"
-                    f"SHA-256 `{m.sha256}`"
+                    f"SHA-256 `{m.sha256}`  \n"
+                    f"Checked: {widgets.plain(m.check_detail)}"
                 )
         widgets.data_changed()  # failed attempts are recorded too
 
@@ -120,7 +125,10 @@ with health:
             help=f"A warning shows when the newest is older than {max_hours} hours.",
         )
         if last:
-            st.caption(f"By {widgets.plain(last.actor_name)} · {widgets.plain(last.file_name)}")
+            st.caption(
+                f"By {widgets.plain(last.actor_name)} · {widgets.plain(last.file_name)} · "
+                f"{last.check_label.lower()}"
+            )
     with cards[1], st.container(border=True):
         st.metric(
             f"Backups in the last {settings.BACKUP_HISTORY_DAYS} days",
@@ -165,6 +173,7 @@ else:
                 "Started (Helsinki)": helsinki(e.started_at),
                 "Operation": OPERATION_LABELS.get(e.operation, e.operation),
                 "Result": RESULT_LABELS.get(e.result, e.result),
+                "Check": e.check_label,
                 "By": e.actor_name,
                 "Size": files.human_size(e.size_bytes),
                 "Rows": "" if e.total_rows is None else f"{e.total_rows:,}",
@@ -172,6 +181,7 @@ else:
                 "File": e.file_name,
                 "Note": e.message,
                 "SHA-256": e.sha256 or "",
+                "Check detail": e.check_detail,
             }
             for e in view.entries
         ]
@@ -183,6 +193,7 @@ else:
         column_config={
             "Rows": st.column_config.TextColumn(alignment="right"),
             "Note": st.column_config.TextColumn(width="large"),
+            "Check detail": st.column_config.TextColumn(width="large"),
         },
     )
     widgets.pager(PAGE_KEY, page, "backups and restores, newest first")
@@ -199,7 +210,8 @@ else:
         "Backup",
         downloadable,
         format_func=lambda e: (
-            f"{helsinki(e.started_at)} · {e.file_name} · {files.human_size(e.size_bytes)}"
+            f"{helsinki(e.started_at)} · {e.file_name} · {files.human_size(e.size_bytes)} · "
+            f"{e.check_label.lower()}"
         ),
         key="backups_download_choice",
     )
@@ -209,6 +221,18 @@ else:
         "download is recorded in the audit trail; keep the file encrypted and off shared drives."
     )
     chosen_id = chosen.id
+    if chosen.check_result == CheckResult.FAILED:
+        st.error(
+            "This backup failed its check: it is not a good backup and the file's name says "
+            f"so. {widgets.plain(chosen.check_detail)}",
+            icon=":material/error:",
+        )
+    elif not chosen.checked:
+        st.warning(
+            "This backup was made before backups were checked: it was never read back, and "
+            "the file's name says so. Make a new backup to have a checked one.",
+            icon=":material/warning:",
+        )
 
     def bundle() -> bytes:
         # Runs when the button is clicked, on a thread of its own: the audit event is
@@ -217,7 +241,7 @@ else:
             return records.download_backup(s, actor, chosen_id)
 
     st.download_button(
-        "Download backup",
+        "Download backup" if chosen.checked else f"Download backup ({chosen.check_label.lower()})",
         data=bundle,
         file_name=chosen.download_name,
         mime="application/x-tar",

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import breaches, consistency, deadlines, overview
+from registry import breaches, consistency, deadlines, notice, overview
 from registry.consent import PURPOSE_LABELS
 from registry.permissions import Permission
 from views import widgets
@@ -15,6 +15,10 @@ st.caption(
     "Click2Contract Oy's customer and marketing registry on "
     f"{deadlines.today():%-d %B %Y} (Helsinki). Counts only: no personal data on this page."
 )
+
+if problem := notice.declaration_problem():
+    # The figures below do not need it; the notice, reports and exports do.
+    st.error(widgets.declaration_failure(problem), icon=":material/description:")
 
 # Aggregates only: the same for everyone of a role.
 o = widgets.cached_read(Permission.VIEW_OVERVIEW)(overview.overview)()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -16,8 +17,20 @@ from registry.errors import RegistryError, ValidationError
 from registry.vocabulary import Channel, ImportKind, Role
 
 
+class BadArguments(Exception):
+    """Arguments argparse refused: told as one line by main, not as usage and exit."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, its refusals raised instead of printed with the usage; sub-commands'
+    parsers are of the same class (add_subparsers takes the parent's)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise BadArguments(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
+    parser = _Parser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -177,28 +190,38 @@ def _one_line(error: BaseException) -> str:
         text = f"The database refused: {type(error.orig).__name__}" + (f": {text}" if text else "")
     else:
         text = f"{type(error).__name__}: {error}"
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _printable(text)
+
+
+def _printable(text: str) -> str:
+    """One line, whatever the message held: newlines folded, undecodable characters escaped."""
+    return " ".join(text.split()).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _fail(message: str) -> int:
+    """Every failure a user can meet: one line on stderr and status 2, never a traceback."""
+    print(_printable(message), file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except BadArguments as e:
+        return _fail(str(e))
     if problem := _refused_argument(args):
-        print(problem, file=sys.stderr)
-        return 2
+        return _fail(problem)
     try:
         config = db.database_config()
-        return args.func(args, config)
+        return int(args.func(args, config))
     except ValidationError as e:
-        for field, message in e.field_errors.items():
-            print(f"{field}: {message}", file=sys.stderr)
-        return 2
+        return _fail("; ".join(f"{field}: {message}" for field, message in e.field_errors.items()))
     except RegistryError as e:
-        print(str(e), file=sys.stderr)
-        return 2
+        return _fail(str(e))
     except (OSError, SQLAlchemyError, UnicodeError, ValueError) as e:
-        # Every failure a user can meet is one line and status 2, never a traceback.
-        print(f"registry {args.command}: {_one_line(e)}", file=sys.stderr)
-        return 2
+        return _fail(f"registry {args.command}: {_one_line(e)}")
+    except Exception as e:  # the last resort: still one line, never a traceback
+        return _fail(f"registry {args.command} failed unexpectedly: {_one_line(e)}")
 
 
 if __name__ == "__main__":

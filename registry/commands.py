@@ -125,6 +125,7 @@ def cmd_backup(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     m = made.manifest
     print(f"{made.path}\n  {files.human_size(m.size_bytes)}, SHA-256 {m.sha256}")
     print(f"  {files.rows(sum(m.row_counts.values()))} in {len(m.row_counts)} tables")
+    print(f"  Checked: {m.check_detail}")
     return 0
 
 
@@ -146,7 +147,10 @@ def cmd_restore(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
         raise
     counts = done.manifest.row_counts
     print(f"Restored {args.file} into {done.target}.")
-    print(f"  Checksum verified; the row counts of all {len(counts)} tables match the backup.")
+    print(
+        "  Checksum verified; the copy checked before it replaced the target; the row counts "
+        f"of all {len(counts)} tables match the backup."
+    )
     print(
         f"  Re-applied {done.reapplied} journalled erasures newer than the backup "
         "(Art. 17: an erasure is not undone by a restore)."

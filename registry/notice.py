@@ -574,21 +574,40 @@ def _objections(root: _Reader) -> bool:
     return table.flag("restrict_while_pending", True)
 
 
-def load(path: Path = settings.DECLARATION_PATH) -> Declaration:
+def load(path: Path | None = None) -> Declaration:
+    path = path or settings.declaration_path()
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError as e:
         raise DeclarationError(f"{path}: the registry declaration is missing") from e
     except tomllib.TOMLDecodeError as e:
+        # tomllib's message names the line and column.
         raise DeclarationError(f"{path}: not valid TOML: {e}") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise DeclarationError(f"{path}: cannot be read: {e}") from e
     try:
         return parse(data)
     except DeclarationError as e:
-        raise DeclarationError(f"{path.name}: {e}") from None
+        raise DeclarationError(f"{path}: {e}") from None
+
+
+def declaration() -> Declaration:
+    """The declaration (data/registry.toml, or REGISTRY_DECLARATION); read once per process
+    and file. A malformed one raises DeclarationError naming the file and the line or key,
+    every time it is needed, so a fixed file is read at the next use."""
+    return _load_once(settings.declaration_path())
 
 
 @cache
-def declaration() -> Declaration:
-    """The declaration as shipped; read once per process."""
-    return load()
+def _load_once(path: Path) -> Declaration:
+    return load(path)
+
+
+def declaration_problem() -> str | None:
+    """Why the declaration cannot be read, or None: for pages that work without it."""
+    try:
+        declaration()
+    except DeclarationError as e:
+        return str(e)
+    return None

@@ -15,6 +15,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEMO_DATABASE_PATH = DATA_DIR / "registry.db"
 DECLARATION_PATH = DATA_DIR / "registry.toml"
+# Where the declaration is read from instead (a deployment's own copy, or a test's).
+DECLARATION_ENV_VAR = "REGISTRY_DECLARATION"
+
+
+def declaration_path() -> Path:
+    return Path(os.environ.get(DECLARATION_ENV_VAR) or DECLARATION_PATH)
+
 
 # The embedded demo: how big it is and how it is seeded.
 DEMO_PERSONS = 2_000

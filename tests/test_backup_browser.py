@@ -37,7 +37,7 @@ def test_administrator_makes_and_downloads_a_backup(backups_app, page):
 
     page.get_by_role("button", name="Make a backup now").click()
     wait_idle(page)
-    page.get_by_text("Backup made:").wait_for()
+    page.get_by_text("Backup made and checked:").wait_for()
     assert page.get_by_text("No successful backup of this database is recorded").count() == 0
 
     with db.make_sessionmaker(engine)() as s:

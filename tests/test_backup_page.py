@@ -92,6 +92,9 @@ def test_making_a_backup_from_the_page(database_url, session, actors, app_test, 
     table = at.dataframe[0].value
     assert list(table["File"]) == [made.name]
     assert list(table["Result"]) == ["Succeeded"]
+    assert list(table["Check"]) == ["Checked"]
+    assert table["Check detail"].iloc[0].endswith("as expected")
+    assert any("SHA-256" in m.value and "\nChecked: " in m.value for m in at.markdown)
     assert list(table["By"]) == [admin.username]
     choice = at.selectbox(key="backups_download_choice")
     assert made.name in choice.format_func(choice.value)
@@ -108,3 +111,66 @@ def test_a_failed_backup_is_shown_and_listed(database_url, actors, app_test, tmp
     assert not at.exception, at.exception
     assert any("The backup failed" in e.value for e in at.error)
     assert list(at.dataframe[0].value["Result"]) == ["Failed"]
+
+
+def add_file_backup(session, folder, check_result: str | None) -> str:
+    """A backup row with its file, checksum and manifest on this server."""
+    from registry.backup import files
+
+    folder.mkdir(parents=True, exist_ok=True)
+    file = folder / "registry-sqlite-20260101T020000Z.sqlite3"
+    file.write_bytes(b"the copy")
+    size, digest = files.file_digest(file)
+    files.checksum_path(file).write_text(f"{digest}  {file.name}\n")
+    files.manifest_path(file).write_text("{}")
+    failed = check_result == "failed"
+    session.add(
+        Backup(
+            operation="backup",
+            started_at=utcnow() - dt.timedelta(hours=1),
+            finished_at=utcnow(),
+            actor_name="nightly-cron",
+            file_path=str(file),
+            size_bytes=size,
+            sha256=digest,
+            row_counts={"person": 10},
+            result="failed" if failed else "succeeded",
+            message="The copy failed its check (see the check)." if failed else "",
+            check_result=check_result,
+            checked_at=utcnow() if check_result else None,
+            check_detail="PRAGMA integrity_check failed: row 3 missing from index ix_person_phone"
+            if failed
+            else "",
+        )
+    )
+    session.commit()
+    return file.name
+
+
+def test_a_failed_check_is_shown_plainly_and_its_download_marked(
+    database_url, session, actors, app_test, backup_dir
+):
+    name = add_file_backup(session, backup_dir, "failed")
+    at = app_test(database_url, actors[Role.ADMINISTRATOR], PAGE)
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["Result"]) == ["Failed"] and list(table["Check"]) == ["Check failed"]
+    assert "row 3 missing from index" in table["Check detail"].iloc[0]
+    # No good backup is recorded: the health check says so.
+    assert "No successful backup of this database is recorded" in at.error[0].value
+    choice = at.selectbox(key="backups_download_choice")
+    assert choice.format_func(choice.value).endswith(f"{name} · 8 B · check failed")
+    assert any(e.value.startswith("This backup failed its check") for e in at.error)
+    assert [b.label for b in at.get("download_button")] == ["Download backup (check failed)"]
+
+
+def test_an_unchecked_backup_is_never_shown_as_checked(
+    database_url, session, actors, app_test, backup_dir
+):
+    add_file_backup(session, backup_dir, None)
+    at = app_test(database_url, actors[Role.ADMINISTRATOR], PAGE)
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["Check"]) == ["Not checked"]
+    assert any("never read back" in w.value for w in at.warning)
+    assert [b.label for b in at.get("download_button")] == ["Download backup (not checked)"]
+    assert any(c.value.endswith("· not checked") for c in at.caption)

@@ -154,6 +154,18 @@ def database_failure(error: DBAPIError) -> str:
     return db.failure_message(error, engine(), database())
 
 
+DECLARATION_FAILURE = (
+    "The registry declaration cannot be read, so this part of the registry cannot be shown: "
+    "{problem}  \nCorrect the file (or REGISTRY_DECLARATION, if set) and reload the page; "
+    "the pages that do not need the declaration keep working."
+)
+
+
+def declaration_failure(problem: Exception | str) -> str:
+    """The plain words for a malformed data/registry.toml: the file and the line or key."""
+    return DECLARATION_FAILURE.format(problem=plain(str(problem)))
+
+
 def guarded(callback: Callable[P, None]) -> Callable[P, None]:
     """A write callback whose database failure becomes a message, not a crashed page: the
     typed input stays in its widgets for the next try."""

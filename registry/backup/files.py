@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, column, func, inspect, select, table
 
 from registry.errors import RegistryError
+from registry.models import utcnow
 
 Progress = Callable[[float, str], None]
 
@@ -35,6 +36,53 @@ class BackupOperation(StrEnum):
 class BackupResult(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class CheckResult(StrEnum):
+    """The read-back check of a copy. A row without one (NULL) was never checked."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """A copy read back after it was written: the integrity check and every table read
+    through, its rows counted and held against the rows expected."""
+
+    result: CheckResult
+    checked_at: dt.datetime
+    detail: str  # what was checked, or what failed
+
+    @property
+    def passed(self) -> bool:
+        return self.result == CheckResult.PASSED
+
+
+def judge_counts(
+    expected: dict[str, int], read: dict[str, int], how: str, problems: list[str]
+) -> BackupCheck:
+    """The check's verdict: `problems` found by the engine's own check, and every table's
+    rows read back against the rows expected."""
+    differences = [
+        f"{name}: {expected.get(name, 'no table')} expected, {read.get(name, 'no table')} read"
+        for name in sorted(set(expected) | set(read))
+        if expected.get(name) != read.get(name)
+    ]
+    if problems or differences:
+        found = "; ".join([*problems[:3], *differences[:5]])
+        more = len(problems) + len(differences) - min(len(problems), 3) - min(len(differences), 5)
+        return BackupCheck(
+            CheckResult.FAILED,
+            utcnow(),
+            f"{how} failed: {found}{f' (and {more} more)' if more > 0 else ''}",
+        )
+    total = sum(read.values())
+    return BackupCheck(
+        CheckResult.PASSED,
+        utcnow(),
+        f"{how}: every one of the {len(read)} tables read back, {rows(total)}, as expected",
+    )
 
 
 class BackupFailed(RegistryError):
@@ -63,10 +111,16 @@ class Manifest:
     made_by: str
     tool: str
     format: int = MANIFEST_FORMAT
+    # The read-back check of the file, so a copied backup carries its own verdict. None in
+    # manifests written before checks existed: such a backup was never checked.
+    check_result: str | None = None
+    checked_at: dt.datetime | None = None
+    check_detail: str = ""
 
     def to_json(self) -> str:
         data = asdict(self)
         data["created_at"] = self.created_at.isoformat()
+        data["checked_at"] = self.checked_at.isoformat() if self.checked_at else None
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -74,6 +128,8 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["created_at"] = dt.datetime.fromisoformat(data["created_at"])
+            if data.get("checked_at"):
+                data["checked_at"] = dt.datetime.fromisoformat(data["checked_at"])
             data["row_counts"] = {str(k): int(v) for k, v in data["row_counts"].items()}
             return cls(**data)
         except FileNotFoundError as e:

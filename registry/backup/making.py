@@ -58,6 +58,13 @@ def make_backup(
             counts, revision, tool = sqlite.copy(engine, partial, report)
         if not counts:
             raise BackupFailed("The database holds no tables: there is nothing to back up.")
+        # The copy is read back before it is called good (issue 18): a copy of a damaged
+        # database, or one damaged on its way to the disk, must not pass as a backup.
+        report(0.8, "Reading the copy back to check it")
+        if engine_name == "postgresql":
+            checked = postgresql.check_backup(engine, partial, counts)
+        else:
+            checked = sqlite.check(partial, counts)
         report(0.85, "Computing the SHA-256 checksum")
         partial.chmod(0o600)
         size, digest = file_digest(partial)
@@ -75,6 +82,9 @@ def make_backup(
             row_counts=counts,
             made_by=actor.username,
             tool=tool,
+            check_result=checked.result,
+            checked_at=checked.checked_at,
+            check_detail=checked.detail,
         )
         for companion, content in (
             (checksum_path(path), f"{digest}  {path.name}\n"),
@@ -86,14 +96,34 @@ def make_backup(
         for leftover in [partial, *finished]:
             if leftover is not None and leftover.is_file():
                 leftover.unlink()
-        reason = str(e).strip() or type(e).__name__
+        # A database error's own words, without SQLAlchemy's wrapping and link.
+        reason = str(getattr(e, "orig", None) or e).strip() or type(e).__name__
         try:
             record_operation(engine, actor, BackupOperation.BACKUP, started, path, reason=reason)
         except SQLAlchemyError as recording:
             reason += f" (the failure could not be recorded either: {type(recording).__name__})"
         raise BackupFailed(f"The backup failed: {reason}") from e
-    report(0.95, "Recording the backup")
     total = sum(counts.values())
+    if not checked.passed:
+        # Kept, with its checksum and manifest, for whoever investigates: it may be the only
+        # copy there is. It is recorded and reported as failed, never as a backup.
+        reason = (
+            f"The copy failed its check ({checked.detail}). {path.name} is kept for "
+            "inspection but is not a good backup: check the database itself "
+            "(PRAGMA integrity_check on SQLite, the server log on PostgreSQL)."
+        )
+        record_operation(
+            engine,
+            actor,
+            BackupOperation.BACKUP,
+            started,
+            path,
+            manifest=manifest,
+            check=checked,
+            reason=reason,
+        )
+        raise BackupFailed(f"The backup failed: {reason}")
+    report(0.95, "Recording the backup")
     backup_id = record_operation(
         engine,
         actor,
@@ -101,9 +131,11 @@ def make_backup(
         started,
         path,
         manifest=manifest,
-        detail=f"{path.name}: {human_size(size)}, {rows(total)} in {len(counts)} tables",
+        check=checked,
+        detail=f"{path.name}: {human_size(size)}, {rows(total)} in {len(counts)} tables; "
+        f"checked: {checked.detail}",
     )
-    report(1.0, f"Backup made: {path.name}")
+    report(1.0, f"Backup made and checked: {path.name}")
     return MadeBackup(backup_id, path, manifest)
 
 

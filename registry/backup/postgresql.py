@@ -1,6 +1,7 @@
 """PostgreSQL: pg_dump inside an exported REPEATABLE READ snapshot, counted in that same
-snapshot, and pg_restore in one transaction; the client tools must not be older than the
-server."""
+snapshot, the dump read back by pg_restore (its table of contents, then every row) before it
+is called good or restored, and pg_restore in one transaction; the client tools must not be
+older than the server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL
@@ -17,11 +20,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from registry import db, settings
 from registry.backup.files import (
     UNTOUCHED,
+    BackupCheck,
     BackupFailed,
     Manifest,
     Progress,
     RestoreFailed,
     RestoreRefused,
+    judge_counts,
     refuse_non_empty,
     row_counts,
     schema_revision,
@@ -167,3 +172,74 @@ def restore(pg_restore: str, file: Path, target: URL, manifest: Manifest, report
     marker = "processing data for table "
     steps = len(manifest.row_counts)
     _run_tool(command, env, marker, steps, (0.15, 0.8), report, RestoreFailed)
+
+
+CHECK = "pg_restore --list and a read-through of the dump"
+_DATA_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ")
+
+
+def _table_name(qualified: str) -> str:
+    """`public."user"` -> `user`: the table's own name, as the row counts key it."""
+    name = qualified.split(".", 1)[1] if "." in qualified else qualified
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+
+
+def _last_lines(stream: IO[bytes]) -> str:
+    stream.seek(0)
+    lines = [line.strip() for line in stream.read().decode("utf-8", "replace").splitlines()]
+    return " ".join(line for line in lines[-3:] if line)
+
+
+def check_backup(engine: Engine, file: Path, expected: dict[str, int]) -> BackupCheck:
+    """check_dump with a pg_restore able to read what this server's pg_dump wrote."""
+    server_major = int((engine.dialect.server_version_info or (0,))[0])
+    pg_restore, _ = client_tool("pg_restore", server_major, BackupFailed)
+    return check_dump(pg_restore, file, expected)
+
+
+def check_dump(pg_restore: str, file: Path, expected: dict[str, int]) -> BackupCheck:
+    """Read a dump back without a database: its table of contents must list the data of
+    every table (pg_restore --list), and the whole archive must decompress into a script
+    (pg_restore --file=-) whose COPY blocks hold the rows expected for each table."""
+    listed = subprocess.run(
+        [pg_restore, "--list", str(file)], capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        why = " ".join(listed.stderr.split()[-30:]) or f"exit {listed.returncode}"
+        return judge_counts(expected, expected, CHECK, [f"pg_restore --list: {why}"])
+    with_data = {
+        _table_name(f"{m.group(1)}.{m.group(2)}")
+        for line in listed.stdout.splitlines()
+        if (m := _DATA_ENTRY.match(line))
+    }
+    problems = [
+        f"{name}: no data entry in the archive"
+        for name in sorted(set(expected) - with_data)
+        if expected[name]
+    ]
+    read: dict[str, int] = {}
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(
+            [pg_restore, "--file=-", str(file)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        ) as process:
+            assert process.stdout is not None
+            table_name: str | None = None
+            for line in process.stdout:
+                if table_name is None:
+                    if line.startswith(b"COPY ") and line.rstrip().endswith(b"FROM stdin;"):
+                        qualified = line[5:].split(b" (", 1)[0].split(b" FROM", 1)[0]
+                        table_name = _table_name(qualified.decode("utf-8").strip())
+                        read.setdefault(table_name, 0)
+                elif line == b"\\.\n":
+                    table_name = None
+                else:
+                    read[table_name] += 1  # COPY text: one line per row, newlines escaped
+        if process.returncode != 0:
+            problems.append(f"pg_restore read-through: {_last_lines(errors) or 'failed'}")
+    # Tables without rows may have no COPY block; they read back as empty.
+    for name in with_data:
+        read.setdefault(name, 0)
+    return judge_counts(expected, read, CHECK, problems)

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from registry import audit, db, settings
 from registry.auth import current_actor
 from registry.backup.files import (
+    BackupCheck,
     BackupOperation,
     BackupResult,
+    CheckResult,
     Manifest,
     checksum_path,
     file_digest,
@@ -36,12 +38,14 @@ def record_operation(
     path: Path,
     *,
     manifest: Manifest | None = None,
+    check: BackupCheck | None = None,
     counts: dict[str, int] | None = None,
     reason: str = "",
     detail: str = "",
     note: str = "",
 ) -> int:
     """The `backup` row and its audit event, in one transaction. No manifest: it failed.
+    No check: the copy was never read back, and the row says so (check_result NULL).
 
     The row's message is the failure, or a note the row's other columns do not already say.
     """
@@ -60,6 +64,9 @@ def record_operation(
             row_counts=counts or (manifest.row_counts if manifest else None),
             result=result,
             message=(reason or note)[: settings.MAX_LONG_TEXT],
+            check_result=check.result if check else None,
+            checked_at=check.checked_at if check else None,
+            check_detail=check.detail[: settings.MAX_LONG_TEXT] if check else "",
         )
         session.add(row)
         session.flush()
@@ -101,6 +108,9 @@ class BackupEntry:
     total_rows: int | None
     result: str
     message: str
+    check_result: str | None  # passed, failed, or None: never read back
+    checked_at: dt.datetime | None
+    check_detail: str
     download_problem: str | None  # why it cannot be downloaded here; None if it can
 
     @property
@@ -108,8 +118,29 @@ class BackupEntry:
         return Path(self.file_path).name
 
     @property
+    def checked(self) -> bool:
+        """Called checked only where the read-back check passed."""
+        return self.check_result == CheckResult.PASSED
+
+    @property
+    def check_label(self) -> str:
+        return check_label(self.check_result)
+
+    @property
     def download_name(self) -> str:
-        return f"{self.file_name}.tar"
+        """A file that did not pass its check says so in its own name."""
+        if self.checked:
+            return f"{self.file_name}.tar"
+        marker = "CHECK-FAILED" if self.check_result == CheckResult.FAILED else "NOT-CHECKED"
+        return f"{self.file_name}.{marker}.tar"
+
+
+def check_label(check_result: str | None) -> str:
+    if check_result == CheckResult.PASSED:
+        return "Checked"
+    if check_result == CheckResult.FAILED:
+        return "Check failed"
+    return "Not checked"
 
 
 @dataclass(frozen=True)
@@ -137,13 +168,19 @@ def _entry(row: Backup) -> BackupEntry:
         total_rows=sum(row.row_counts.values()) if row.row_counts else None,
         result=row.result,
         message=row.message,
+        check_result=row.check_result,
+        checked_at=row.checked_at,
+        check_detail=row.check_detail or "",
         download_problem=_download_problem(row),
     )
 
 
 def _download_problem(row: Backup) -> str | None:
-    if row.operation != BackupOperation.BACKUP or row.result != BackupResult.SUCCEEDED:
-        return "only a successful backup can be downloaded"
+    """Why a row's file cannot be downloaded. A file whose check failed can be, marked as
+    such: it may be the only copy of a damaged database there is."""
+    written = row.result == BackupResult.SUCCEEDED or row.check_result == CheckResult.FAILED
+    if row.operation != BackupOperation.BACKUP or not written:
+        return "only a backup whose file was written can be downloaded"
     path = Path(row.file_path)
     if not path.is_file():
         return "the file is not on this server"
@@ -240,7 +277,12 @@ def download_backup(session: Session, actor: Actor, backup_id: int) -> bytes:
             with member.open("rb") as f:
                 tar.addfile(info, f)
     audit.record(
-        session, actor, "backup_downloaded", "backup", row.id, f"{path.name} ({human_size(size)})"
+        session,
+        actor,
+        "backup_downloaded",
+        "backup",
+        row.id,
+        f"{path.name} ({human_size(size)}; {check_label(row.check_result).lower()})",
     )
     session.commit()
     return bundle.getvalue()

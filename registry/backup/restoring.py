@@ -11,7 +11,9 @@ from registry import db, erasure_journal
 from registry.backup import postgresql, sqlite
 from registry.backup.files import (
     UNTOUCHED,
+    BackupCheck,
     BackupOperation,
+    CheckResult,
     Progress,
     RestoredBackup,
     RestoreFailed,
@@ -37,8 +39,10 @@ def restore_backup(
     """Restore a verified backup into the database at `into_url`.
 
     Refused, untouched: a file that does not match its checksum, a target of the other
-    engine, a target holding rows (unless `replace`). After restoring, the row counts are
-    compared with the manifest; any difference raises RestoreFailed naming the tables.
+    engine, a target holding rows (unless `replace`). Failed, untouched: a backup that does
+    not pass its read-back check (a damaged file whose checksum was taken after the damage).
+    After restoring, the row counts are compared with the manifest; any difference raises
+    RestoreFailed naming the tables.
     """
     require(actor, Permission.MANAGE_BACKUPS)
     report = progress or silent
@@ -54,14 +58,23 @@ def restore_backup(
             f"{engine_name} database {safe}. {UNTOUCHED}"
         )
     report(0.1, "Checking that the target is empty")
+    # The backup is read back before the target changes (issue 18): a damaged file whose
+    # checksum was taken after the damage must fail here, with the target as it was.
     if engine_name == "postgresql":
         server_major = postgresql.check_target(target, manifest, replace)
         pg_restore, _ = postgresql.client_tool("pg_restore", server_major, RestoreRefused)
+        report(0.12, "Reading the dump back before it touches the target")
+        checked = postgresql.check_dump(pg_restore, file, manifest.row_counts)
+        if not checked.passed:
+            raise RestoreFailed(
+                f"{file.name} did not pass its check ({checked.detail}). {UNTOUCHED}"
+            )
+        # --single-transaction: a failure inside pg_restore leaves the target as it was.
         postgresql.restore(pg_restore, file, target, manifest, report)
     else:
         path = sqlite.check_target(target, replace)
-        report(0.15, "Copying the backup into the target")
-        sqlite.restore(file, path)
+        report(0.15, "Restoring into a private copy beside the target")
+        checked = sqlite.restore(file, path, manifest, report)
     report(0.85, "Comparing the row counts with the manifest")
     engine = db.make_engine(into_url)
     try:
@@ -80,6 +93,7 @@ def restore_backup(
                 started,
                 file,
                 manifest=manifest,
+                check=BackupCheck(CheckResult.FAILED, utcnow(), reason),
                 counts=restored,
                 reason=reason,
             )
@@ -92,9 +106,16 @@ def restore_backup(
             started,
             file,
             manifest=manifest,
+            check=BackupCheck(
+                CheckResult.PASSED,
+                utcnow(),
+                f"{checked.detail}; after the restore the row counts of all "
+                f"{len(restored)} tables match the manifest",
+            ),
             counts=restored,
-            detail=f"Restored {source}; the row counts of all {len(restored)} tables match.",
-            note=f"From {source}; row counts verified.",
+            detail=f"Restored {source}; checked before it replaced the target, and the row "
+            f"counts of all {len(restored)} tables match.",
+            note=f"From {source}; checked, row counts verified.",
         )
         current = db.schema_is_current(engine)
         # Erasures made after the backup must not come back with it (Art. 17).
@@ -106,5 +127,5 @@ def restore_backup(
             pending = sum(1 for e in erasure_journal.read() if e.erased_at > manifest.created_at)
     finally:
         engine.dispose()
-    report(1.0, "Restored and verified")
+    report(1.0, "Restored and checked")
     return RestoredBackup(backup_id, manifest, safe, current, reapplied, pending)

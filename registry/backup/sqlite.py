@@ -1,9 +1,13 @@
 """SQLite: the online backup API copies the database in one step and the rows are counted
-in the copy; a restore replaces the target file's content in one transaction."""
+in the copy; the copy is read back (integrity check, every table read through) before it is
+called good. A restore goes into a private copy that is checked the same way, and only then
+replaces the target file's content in one transaction."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
@@ -12,13 +16,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.backup.files import (
     UNTOUCHED,
+    BackupCheck,
+    CheckResult,
+    Manifest,
     Progress,
     RestoreFailed,
     RestoreRefused,
+    judge_counts,
     refuse_non_empty,
     row_counts,
     schema_revision,
 )
+from registry.models import utcnow
+
+CHECK = "PRAGMA integrity_check"
+# integrity_check stops after this many problems; the first few say enough.
+MAX_PROBLEMS = 10
 
 
 def copy(engine: Engine, partial: Path, report: Progress) -> tuple[dict[str, int], str | None, str]:
@@ -68,15 +81,81 @@ def check_target(target: URL, replace: bool) -> Path:
     return path
 
 
-def restore(file: Path, path: Path) -> None:
-    # immutable: the verified file is only read, never locked or journalled.
-    source = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    target = sqlite3.connect(path, timeout=30)
+def restore(file: Path, path: Path, manifest: Manifest, report: Progress) -> BackupCheck:
+    """Restore into a private copy beside the target, check the copy, and only then replace
+    the target's content with it in one transaction. A failed check or copy leaves the target
+    as it was (and no file where there was none)."""
+    existed = path.exists()
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.restoring-")
+    os.close(fd)
+    staged = Path(name)
     try:
-        # The backup API replaces the whole target in one transaction, triggers and all.
-        source.backup(target)
-    except sqlite3.Error as e:
-        raise RestoreFailed(f"SQLite could not restore into {path}: {e}") from e
+        # immutable: the verified file is only read, never locked or journalled.
+        source = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        copy = sqlite3.connect(staged)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.Error as e:
+            raise RestoreFailed(
+                f"{file.name} did not pass its check (SQLite cannot read it: {e}). {UNTOUCHED}"
+            ) from e
+        finally:
+            copy.close()
+            source.close()
+        report(0.4, "Checking the restored copy before it replaces the target")
+        checked = check(staged, manifest.row_counts)
+        if not checked.passed:
+            raise RestoreFailed(
+                f"{file.name} did not pass its check: restored into a private copy, "
+                f"{checked.detail}. {UNTOUCHED}"
+            )
+        report(0.6, "Replacing the target's content with the checked copy")
+        staged_db = sqlite3.connect(f"{staged.resolve().as_uri()}?mode=ro", uri=True)
+        target = sqlite3.connect(path, timeout=30)
+        try:
+            # The backup API replaces the whole target in one transaction, triggers and all.
+            staged_db.backup(target)
+        except sqlite3.Error as e:
+            raise RestoreFailed(f"SQLite could not restore into {path}: {e}. {UNTOUCHED}") from e
+        finally:
+            target.close()
+            staged_db.close()
+        return checked
+    except BaseException:
+        if not existed:
+            path.unlink(missing_ok=True)  # sqlite3.connect created it: no 0-byte file stays
+        raise
     finally:
-        target.close()
-        source.close()
+        staged.unlink(missing_ok=True)
+
+
+def check(file: Path, expected: dict[str, int]) -> BackupCheck:
+    """Read a copy back: SQLite's integrity check (every page of every table and index), then
+    every table read through row by row (NOT INDEXED: its own b-tree, not an index's
+    count), held against the rows expected. A file SQLite cannot read fails the check."""
+    connection = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        found = [row[0] for row in connection.execute(f"PRAGMA integrity_check({MAX_PROBLEMS})")]
+        problems = [] if found == ["ok"] else [str(p) for p in found]
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        read: dict[str, int] = {}
+        for name in names:
+            quoted = '"' + name.replace('"', '""') + '"'
+            # The names come from the file's own schema, never from input.
+            read[name] = connection.execute(
+                f"SELECT count(*) FROM {quoted} NOT INDEXED"  # noqa: S608
+            ).fetchone()[0]
+    except sqlite3.Error as e:
+        return BackupCheck(
+            CheckResult.FAILED, utcnow(), f"{CHECK} failed: SQLite cannot read it: {e}"
+        )
+    finally:
+        connection.close()
+    return judge_counts(expected, read, CHECK, problems)

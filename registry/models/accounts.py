@@ -116,3 +116,8 @@ class Backup(Base):
     row_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
     result: Mapped[str] = mapped_column(String(20))  # succeeded, failed, running
     message: Mapped[str] = mapped_column(Text, default="")
+    # The read-back check of the copy (issue 18): passed, failed, or NULL where none was made
+    # (rows from before checks existed). A backup is called good only when it passed.
+    check_result: Mapped[str | None] = mapped_column(String(10))
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    check_detail: Mapped[str] = mapped_column(Text, default="", server_default="")
