@@ -105,3 +105,13 @@ def revoke(session: Session, token: str, now: dt.datetime | None = None) -> None
         .where(SignInSession.token_hash == _digest(token), SignInSession.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
+
+
+def end_all(session: Session, user_id: int, now: dt.datetime | None = None) -> None:
+    """End every session of the account, in the caller's transaction: a new password must
+    also shut out whoever signed in with the old one."""
+    session.execute(
+        update(SignInSession)
+        .where(SignInSession.user_id == user_id, SignInSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )

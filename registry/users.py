@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, settings, throttle, validation
+from registry import audit, settings, sign_in_sessions, throttle, validation
 from registry.auth import check_new_password, hash_password
 from registry.errors import NotFound, ValidationError
 from registry.models import AppUser, utcnow
@@ -207,13 +207,15 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Ac
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> Account:
-    """Set a new password; the username's failed attempts are forgotten with the old one."""
+    """Set a new password; the username's failed attempts and the account's sign-in sessions
+    end with the old one."""
     require(actor, Permission.MANAGE_USERS)
     user = _get(session, user_id)
     if message := check_new_password(password, user.username):
         raise ValidationError({"password": message})
     user.password_hash = hash_password(password)
     throttle.clear_username(session, user.username)
+    sign_in_sessions.end_all(session, user.id)
     audit.record(session, actor, "user_password_reset", "app_user", user.id)
     session.commit()
     return _account(user)

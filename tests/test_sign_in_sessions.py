@@ -84,3 +84,13 @@ def test_a_reload_with_a_live_cookie_is_signed_in_and_an_ended_one_is_not(
 
     again = app_test(database_url, None)
     assert [t.label for t in again.text_input] == ["Username", "Password"]
+
+
+def test_a_new_password_ends_the_accounts_sessions(session, actors):
+    marketer = actors[Role.MARKETING]
+    token = sign_in_sessions.open_session(session, marketer, NOW)
+    users.reset_password(
+        session, actors[Role.ADMINISTRATOR], marketer.user_id, "a-new-long-passphrase-9"
+    )
+    assert not sign_in_sessions.live(session, token)
+    assert sign_in_sessions.resume(session, token) is None
