@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import case, cast, func, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -267,9 +267,15 @@ def recipients(
     ]
 
 
-def file_name(segment: SegmentChoice, channel: Any, today: dt.date | None = None) -> str:
+def file_name(
+    segment: SegmentChoice,
+    channel: Any,
+    today: dt.date | None = None,
+    file_format: spreadsheet.FileFormat = spreadsheet.FileFormat.CSV,
+) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", segment.title.lower()).strip("-") or "segment"
-    return f"{slug[:60]}-{Channel(channel).value}-{(today or deadlines.today()).isoformat()}.csv"
+    day = (today or deadlines.today()).isoformat()
+    return f"{slug[:60]}-{Channel(channel).value}-{day}.{file_format.value}"
 
 
 def _checked_recipient(
@@ -287,12 +293,6 @@ def _checked_recipient(
     ):
         raise ValidationError({"recipient": f"{refusal}."})
     return recipient
-
-
-def _cell(name: str, value: Any) -> str:
-    # Every column, email, phone, postal code and username too: any may hold text from an
-    # import or from before validation existed (registry.spreadsheet).
-    return spreadsheet.neutralised(value)
 
 
 def _list_statement(
@@ -340,9 +340,13 @@ def export_target_list(
     today: dt.date | None = None,
     complete: Callable[[], None] | None = None,
     token: str | None = None,
+    xlsx: BinaryIO | None = None,
 ) -> ExportResult:
     """Write the segment's targetable members for the channel to `out` as CSV, and record the
     disclosure (per-person rows) and an audit event, in one transaction.
+
+    `xlsx`, when given, receives the same rows as an Excel workbook from the same statement:
+    one prepared list in two formats is one disclosure.
 
     `complete` (putting the written file in place) runs after the last row and before the
     commit: if it fails, nothing is recorded, as no list was handed over.
@@ -373,8 +377,11 @@ def export_target_list(
     # One statement: the list is written and its ids recorded as they stream by, and the
     # left-out counts come from the same snapshot, so they always add up.
     names = [name for name, _ in COLUMNS[channel]]
-    writer = spreadsheet.csv_writer(out)
-    writer.writerow(names)
+    sheets: list[spreadsheet.Sheet] = [spreadsheet.CsvSheet(out)]
+    if xlsx is not None:
+        sheets.append(spreadsheet.XlsxSheet(xlsx, "target list"))
+    for sheet in sheets:
+        sheet.writerow(names)
     reasons: Counter[str] = Counter()
     sharing = recipient.role == RecipientRole.CONTROLLER
     statement = _list_statement(segment.definition, channel, today, sharing)
@@ -388,7 +395,8 @@ def export_target_list(
                 why = LeftOut.SUPPRESSED.value
             reasons[why] += n
             if why in _BASES:
-                writer.writerow([_cell(k, v) for k, v in zip(names, values, strict=True)])
+                for sheet in sheets:  # every cell neutralised by the sheet (spreadsheet)
+                    sheet.writerow(values)
                 yield person_id, why  # the basis relied on for this person
 
     disclosure = add_disclosure(
@@ -418,12 +426,14 @@ def export_target_list(
         f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
         f"{counted.sentence()}",
     )
-    if complete is not None:
-        try:
+    try:
+        for sheet in sheets:
+            sheet.close()
+        if complete is not None:
             complete()
-        except BaseException:
-            session.rollback()
-            raise
+    except BaseException:
+        session.rollback()
+        raise
     try:
         session.commit()
     except IntegrityError:
