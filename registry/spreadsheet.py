@@ -31,6 +31,7 @@ from typing import Any, BinaryIO, Protocol, TextIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -147,7 +148,9 @@ class XlsxSheet:
             cell = WriteOnlyCell(self._sheet, value)
             cell.number_format = XLSX_DATE
             return cell
-        cell = WriteOnlyCell(self._sheet, neutralised(value))
+        # A control character may not stand in an XLSX file: shown as the replacement mark.
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralised(value))
+        cell = WriteOnlyCell(self._sheet, text)
         cell.data_type = "s"  # text, even if it began with = (then neutralised as well)
         return cell
 

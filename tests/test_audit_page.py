@@ -83,8 +83,9 @@ def test_opens_on_the_recent_days_newest_first(audit_page, trail):
     assert table["Record"].tolist()[:3] == ["Dashboard user", "Dashboard user", "Dashboard user"]
     assert table["When"].iloc[0] == f"{trail['today'].isoformat()} 09:00:00"
     assert at.get("plotly_chart"), "the actions-per-day chart is drawn"
-    [download] = at.get("download_button")
+    download, workbook = at.get("download_button")
     assert download.label == "Export 5 events as CSV"
+    assert workbook.label == "Export 5 events as XLSX"
     assert "recorded in the audit trail" in download.help
 
 

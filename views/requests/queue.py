@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import settings
+from registry import settings, spreadsheet
 from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.report import notices
@@ -207,21 +208,23 @@ def queue_table(queue_filter: QueueFilter, today: dt.date) -> None:
 
 
 def export_button(actor: Actor, queue_filter: QueueFilter, today: dt.date) -> None:
-    def export() -> str:
-        # Runs only when the button is clicked: the export, and its audit event, happen then.
+    def export(file_format: spreadsheet.FileFormat) -> bytes:
+        # Runs only when a button is clicked: the export, and its audit event, happen then.
         with widgets.session() as s:
-            return queue.export_csv(s, actor, queue_filter, today)
+            return queue.export_file(s, actor, queue_filter, file_format, today)
 
-    st.download_button(
-        "Download the filtered queue (CSV)",
-        data=export,
-        file_name=f"requests-{today.isoformat()}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        help="Every request that matches the filters, with identity checks, extensions and "
-        "outcomes, for an audit. The download is recorded in the audit trail.",
-    )
+    for column, file_format in zip(st.columns([1, 1, 2]), spreadsheet.FileFormat, strict=False):
+        column.download_button(
+            f"Download the filtered queue ({file_format.label})",
+            data=partial(export, file_format),
+            file_name=f"requests-{today.isoformat()}.{file_format.value}",
+            mime=file_format.mime,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"requests_queue_download_{file_format.value}",
+            help="Every request that matches the filters, with identity checks, extensions "
+            "and outcomes, for an audit. The download is recorded in the audit trail.",
+        )
 
 
 def show(actor: Actor, today: dt.date) -> None:
