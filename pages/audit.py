@@ -226,20 +226,35 @@ picked = st.dataframe(
                 "Record": label(RECORD_TYPE_LABELS, e.record_type),
                 "Record id": e.record_id or "",
                 "Detail": e.detail,
+                # The record's own page, for a role that may open it (views.widgets).
+                "Open": widgets.record_url(
+                    actor,
+                    e.record_type,
+                    e.record_id,
+                    f"Open the {label(RECORD_TYPE_LABELS, e.record_type).lower()}",
+                ),
             }
             for e in page.rows
         ],
-        columns=["When", "User", "Action", "Record", "Record id", "Detail"],
+        columns=["When", "User", "Action", "Record", "Record id", "Detail", "Open"]
+        if linkable
+        else ["When", "User", "Action", "Record", "Record id", "Detail"],
     ),
     hide_index=True,
     width="stretch",
-    column_config={"Detail": st.column_config.TextColumn(width="large")},
+    column_config={
+        "Detail": st.column_config.TextColumn(width="large"),
+        "Open": widgets.link_column("Open", help="The record's own page, in a new tab"),
+    },
     key="audit_events_table",
     on_select="rerun" if linkable else "ignore",
     selection_mode="single-row",
 )
 if linkable:
-    st.caption("Select a row of a request or a person to open it.")
+    st.caption(
+        "Select a row of a request, a person or a disclosure to open it here, or follow "
+        "its link in the Open column to open it in a new tab."
+    )
 if (row := widgets.selected_row(picked)) is not None:
     chosen_event = page.rows[row]
     widgets.open_record(actor, chosen_event.record_type, chosen_event.record_id)

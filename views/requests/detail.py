@@ -9,7 +9,7 @@ import streamlit as st
 
 from registry.errors import NotFound
 from registry.formats import finnish_date
-from registry.permissions import Actor
+from registry.permissions import Actor, Permission
 from registry.report import notices
 from registry.report.language import LANGUAGE_NAMES
 from registry.requests import request_view
@@ -99,6 +99,19 @@ def header(view: RequestView, today: dt.date) -> None:
             st.text(view.details)
 
 
+def person_link(actor: Actor, view: RequestView) -> None:
+    """The matched person's own page, for a role that may open it."""
+    if view.person_id is None or not view.person_name:
+        return
+    widgets.drill_down(
+        actor,
+        "pages/persons.py",
+        Permission.VIEW_PERSON,
+        f"Open {widgets.plain(view.person_name)}'s data",
+        person=view.person_id,
+    )
+
+
 def rectification_link(view: RequestView) -> None:
     if view.kind != RequestKind.RECTIFICATION:
         return
@@ -155,6 +168,7 @@ def show(actor: Actor, request_id: int, today: dt.date) -> None:
         open_request(None)
         return
     header(view, today)
+    person_link(actor, view)
     rectification_link(view)
     workflow(actor, view, today)
     letters_sent(actor, view)

@@ -74,10 +74,14 @@ def members_tab(actor: Actor, selection: Selection) -> None:
         read,
         restart_on=(selection.definition, query["search"], query["sort"], query["descending"]),
     )
+    # A name links to the person's page for a role that may open Persons (marketing may not).
+    may_open = widgets.may_open(actor, "person")
     frame = pd.DataFrame(
         [
             {
-                "Name": m.name,
+                "Name": widgets.record_url(actor, "person", m.person_id, m.name)
+                if may_open
+                else m.name,
                 "Organisation": m.organisation,
                 "Position": m.position,
                 "City": m.city,
@@ -96,7 +100,9 @@ def members_tab(actor: Actor, selection: Selection) -> None:
             width="stretch",
             height=35 * (len(frame) + 1) + 3,
             column_config={
-                "Name": st.column_config.TextColumn(width="medium"),
+                "Name": widgets.link_column("Name")
+                if may_open
+                else st.column_config.TextColumn(width="medium"),
                 **{CHANNEL_LABELS[c]: st.column_config.TextColumn(width="small") for c in Channel},
             },
         )
