@@ -2,11 +2,23 @@
 
 from enum import StrEnum
 
+from registry.labels import Labelled, labelled
 
-class Role(StrEnum):
+
+class Role(Labelled):
     MARKETING = "marketing"
     COMPLIANCE = "compliance"
     ADMINISTRATOR = "administrator"
+
+
+labelled(
+    Role,
+    {
+        Role.MARKETING: "Marketing",
+        Role.COMPLIANCE: "Compliance",
+        Role.ADMINISTRATOR: "Administrator",
+    },
+)
 
 
 class Relationship(StrEnum):
@@ -240,14 +252,14 @@ class RecipientKind(StrEnum):
     PROCESSOR = "processor"
 
 
-class RecipientRole(StrEnum):
+class RecipientRole(Labelled):
     """On whose behalf a recipient processes what it receives."""
 
     PROCESSOR = "processor"  # on the controller's behalf, under an Art. 28 agreement
     CONTROLLER = "controller"  # for its own purposes, as an independent controller
 
 
-class RecipientScope(StrEnum):
+class RecipientScope(Labelled):
     """Whose data a recipient holds: what an access report reads to name it (Art. 15(1)(c))."""
 
     ALL_PERSONS = "all_persons"  # e.g. hosting: everyone's data sits with it
@@ -255,16 +267,21 @@ class RecipientScope(StrEnum):
     PER_DISCLOSURE = "per_disclosure"  # only the persons in its disclosure rows
 
 
-ROLE_LABELS: dict[str, str] = {
-    RecipientRole.PROCESSOR: "Processor (Art. 28 agreement)",
-    RecipientRole.CONTROLLER: "Independent controller",
-}
-
-SCOPE_LABELS: dict[str, str] = {
-    RecipientScope.ALL_PERSONS: "All persons",
-    RecipientScope.CATEGORIES: "Persons in some data categories or relationships",
-    RecipientScope.PER_DISCLOSURE: "Per disclosure",
-}
+labelled(
+    RecipientRole,
+    {
+        RecipientRole.PROCESSOR: "Processor (Art. 28 agreement)",
+        RecipientRole.CONTROLLER: "Independent controller",
+    },
+)
+labelled(
+    RecipientScope,
+    {
+        RecipientScope.ALL_PERSONS: "All persons",
+        RecipientScope.CATEGORIES: "Persons in some data categories or relationships",
+        RecipientScope.PER_DISCLOSURE: "Per disclosure",
+    },
+)
 
 
 class TransferMechanism(StrEnum):
