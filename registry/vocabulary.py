@@ -183,7 +183,7 @@ class OrganisationKind(StrEnum):
     PARTNER = "partner"
 
 
-class RequestKind(StrEnum):
+class RequestKind(Labelled):
     ACCESS = "access"  # Art. 15
     RECTIFICATION = "rectification"  # Art. 16
     OBJECTION = "objection"  # Art. 21: objection to direct marketing
@@ -198,6 +198,20 @@ class RequestKind(StrEnum):
     OBJECTION_SITUATION = "objection_situation"
 
 
+labelled(
+    RequestKind,
+    {
+        RequestKind.ACCESS: "Access (Art. 15)",
+        RequestKind.RECTIFICATION: "Rectification (Art. 16)",
+        RequestKind.OBJECTION: "Objection to direct marketing (Art. 21)",
+        RequestKind.ERASURE: "Erasure (Art. 17)",
+        RequestKind.RESTRICTION: "Restriction (Art. 18)",
+        RequestKind.CONTESTED_ACCURACY: "Restriction while accuracy is contested (Art. 18(1)(a))",
+        RequestKind.PORTABILITY: "Data portability (Art. 20)",
+        RequestKind.OBJECTION_SITUATION: "Objection on grounds of a particular situation "
+        "(Art. 21(1))",
+    },
+)
 # The kinds whose completion restricts the matched person (Art. 18).
 RESTRICTING_KINDS = (RequestKind.RESTRICTION, RequestKind.CONTESTED_ACCURACY)
 # The kinds that record an objection to direct marketing and profiling: at once when matched
@@ -206,7 +220,7 @@ RESTRICTING_KINDS = (RequestKind.RESTRICTION, RequestKind.CONTESTED_ACCURACY)
 OBJECTING_KINDS = (RequestKind.OBJECTION, RequestKind.OBJECTION_SITUATION)
 
 
-class RequestChannel(StrEnum):
+class RequestChannel(Labelled):
     """How a request came in. The notice says "in writing", but Art. 12(2) obliges the
     controller to facilitate requests in any form: phone and in person are logged too (the
     notice's wording is flagged as a gap of the declaration, not enforced against the person)."""
@@ -216,6 +230,18 @@ class RequestChannel(StrEnum):
     WEB_FORM = "web_form"
     PHONE = "phone"
     IN_PERSON = "in_person"
+
+
+labelled(
+    RequestChannel,
+    {
+        RequestChannel.LETTER: "Letter",
+        RequestChannel.EMAIL: "Email",
+        RequestChannel.WEB_FORM: "Web form",
+        RequestChannel.PHONE: "Phone",
+        RequestChannel.IN_PERSON: "In person",
+    },
+)
 
 
 class RestrictionGround(StrEnum):
@@ -235,13 +261,24 @@ RESTRICTION_GROUND_LABELS: dict[str, str] = {
 }
 
 
-class RequestStatus(StrEnum):
+class RequestStatus(Labelled):
     RECEIVED = "received"
     VERIFIED = "verified"
     EXTENDED = "extended"
     COMPLETED = "completed"
     REJECTED = "rejected"
 
+
+labelled(
+    RequestStatus,
+    {
+        RequestStatus.RECEIVED: "Received",
+        RequestStatus.VERIFIED: "Identity verified",
+        RequestStatus.EXTENDED: "Extended",
+        RequestStatus.COMPLETED: "Completed",
+        RequestStatus.REJECTED: "Rejected",
+    },
+)
 
 OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.VERIFIED, RequestStatus.EXTENDED)
 

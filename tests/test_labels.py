@@ -7,11 +7,18 @@ import pytest
 
 from registry import labels
 from registry.labels import Labelled
-from registry.vocabulary import RecipientRole, RecipientScope, Role
+from registry.vocabulary import (
+    RecipientRole,
+    RecipientScope,
+    RequestChannel,
+    RequestKind,
+    RequestStatus,
+    Role,
+)
 
 
 def labelled_enums() -> list[type[Labelled]]:
-    return [RecipientRole, RecipientScope, Role]
+    return [RecipientRole, RecipientScope, RequestChannel, RequestKind, RequestStatus, Role]
 
 
 @pytest.mark.parametrize("enum", labelled_enums(), ids=lambda e: e.__name__)

@@ -15,7 +15,7 @@ from registry import audit, deadlines, settings, spreadsheet
 from registry.formats import finnish_date
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.permissions import Actor, Permission, require
-from registry.requests.rules import KIND_LABELS, OPEN_STATUSES, STATUS_LABELS, urgency
+from registry.requests.rules import OPEN_STATUSES, urgency
 from registry.vocabulary import OPEN_REQUEST_STATUSES, RequestKind, RequestStatus
 
 UNASSIGNED = -1  # the assignee filter value for requests nobody has taken
@@ -58,10 +58,10 @@ class QueueFilter:
         return query
 
     def describe(self, assignee_names: Mapping[int, str] | None = None) -> str:
-        statuses = [STATUS_LABELS[RequestStatus(s)].lower() for s in self.statuses]
+        statuses = [RequestStatus(s).label.lower() for s in self.statuses]
         parts = [f"Requests {' or '.join(statuses)}" if statuses else "All requests"]
         if self.kinds:
-            parts.append("of kind " + " or ".join(KIND_LABELS[RequestKind(k)] for k in self.kinds))
+            parts.append("of kind " + " or ".join(RequestKind(k).label for k in self.kinds))
         if self.assignee_id == UNASSIGNED:
             parts.append("not assigned to anyone")
         elif self.assignee_id is not None:
