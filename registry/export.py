@@ -44,7 +44,7 @@ from registry import (
 )
 from registry.disclosures import add_disclosure
 from registry.errors import ConflictError, NotFound, ValidationError
-from registry.filters import CHANNEL_LABELS, Definition, parse_definition
+from registry.filters import Definition, parse_definition
 from registry.marketing_basis import NO_BASIS_LABELS, Classifier, NoBasis
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
@@ -414,7 +414,7 @@ def export_target_list(
     counted = _counted(channel, dict(reasons))
     disclosure.legal_basis = counted.legal_basis()[:200]
     disclosure.note = (
-        f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
+        f"{channel.label} list of the segment {segment.label}: "
         f"{segment.definition.sentence()} {counted.sentence()}"
     )[: settings.MAX_LONG_TEXT]
     audit.record(
@@ -423,8 +423,7 @@ def export_target_list(
         "target_list_exported",
         "disclosure",
         disclosure.id,
-        f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
-        f"{counted.sentence()}",
+        f"{segment.label}, {channel.label.lower()}, to {recipient.name}: {counted.sentence()}",
     )
     try:
         for sheet in sheets:

@@ -46,7 +46,7 @@ class Purpose(StrEnum):
     SHARING_WITH_DEALERS = "sharing_with_dealers"
 
 
-class Channel(StrEnum):
+class Channel(Labelled):
     """A marketing channel a target list is exported for; each is governed by one purpose."""
 
     EMAIL = "email"
@@ -61,6 +61,19 @@ class Channel(StrEnum):
     def purpose(self) -> Purpose:
         return CHANNEL_PURPOSE[self]
 
+
+labelled(
+    Channel,
+    {
+        Channel.EMAIL: "Email",
+        Channel.NEWSLETTER: "Newsletter",
+        Channel.IN_APP: "In-app",
+        Channel.PHONE: "Phone",
+        Channel.POST: "Post",
+        Channel.EVENTS: "Events",
+        Channel.SMS: "SMS",
+    },
+)
 
 CHANNEL_PURPOSE: dict[Channel, Purpose] = {
     Channel.EMAIL: Purpose.EMAIL_MARKETING,

@@ -8,6 +8,7 @@ import pytest
 from registry import labels
 from registry.labels import Labelled
 from registry.vocabulary import (
+    Channel,
     RecipientRole,
     RecipientScope,
     RequestChannel,
@@ -18,7 +19,15 @@ from registry.vocabulary import (
 
 
 def labelled_enums() -> list[type[Labelled]]:
-    return [RecipientRole, RecipientScope, RequestChannel, RequestKind, RequestStatus, Role]
+    return [
+        Channel,
+        RecipientRole,
+        RecipientScope,
+        RequestChannel,
+        RequestKind,
+        RequestStatus,
+        Role,
+    ]
 
 
 @pytest.mark.parametrize("enum", labelled_enums(), ids=lambda e: e.__name__)

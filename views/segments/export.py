@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from registry import deadlines, export, settings, spreadsheet
-from registry.filters import CHANNEL_LABELS
 from registry.marketing_basis import basis_label
 from registry.permissions import Actor, Permission
 from registry.segments import catalogue
@@ -112,7 +111,7 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         channel = channel_col.selectbox(
             "Channel",
             list(Channel),
-            format_func=lambda c: CHANNEL_LABELS[c],
+            format_func=lambda c: Channel(c).label,
             key=EXPORT_INPUTS["channel"],
         )
         widgets.field_error(export_errors, "channel")
@@ -130,7 +129,7 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         purpose = st.text_input(
             "Purpose of the disclosure",
             max_chars=settings.MAX_SHORT_TEXT,
-            placeholder=f"e.g. {CHANNEL_LABELS[Channel.NEWSLETTER]} of "
+            placeholder=f"e.g. {Channel.NEWSLETTER.label} of "
             f"{deadlines.today():%B %Y} to {choice.title}",
             key=EXPORT_INPUTS["purpose"],
         )
@@ -163,7 +162,7 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         target_channel = Channel(request["channel"])
         st.markdown(
             f"**{shown.exported:,}** of {shown.matched:,} persons matching the segment go "
-            f"on the {CHANNEL_LABELS[target_channel].lower()} list. The basis relied on:"
+            f"on the {target_channel.label.lower()} list. The basis relied on:"
         )
         st.dataframe(
             pd.DataFrame(

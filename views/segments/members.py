@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from registry import regions, settings
-from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor
 from registry.segments import member_list
 from registry.vocabulary import Channel, ConsentStatus
@@ -86,7 +85,7 @@ def members_tab(actor: Actor, selection: Selection) -> None:
                 "Position": m.position,
                 "City": m.city,
                 "Country": regions.country_label(m.country),
-                **{CHANNEL_LABELS[ch]: SHORT_STATUS[status] for ch, status in m.consent.items()},
+                **{ch.label: SHORT_STATUS[status] for ch, status in m.consent.items()},
             }
             for m in page.rows
         ]
@@ -103,7 +102,7 @@ def members_tab(actor: Actor, selection: Selection) -> None:
                 "Name": widgets.link_column("Name")
                 if may_open
                 else st.column_config.TextColumn(width="medium"),
-                **{CHANNEL_LABELS[c]: st.column_config.TextColumn(width="small") for c in Channel},
+                **{c.label: st.column_config.TextColumn(width="small") for c in Channel},
             },
         )
     widgets.pager(PAGE_KEY, page, "members")
