@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from navigation import PAGES
-from registry import formats, settings, users
+from registry import formats, labels, settings, users
 from registry.errors import ValidationError
 from registry.models import utcnow
 from registry.permissions import ROLE_PERMISSIONS, Permission
@@ -27,18 +27,12 @@ CREATE_ERRORS_KEY = "administration_create_errors"
 CREATE_VERSION_KEY = "administration_create_version"  # a new version clears the form
 SELECTED_KEY = "administration_selected"
 
-ROLE_LABELS = {
-    Role.MARKETING: "Marketing",
-    Role.COMPLIANCE: "Compliance",
-    Role.ADMINISTRATOR: "Administrator",
-}
-
 
 def role_pages(role: Role) -> str:
     return ", ".join(p.title for p in PAGES if p.permission in ROLE_PERMISSIONS[role])
 
 
-ROLE_HELP = "  \n".join(f"**{ROLE_LABELS[r]}** sees {role_pages(r)}." for r in Role)
+ROLE_HELP = "  \n".join(f"**{r.label}** sees {role_pages(r)}." for r in Role)
 
 
 def helsinki(moment: dt.datetime | None) -> str:
@@ -105,7 +99,7 @@ st.dataframe(
                 "Username": a.username,
                 "Name": a.display_name,
                 "Email": a.email or "",
-                "Role": ROLE_LABELS[a.role],
+                "Role": labels.of(Role, a.role),
                 "Status": status(a, now),
                 "Last sign-in": helsinki(a.last_sign_in_at),
                 "Created": helsinki(a.created_at),
@@ -147,7 +141,7 @@ with left:
             "Role",
             list(Role),
             index=None,
-            format_func=ROLE_LABELS.get,
+            format_func=lambda role: labels.of(Role, role),
             placeholder="Choose a role",
             key=f"administration_new_role_{version}",
             help=ROLE_HELP,
@@ -175,7 +169,8 @@ with left:
         st.session_state[CREATE_ERRORS_KEY] = {}
         st.session_state[CREATE_VERSION_KEY] = version + 1
         done(
-            f"Created the account {widgets.plain(created.username)} ({ROLE_LABELS[created.role]})."
+            f"Created the account {widgets.plain(created.username)} "
+            f"({labels.of(Role, created.role)})."
         )
 
 with right:
@@ -196,7 +191,7 @@ with right:
             "Role",
             list(Role),
             index=list(Role).index(account.role),
-            format_func=ROLE_LABELS.get,
+            format_func=lambda role: labels.of(Role, role),
             key=f"administration_role_{account.id}",
             help=ROLE_HELP,
         )
@@ -209,7 +204,7 @@ with right:
             except ValidationError as e:
                 refused(role_errors_key, e)
         st.session_state[role_errors_key] = {}
-        done(f"{widgets.plain(changed.username)} now has the role {ROLE_LABELS[changed.role]}.")
+        done(f"{widgets.plain(changed.username)} now has the role {labels.of(Role, changed.role)}.")
 
     with st.container(border=True):
         if account.active:

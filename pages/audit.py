@@ -8,12 +8,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+from functools import partial
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import audit, auth, db, deadlines, guards, labels, settings
+from registry import audit, auth, db, deadlines, guards, labels, settings, spreadsheet
 from registry.errors import PermissionDenied
 from registry.models import AuditEvent
 from registry.permissions import Permission
@@ -176,31 +177,35 @@ st.plotly_chart(chart, width="stretch")
 engine = widgets.engine()
 
 
-def export_file() -> bytes:
+def export_file(file_format: spreadsheet.FileFormat) -> bytes:
     """Runs on the download click, in its own thread: re-read the account, then export."""
     with db.make_sessionmaker(engine)() as s:
         current = auth.current_actor(s, actor.user_id) if actor.user_id else None
         if current is None:
             raise PermissionDenied("The account is no longer active.")
+        if file_format == spreadsheet.FileFormat.XLSX:
+            return audit.export_xlsx(s, current, audit_filter)
         # The lines carry the byte order mark and the declared separator (registry.spreadsheet).
         return "".join(audit.export_csv(s, current, audit_filter)).encode("utf-8")
 
 
 capped = total > settings.AUDIT_EXPORT_MAX_ROWS
-st.download_button(
-    f"Export {min(total, settings.AUDIT_EXPORT_MAX_ROWS):,} events as CSV",
-    data=export_file,
-    file_name=f"audit-trail-{today.isoformat()}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
-    help="The export is itself recorded in the audit trail."
-    + (
-        f" At most {settings.AUDIT_EXPORT_MAX_ROWS:,} events (the oldest); narrow the filter."
-        if capped
-        else ""
-    ),
-)
+for column, file_format in zip(st.columns([1, 1, 2]), spreadsheet.FileFormat, strict=False):
+    column.download_button(
+        f"Export {min(total, settings.AUDIT_EXPORT_MAX_ROWS):,} events as {file_format.label}",
+        data=partial(export_file, file_format),
+        file_name=f"audit-trail-{today.isoformat()}.{file_format.value}",
+        mime=file_format.mime,
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"audit_export_{file_format.value}",
+        help="The export is itself recorded in the audit trail."
+        + (
+            f" At most {settings.AUDIT_EXPORT_MAX_ROWS:,} events (the oldest); narrow the filter."
+            if capped
+            else ""
+        ),
+    )
 
 
 def read_events(limit: int, offset: int) -> tuple[list[AuditEvent], int]:
@@ -222,20 +227,35 @@ picked = st.dataframe(
                 "Record": label(RECORD_TYPE_LABELS, e.record_type),
                 "Record id": e.record_id or "",
                 "Detail": e.detail,
+                # The record's own page, for a role that may open it (views.widgets).
+                "Open": widgets.record_url(
+                    actor,
+                    e.record_type,
+                    e.record_id,
+                    f"Open the {label(RECORD_TYPE_LABELS, e.record_type).lower()}",
+                ),
             }
             for e in page.rows
         ],
-        columns=["When", "User", "Action", "Record", "Record id", "Detail"],
+        columns=["When", "User", "Action", "Record", "Record id", "Detail", "Open"]
+        if linkable
+        else ["When", "User", "Action", "Record", "Record id", "Detail"],
     ),
     hide_index=True,
     width="stretch",
-    column_config={"Detail": st.column_config.TextColumn(width="large")},
+    column_config={
+        "Detail": st.column_config.TextColumn(width="large"),
+        "Open": widgets.link_column("Open", help="The record's own page, in a new tab"),
+    },
     key="audit_events_table",
     on_select="rerun" if linkable else "ignore",
     selection_mode="single-row",
 )
 if linkable:
-    st.caption("Select a row of a request or a person to open it.")
+    st.caption(
+        "Select a row of a request, a person or a disclosure to open it here, or follow "
+        "its link in the Open column to open it in a new tab."
+    )
 if (row := widgets.selected_row(picked)) is not None:
     chosen_event = page.rows[row]
     widgets.open_record(actor, chosen_event.record_type, chosen_event.record_id)

@@ -43,7 +43,7 @@ if st.session_state.get(common.TAB) not in (None, *TABS):
 # form keeps its input while another tab is open.
 tabs = st.tabs(TABS, key=common.TAB, on_change="rerun")
 with tabs[0]:
-    data.data_tab(detail)
+    data.data_tab(actor, detail)
 if may_amend:
     with tabs[1]:
         amend.amend_tab(actor, detail)

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from registry import deadlines, recipient_safeguards, recipients, settings
+from registry import deadlines, labels, recipient_safeguards, recipients, settings
 from registry.errors import ValidationError
 from registry.permissions import Permission
 from registry.recipients import (
@@ -17,9 +17,8 @@ from registry.recipients import (
 from registry.transfers import COUNTRIES, MECHANISM_LABELS, country_name
 from registry.vocabulary import (
     DELIVERY_LABELS,
-    ROLE_LABELS,
-    SCOPE_LABELS,
     RecipientKind,
+    RecipientRole,
     RecipientScope,
     TransferMechanism,
 )
@@ -36,14 +35,14 @@ KIND_LABELS = {k.value: k.value.capitalize() for k in RecipientKind}
 # Countries by name, so the picker reads like a list of countries rather than of codes.
 COUNTRY_CODES = sorted(COUNTRIES, key=lambda c: COUNTRIES[c][1])
 MECHANISMS = [m.value for m in TransferMechanism]
-ROLES = list(ROLE_LABELS)
-SCOPES = list(SCOPE_LABELS)
+ROLES = list(RecipientRole)
+SCOPES = list(RecipientScope)
 
 
 def scope_text(r: RecipientRow) -> str:
     """The scope in words: whose data the recipient holds."""
     if r.scope != RecipientScope.CATEGORIES:
-        return SCOPE_LABELS.get(r.scope, r.scope)
+        return labels.of(RecipientScope, r.scope)
     named = [SCOPE_CATEGORY_LABELS.get(c, c) for c in r.scope_categories] + [
         RELATIONSHIP_LABELS.get(x, x) for x in r.scope_relationships
     ]
@@ -103,7 +102,7 @@ else:
                 ],
                 "Safeguard on record": [recipient_safeguards.safeguard_record(r) for r in rows],
                 "Kind": [KIND_LABELS.get(r.kind, r.kind) for r in rows],
-                "Role": [ROLE_LABELS.get(r.role, r.role) for r in rows],
+                "Role": [labels.of(RecipientRole, r.role) for r in rows],
                 "Delivers": [DELIVERY_LABELS.get(r.delivers or "", "") for r in rows],
                 "Whose data": [scope_text(r) for r in rows],
                 "Service": [r.service for r in rows],
@@ -214,7 +213,7 @@ def recipient_form(key: str, current: RecipientRow | None) -> RecipientInput | N
             "Role",
             ROLES,
             index=ROLES.index(current.role) if current else 0,
-            format_func=ROLE_LABELS.get,
+            format_func=lambda role: labels.of(RecipientRole, role),
             help="A processor acts on our behalf under an Art. 28 agreement; an independent "
             "controller decides for itself what it does with the data.",
         )
@@ -232,7 +231,7 @@ def recipient_form(key: str, current: RecipientRow | None) -> RecipientInput | N
             "Whose data it holds",
             SCOPES,
             index=SCOPES.index(current.scope) if current else SCOPES.index("per_disclosure"),
-            format_func=SCOPE_LABELS.get,
+            format_func=lambda scope: labels.of(RecipientScope, scope),
             help="Access reports name every recipient whose scope covers the person: "
             "all persons (e.g. hosting), persons in the categories or relationships chosen "
             "below, or only the persons in its recorded disclosures.",

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import audit, deadlines, export, filters, settings, validation
+from registry import audit, deadlines, export, filters, labels, settings, validation
 from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES, add_disclosure, batched
 from registry.errors import ValidationError
 from registry.export import ExportPreview
@@ -274,7 +274,7 @@ def record_disclosure(
                     }
                 )
             disclosure.legal_basis = made.legal_basis()[:200]
-            summary = f"{filters.CHANNEL_LABELS[checked.channel].lower()} list: {made.sentence()}"
+            summary = f"{labels.of(Channel, checked.channel).lower()} list: {made.sentence()}"
         problem = status_of(
             recipient, checked.disclosed_on, disclosure_counts(session).get(recipient.id, 0)
         )

@@ -45,8 +45,11 @@ class DisclosureFilter:
     since: dt.date | None = None  # inclusive, a Helsinki date
     until: dt.date | None = None  # inclusive
     recorded_by: int | None = None
+    disclosure_id: int | None = None  # one disclosure, opened by a link (?disclosure=12)
 
     def apply(self, query: Select) -> Select:
+        if self.disclosure_id is not None:
+            query = query.where(Disclosure.id == self.disclosure_id)
         if self.recipient_id is not None:
             query = query.where(Disclosure.recipient_id == self.recipient_id)
         # Recipients are few: a subquery on them beats joining the big tables to filter.

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import case, cast, func, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +44,7 @@ from registry import (
 )
 from registry.disclosures import add_disclosure
 from registry.errors import ConflictError, NotFound, ValidationError
-from registry.filters import CHANNEL_LABELS, Definition, parse_definition
+from registry.filters import Definition, parse_definition
 from registry.marketing_basis import NO_BASIS_LABELS, Classifier, NoBasis
 from registry.models import Disclosure, Organisation, Person, Recipient, utcnow
 from registry.permissions import Actor, Permission, require
@@ -283,9 +283,15 @@ def recipients(
     ]
 
 
-def file_name(segment: SegmentChoice, channel: Any, today: dt.date | None = None) -> str:
+def file_name(
+    segment: SegmentChoice,
+    channel: Any,
+    today: dt.date | None = None,
+    file_format: spreadsheet.FileFormat = spreadsheet.FileFormat.CSV,
+) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", segment.title.lower()).strip("-") or "segment"
-    return f"{slug[:60]}-{Channel(channel).value}-{(today or deadlines.today()).isoformat()}.csv"
+    day = (today or deadlines.today()).isoformat()
+    return f"{slug[:60]}-{Channel(channel).value}-{day}.{file_format.value}"
 
 
 def checked_recipient(
@@ -303,12 +309,6 @@ def checked_recipient(
     ):
         raise ValidationError({"recipient": f"{refusal}."})
     return recipient
-
-
-def _cell(name: str, value: Any) -> str:
-    # Every column, email, phone, postal code and username too: any may hold text from an
-    # import or from before validation existed (registry.spreadsheet).
-    return spreadsheet.neutralised(value)
 
 
 def _list_statement(
@@ -385,9 +385,13 @@ def export_target_list(
     today: dt.date | None = None,
     complete: Callable[[], None] | None = None,
     token: str | None = None,
+    xlsx: BinaryIO | None = None,
 ) -> ExportResult:
     """Write the segment's targetable members for the channel to `out` as CSV, and record the
     disclosure (per-person rows) and an audit event, in one transaction.
+
+    `xlsx`, when given, receives the same rows as an Excel workbook from the same statement:
+    one prepared list in two formats is one disclosure.
 
     `complete` (putting the written file in place) runs after the last row and before the
     commit: if it fails, nothing is recorded, as no list was handed over.
@@ -418,8 +422,11 @@ def export_target_list(
     # One statement: the list is written and its ids recorded as they stream by, and the
     # left-out counts come from the same snapshot, so they always add up.
     names = [name for name, _ in COLUMNS[channel]]
-    writer = spreadsheet.csv_writer(out)
-    writer.writerow(names)
+    sheets: list[spreadsheet.Sheet] = [spreadsheet.CsvSheet(out)]
+    if xlsx is not None:
+        sheets.append(spreadsheet.XlsxSheet(xlsx, "target list"))
+    for sheet in sheets:
+        sheet.writerow(names)
     reasons: Counter[str] = Counter()
     sharing = recipient.role == RecipientRole.CONTROLLER
 
@@ -427,7 +434,8 @@ def export_target_list(
         for person_id, basis, values in listed_persons(
             session, segment.definition, channel, today, sharing, reasons
         ):
-            writer.writerow([_cell(k, v) for k, v in zip(names, values, strict=True)])
+            for sheet in sheets:  # every cell neutralised by the sheet (spreadsheet)
+                sheet.writerow(values)
             yield person_id, basis
 
     disclosure = add_disclosure(
@@ -446,7 +454,7 @@ def export_target_list(
     counted = _counted(channel, dict(reasons))
     disclosure.legal_basis = counted.legal_basis()[:200]
     disclosure.note = (
-        f"{CHANNEL_LABELS[channel]} list of the segment {segment.label}: "
+        f"{channel.label} list of the segment {segment.label}: "
         f"{segment.definition.sentence()} {counted.sentence()}"
     )[: settings.MAX_LONG_TEXT]
     audit.record(
@@ -455,15 +463,16 @@ def export_target_list(
         "target_list_exported",
         "disclosure",
         disclosure.id,
-        f"{segment.label}, {CHANNEL_LABELS[channel].lower()}, to {recipient.name}: "
-        f"{counted.sentence()}",
+        f"{segment.label}, {channel.label.lower()}, to {recipient.name}: {counted.sentence()}",
     )
-    if complete is not None:
-        try:
+    try:
+        for sheet in sheets:
+            sheet.close()
+        if complete is not None:
             complete()
-        except BaseException:
-            session.rollback()
-            raise
+    except BaseException:
+        session.rollback()
+        raise
     try:
         session.commit()
     except IntegrityError:

@@ -38,16 +38,6 @@ from registry.vocabulary import CHANNEL_PURPOSE, Channel, ConsentStatus
 
 # --- the registry's words for segments ---------------------------------------------------
 
-CHANNEL_LABELS: dict[Channel, str] = {
-    Channel.EMAIL: "Email",
-    Channel.NEWSLETTER: "Newsletter",
-    Channel.IN_APP: "In-app",
-    Channel.PHONE: "Phone",
-    Channel.POST: "Post",
-    Channel.EVENTS: "Events",
-    Channel.SMS: "SMS",
-}
-
 CUSTOMER_STATUSES: dict[str, str] = {
     "current": "Current customer",
     "past": "Past customer",
@@ -177,7 +167,7 @@ FIELDS: dict[str, Field] = {
         *(
             Field(
                 f"consent_{channel.value}",
-                f"{CHANNEL_LABELS[channel].lower()} consent",
+                f"{channel.label.lower()} consent",
                 "Consent",
                 "choice",
                 choices=_CONSENT_STATUS_CHOICES,

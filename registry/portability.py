@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import notice
+from registry import notice, spreadsheet
 from registry.errors import ValidationError
 from registry.models import Activity, ConsentEvent, DataSubjectRequest, Order, Person, utcnow
 from registry.permissions import Actor, Permission, require
@@ -47,7 +48,6 @@ PERSON_FIELDS: tuple[str, ...] = (
     "latitude",
     "longitude",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class PortableData:
     json: str
     csv: str
     records: int  # rows of the CSV below its header
+    xlsx: bytes
 
 
 def _value(value: Any) -> Any:
@@ -109,27 +110,37 @@ def gather(session: Session, person_id: int) -> dict[str, Any]:
     }
 
 
-def as_csv(document: dict[str, Any]) -> tuple[str, int]:
+PORTABLE_COLUMNS = ("record", "number", "field", "value")
+
+
+def _records(document: dict[str, Any]) -> Iterator[tuple[str, int, str, Any]]:
     """One long table: record, number, field, value; every section of the JSON in it."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["record", "number", "field", "value"])
-    count = 0
-
-    def cell(value: Any) -> str:
-        text = "" if value is None else str(value)
-        # A spreadsheet would run such text as a formula (CSV injection).
-        return "'" + text if text.startswith(_FORMULA_START) else text
-
     for field, value in document["person"].items():
-        writer.writerow(["person", 1, field, cell(value)])
-        count += 1
+        yield "person", 1, field, value
     for section in ("direct_marketing", "orders", "activities"):
         for number, row in enumerate(document[section], start=1):
             for field, value in row.items():
-                writer.writerow([section, number, field, cell(value)])
-                count += 1
+                yield section, number, field, value
+
+
+def as_csv(document: dict[str, Any]) -> tuple[str, int]:
+    """The long table as CSV (comma-separated, for the machine that reads it, Art. 20(1))."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(PORTABLE_COLUMNS)
+    count = 0
+    for record, number, field, value in _records(document):
+        # A spreadsheet would run such text as a formula (CSV injection): registry.spreadsheet.
+        writer.writerow([record, number, field, spreadsheet.neutralised(value)])
+        count += 1
     return out.getvalue(), count
+
+
+def as_xlsx(document: dict[str, Any]) -> bytes:
+    """The same long table as an XLSX workbook, for the person who opens it in Excel."""
+    return spreadsheet.table(
+        spreadsheet.FileFormat.XLSX, PORTABLE_COLUMNS, _records(document), "data"
+    )
 
 
 def generate(session: Session, actor: Actor, request_id: int) -> PortableData:
@@ -149,11 +160,17 @@ def generate(session: Session, actor: Actor, request_id: int) -> PortableData:
         text = json.dumps(document, ensure_ascii=False, indent=2)
         table, records = as_csv(document)
         request.data_exported_at = utcnow()
-        made.update(person_id=request.person_id, json=text, csv=table, records=records)
+        made.update(
+            person_id=request.person_id,
+            json=text,
+            csv=table,
+            records=records,
+            xlsx=as_xlsx(document),
+        )
         return (
             f"person {request.person_id}: {len(document['direct_marketing'])} consent events, "
             f"{len(document['orders'])} orders, {len(document['activities'])} activities"
         )
 
     step(session, actor, request_id, Action.PORTABLE, change)
-    return PortableData(request_id, made["person_id"], made["json"], made["csv"], made["records"])
+    return PortableData(request_id, **made)

@@ -2,11 +2,23 @@
 
 from enum import StrEnum
 
+from registry.labels import Labelled, labelled
 
-class Role(StrEnum):
+
+class Role(Labelled):
     MARKETING = "marketing"
     COMPLIANCE = "compliance"
     ADMINISTRATOR = "administrator"
+
+
+labelled(
+    Role,
+    {
+        Role.MARKETING: "Marketing",
+        Role.COMPLIANCE: "Compliance",
+        Role.ADMINISTRATOR: "Administrator",
+    },
+)
 
 
 class Relationship(StrEnum):
@@ -34,7 +46,7 @@ class Purpose(StrEnum):
     SHARING_WITH_DEALERS = "sharing_with_dealers"
 
 
-class Channel(StrEnum):
+class Channel(Labelled):
     """A marketing channel a target list is exported for; each is governed by one purpose."""
 
     EMAIL = "email"
@@ -49,6 +61,19 @@ class Channel(StrEnum):
     def purpose(self) -> Purpose:
         return CHANNEL_PURPOSE[self]
 
+
+labelled(
+    Channel,
+    {
+        Channel.EMAIL: "Email",
+        Channel.NEWSLETTER: "Newsletter",
+        Channel.IN_APP: "In-app",
+        Channel.PHONE: "Phone",
+        Channel.POST: "Post",
+        Channel.EVENTS: "Events",
+        Channel.SMS: "SMS",
+    },
+)
 
 CHANNEL_PURPOSE: dict[Channel, Purpose] = {
     Channel.EMAIL: Purpose.EMAIL_MARKETING,
@@ -171,7 +196,7 @@ class OrganisationKind(StrEnum):
     PARTNER = "partner"
 
 
-class RequestKind(StrEnum):
+class RequestKind(Labelled):
     ACCESS = "access"  # Art. 15
     RECTIFICATION = "rectification"  # Art. 16
     OBJECTION = "objection"  # Art. 21: objection to direct marketing
@@ -186,6 +211,20 @@ class RequestKind(StrEnum):
     OBJECTION_SITUATION = "objection_situation"
 
 
+labelled(
+    RequestKind,
+    {
+        RequestKind.ACCESS: "Access (Art. 15)",
+        RequestKind.RECTIFICATION: "Rectification (Art. 16)",
+        RequestKind.OBJECTION: "Objection to direct marketing (Art. 21)",
+        RequestKind.ERASURE: "Erasure (Art. 17)",
+        RequestKind.RESTRICTION: "Restriction (Art. 18)",
+        RequestKind.CONTESTED_ACCURACY: "Restriction while accuracy is contested (Art. 18(1)(a))",
+        RequestKind.PORTABILITY: "Data portability (Art. 20)",
+        RequestKind.OBJECTION_SITUATION: "Objection on grounds of a particular situation "
+        "(Art. 21(1))",
+    },
+)
 # The kinds whose completion restricts the matched person (Art. 18).
 RESTRICTING_KINDS = (RequestKind.RESTRICTION, RequestKind.CONTESTED_ACCURACY)
 # The kinds that record an objection to direct marketing and profiling: at once when matched
@@ -194,7 +233,7 @@ RESTRICTING_KINDS = (RequestKind.RESTRICTION, RequestKind.CONTESTED_ACCURACY)
 OBJECTING_KINDS = (RequestKind.OBJECTION, RequestKind.OBJECTION_SITUATION)
 
 
-class RequestChannel(StrEnum):
+class RequestChannel(Labelled):
     """How a request came in. The notice says "in writing", but Art. 12(2) obliges the
     controller to facilitate requests in any form: phone and in person are logged too (the
     notice's wording is flagged as a gap of the declaration, not enforced against the person)."""
@@ -204,6 +243,18 @@ class RequestChannel(StrEnum):
     WEB_FORM = "web_form"
     PHONE = "phone"
     IN_PERSON = "in_person"
+
+
+labelled(
+    RequestChannel,
+    {
+        RequestChannel.LETTER: "Letter",
+        RequestChannel.EMAIL: "Email",
+        RequestChannel.WEB_FORM: "Web form",
+        RequestChannel.PHONE: "Phone",
+        RequestChannel.IN_PERSON: "In person",
+    },
+)
 
 
 class RestrictionGround(StrEnum):
@@ -223,13 +274,24 @@ RESTRICTION_GROUND_LABELS: dict[str, str] = {
 }
 
 
-class RequestStatus(StrEnum):
+class RequestStatus(Labelled):
     RECEIVED = "received"
     VERIFIED = "verified"
     EXTENDED = "extended"
     COMPLETED = "completed"
     REJECTED = "rejected"
 
+
+labelled(
+    RequestStatus,
+    {
+        RequestStatus.RECEIVED: "Received",
+        RequestStatus.VERIFIED: "Identity verified",
+        RequestStatus.EXTENDED: "Extended",
+        RequestStatus.COMPLETED: "Completed",
+        RequestStatus.REJECTED: "Rejected",
+    },
+)
 
 OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.VERIFIED, RequestStatus.EXTENDED)
 
@@ -240,14 +302,14 @@ class RecipientKind(StrEnum):
     PROCESSOR = "processor"
 
 
-class RecipientRole(StrEnum):
+class RecipientRole(Labelled):
     """On whose behalf a recipient processes what it receives."""
 
     PROCESSOR = "processor"  # on the controller's behalf, under an Art. 28 agreement
     CONTROLLER = "controller"  # for its own purposes, as an independent controller
 
 
-class RecipientScope(StrEnum):
+class RecipientScope(Labelled):
     """Whose data a recipient holds: what an access report reads to name it (Art. 15(1)(c))."""
 
     ALL_PERSONS = "all_persons"  # e.g. hosting: everyone's data sits with it
@@ -255,16 +317,21 @@ class RecipientScope(StrEnum):
     PER_DISCLOSURE = "per_disclosure"  # only the persons in its disclosure rows
 
 
-ROLE_LABELS: dict[str, str] = {
-    RecipientRole.PROCESSOR: "Processor (Art. 28 agreement)",
-    RecipientRole.CONTROLLER: "Independent controller",
-}
-
-SCOPE_LABELS: dict[str, str] = {
-    RecipientScope.ALL_PERSONS: "All persons",
-    RecipientScope.CATEGORIES: "Persons in some data categories or relationships",
-    RecipientScope.PER_DISCLOSURE: "Per disclosure",
-}
+labelled(
+    RecipientRole,
+    {
+        RecipientRole.PROCESSOR: "Processor (Art. 28 agreement)",
+        RecipientRole.CONTROLLER: "Independent controller",
+    },
+)
+labelled(
+    RecipientScope,
+    {
+        RecipientScope.ALL_PERSONS: "All persons",
+        RecipientScope.CATEGORIES: "Persons in some data categories or relationships",
+        RecipientScope.PER_DISCLOSURE: "Per disclosure",
+    },
+)
 
 
 class TransferMechanism(StrEnum):

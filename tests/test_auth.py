@@ -8,11 +8,13 @@ import dataclasses
 import datetime as dt
 import importlib
 import inspect
+import io
 import pkgutil
 import types
 import typing
 from collections.abc import Callable, Iterator
 
+import openpyxl
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import delete, func, select, text, update
@@ -586,6 +588,15 @@ def test_the_csv_export_is_audited_and_keeps_cells_as_text(session, actors):
     [export] = _audit_rows(session, "audit_exported")
     assert (export.actor_id, export.record_type) == (compliance.user_id, "audit_event")
     assert export.detail == "2 events as CSV; events from 2026-03-05"
+
+    # The workbook: the same events, the Helsinki time a real date, the formula text neutralised.
+    book = audit.export_xlsx(session, compliance, audit.AuditFilter(since=T0.date()))
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(book)).active.rows]
+    assert rows[0] == list(audit.CSV_COLUMNS)
+    assert rows[1][2] == dt.datetime(2026, 3, 5, 12, 0)
+    assert rows[2][3] == '\'=HYPERLINK("http://x")'
+    assert len(rows) == 4  # the CSV export before it is an event in this file
+    assert _audit_rows(session, "audit_exported")[-1].detail.startswith("3 events as XLSX;")
 
 
 # --- accounts and the last administrator ---

@@ -1,6 +1,7 @@
 """AppTest of the Disclosures page: KPIs, filters, log, drill-down, recording, per person."""
 
 import datetime as dt
+import urllib.parse
 
 from sqlalchemy import func, select
 
@@ -131,7 +132,10 @@ def test_drill_down_is_audited(database_url, session, actors, app_test):
     at.run()
     assert not at.exception, at.exception
     persons = at.dataframe[1].value
-    assert list(persons["Name"]) == ["Aino0 Virtanen", "Aino1 Virtanen", "Aino2 Virtanen"]
+    # Each name links to the person's page and shows the name (the text after the #).
+    shown = [urllib.parse.unquote(link.split("#", 1)[1]) for link in persons["Name"]]
+    assert shown == ["Aino0 Virtanen", "Aino1 Virtanen", "Aino2 Virtanen"]
+    assert all(link.startswith("persons?person=") for link in persons["Name"])
     at.run()
     views = session.scalar(
         select(func.count()).where(AuditEvent.action == "disclosure_persons_viewed")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -15,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from registry import __main__ as cli
 from registry import amendments, consent, db, deadlines, settings
 from registry.errors import PermissionDenied, ValidationError
-from registry.imports import informing, plan, run
+from registry.imports import informing, plan, rejects, run
 from registry.imports.persons import Persons
 from registry.imports.reading import FileRefused
 from registry.models import (
@@ -265,6 +267,13 @@ def test_every_person_check_refuses_with_row_column_and_value(session, officer, 
         ("12", "organisation_business_id", "7654321-2"),
         ("13", "email", ""),
         ("14", "postal_code", "114 55"),
+    ]
+    # The same report as a workbook: row numbers as numbers, a control character marked.
+    report = path.with_name(f"{path.stem}.rejects.csv")
+    book = openpyxl.load_workbook(io.BytesIO(rejects.rejects_workbook(report, ";"))).active
+    table = [[c.value for c in r] for r in book.iter_rows(min_row=2)]
+    assert [(r[0], r[1], r[2] or "") for r in table] == [
+        (int(n), column, value.replace("\x01", "\ufffd")) for n, column, value in got
     ]
     reasons = [r[3] for r in rejects_of(path)]
     assert reasons[0] == "A name needs at least one letter."

@@ -11,6 +11,7 @@ import io
 import json
 import uuid
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -263,6 +264,9 @@ def test_portable_data_is_the_persons_own_as_json_and_csv(session, actors):
     rows = list(csv.DictReader(io.StringIO(made.csv)))
     assert len(rows) == made.records
     assert {"record": "person", "number": "1", "field": "username", "value": "'=aino"} in rows
+    sheet = openpyxl.load_workbook(io.BytesIO(made.xlsx)).active
+    table = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert len(table) == made.records and ["person", 1, "username", "'=aino"] in table
     assert session.get(DataSubjectRequest, request.id).data_exported_at is not None
     assert "request_portable_data" in set(session.scalars(select(AuditEvent.action)))
     transitions.complete(session, compliance, request.id, "Sent by email")

@@ -611,4 +611,6 @@ def test_export_is_the_whole_filtered_queue_and_is_audited(session, queue_data):
     event = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "requests_exported")
     ).one()
-    assert event.detail.startswith("6 rows: Requests received or identity verified or extended")
+    assert event.detail.startswith(
+        "6 rows as CSV: Requests received or identity verified or extended"
+    )

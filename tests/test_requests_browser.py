@@ -218,6 +218,6 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
         exported = s.scalars(
             select(AuditEvent.detail).where(AuditEvent.action == "requests_exported")
         ).one()
-    assert exported.startswith(f"{requests_before + 1} rows: All requests")
+    assert exported.startswith(f"{requests_before + 1} rows as CSV: All requests")
     log = app.log_text()
     assert "Traceback" not in log, log

@@ -87,6 +87,10 @@ def test_queue_shows_kpis_chart_and_coloured_rows(database_url, queue, app_test)
     assert "Requests received or identity verified or extended: **3**" in captions
     assert "Red: overdue. Amber: due within 7 days." in captions
     assert at.get("plotly_chart"), "the open-requests-by-age chart is drawn"
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the filtered queue (CSV)",
+        "Download the filtered queue (XLSX)",
+    ]
 
 
 def test_filters_narrow_the_queue(database_url, queue, app_test):

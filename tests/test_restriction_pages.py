@@ -150,7 +150,7 @@ def test_the_portable_data_is_generated_and_offered_for_download(
     at.run()
     assert not at.exception, at.exception
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Download JSON", "Download CSV"]
+    assert labels == ["Download JSON", "Download CSV", "Download XLSX"]
     session.expire_all()
     assert session.get(DataSubjectRequest, request.id).data_exported_at is not None
     transitions.complete(session, officer, request.id, "Sent")

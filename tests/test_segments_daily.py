@@ -17,6 +17,7 @@ from registry import consent, export
 from registry.errors import ConflictError
 from registry.models import DisclosedPerson, Disclosure, Organisation, PersonMetrics
 from registry.segments import catalogue
+from registry.spreadsheet import FileFormat
 from registry.vocabulary import ConsentSource, DeliveryService, Purpose, Relationship, Role
 from tests import factories
 
@@ -161,12 +162,20 @@ def test_one_prepared_list_is_one_disclosure_in_a_file_excel_opens(
     everyone = catalogue.builtin_segments(session, marketer)[0]
     assert everyone.key == "builtin:everyone"
 
-    first = export_file(marketer, request, everyone)
-    second = export_file(marketer, request, everyone)  # the same prepared list, clicked again
+    buttons = {b.label for b in at.get("download_button")}
+    assert buttons == {"Download the list (CSV)", "Download the list (XLSX)"}
+
+    first = export_file(marketer, request, everyone, FileFormat.CSV)
+    second = export_file(marketer, request, everyone, FileFormat.CSV)  # clicked again
     assert second == first
+    book = export_file(marketer, request, everyone, FileFormat.XLSX)  # the other format
+    assert book == export_file(marketer, request, everyone, FileFormat.XLSX)
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Disclosure)) == 1
     assert session.scalar(select(func.count()).select_from(DisclosedPerson)) == 3
+    workbook = pd.read_excel(io.BytesIO(book))
+    assert list(workbook.columns) == ["first_name", "last_name", "email", "organisation"]
+    assert sorted(workbook["last_name"]) == sorted(CITIES)  # the same persons as the CSV
 
     assert first.startswith("\ufeff".encode())  # the BOM: Excel reads UTF-8
     text = first.decode("utf-8-sig")
@@ -191,7 +200,8 @@ def test_one_prepared_list_is_one_disclosure_in_a_file_excel_opens(
     button(at, "Check the list").click().run()
     again = at.session_state["segments_export_request"]["builtin:everyone"]
     assert again["token"] != request["token"]
-    export_file(marketer, again, everyone)
+    export_file(marketer, again, everyone, FileFormat.XLSX)  # the workbook first, this time
+    export_file(marketer, again, everyone, FileFormat.CSV)
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Disclosure)) == 2
 

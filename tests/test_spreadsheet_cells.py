@@ -4,10 +4,11 @@ database; and an email address that would start a formula is refused when typed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
+import openpyxl
+import pandas as pd
 import pytest
 
 from registry import export, spreadsheet, users, validation
@@ -90,9 +91,48 @@ def test_every_column_of_every_target_list_is_neutralised(channel, session, acto
         delivering(session, channel).id,
         "March news",
         out,
+        xlsx=(book := io.BytesIO()),
     )
     assert result.preview.exported == 1
-    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    [row] = factories.csv_rows(out.getvalue())
     for column, cell in row.items():
         assert cell == "" or not cell.startswith(spreadsheet.FORMULA_START), (column, cell)
     assert all(cell.startswith("'") for cell in row.values() if cell), row
+    # The workbook's cells are the CSV's, text (never a formula) in the same neutralised form.
+    header, cells = openpyxl.load_workbook(book).active.iter_rows(max_row=2)
+    assert [c.value for c in header] == list(row)
+    assert all(c.data_type == "s" for c in cells if c.value is not None)
+    assert [c.value or "" for c in cells] == list(row.values())
+
+
+UNICODE_ROWS = [
+    ("Åsa", "Kyllönen", dt.date(2026, 4, 7), 12),
+    ("Äijä", "=Mäkelä", dt.datetime(2026, 12, 1, 5, 54, tzinfo=dt.UTC), -3),
+]
+
+
+def test_an_xlsx_with_finnish_letters_reads_back_in_openpyxl_and_pandas():
+    data = spreadsheet.table("xlsx", ["first", "last", "when", "n"], UNICODE_ROWS)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert rows[0] == ["Åsa", "Kyllönen", dt.datetime(2026, 4, 7), 12]
+    # Stored UTC, written as the Helsinki wall time the pages show (UTC+2 in December).
+    assert rows[1] == ["Äijä", "'=Mäkelä", dt.datetime(2026, 12, 1, 7, 54), -3]
+    assert sheet["C2"].is_date and sheet["C2"].number_format == "d.m.yyyy"
+    assert sheet["C3"].number_format == "d.m.yyyy h.mm"
+    frame = pd.read_excel(io.BytesIO(data))
+    assert list(frame["last"]) == ["Kyllönen", "'=Mäkelä"]
+    assert list(frame["first"]) == ["Åsa", "Äijä"]
+    assert pd.api.types.is_datetime64_any_dtype(frame["when"])
+
+
+def test_a_bom_csv_with_finnish_letters_reads_back_in_pandas():
+    data = spreadsheet.table("csv", ["first", "last", "when", "n"], UNICODE_ROWS)
+    assert data.startswith(spreadsheet.BOM.encode())
+    frame = pd.read_csv(
+        io.BytesIO(data), sep=spreadsheet.delimiter(), encoding="utf-8-sig", dtype=str
+    )
+    assert list(frame["first"]) == ["Åsa", "Äijä"]
+    assert list(frame["last"]) == ["Kyllönen", "'=Mäkelä"]
+    # A CSV cell is all text: a minus sign is neutralised like any formula start.
+    assert list(frame["n"]) == ["12", "'-3"]

@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
+from urllib.parse import quote
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import data_version, db, persons, settings, sign_in_sessions
+from registry import data_version, db, persons, settings, sign_in_sessions, validation
 from registry.permissions import Actor, Permission, require_any
 from registry.vocabulary import Role
 
@@ -449,11 +450,29 @@ def person_finder(
 RECORD_PAGES: dict[str, tuple[str, str, Permission]] = {
     "data_subject_request": ("pages/requests.py", "request", Permission.HANDLE_REQUESTS),
     "person": ("pages/persons.py", "person", Permission.VIEW_PERSON),
+    "disclosure": ("pages/disclosures.py", "disclosure", Permission.VIEW_DISCLOSURES),
 }
 
 
 def may_open(current: Actor, record_type: str | None) -> bool:
     return record_type in RECORD_PAGES and current.may(RECORD_PAGES[record_type][2])
+
+
+def record_url(current: Actor, record_type: str | None, record_id: object, text: str) -> str | None:
+    """The address of a record's own page for a link in a table (requests?request=12), with
+    the text the cell shows after the # (read by link_column); None for a role that may not
+    open it. Relative, so it holds under any base path; the part after # never leaves the
+    browser, so a name in it is not sent to the server or written in its logs."""
+    key = validation.record_id(record_id)
+    if key is None or not may_open(current, record_type):
+        return None
+    page, param, _ = RECORD_PAGES[str(record_type)]
+    return f"{Path(page).stem}?{param}={key}#{quote(text)}"
+
+
+def link_column(label: str, help: str | None = None) -> Any:
+    """A table column of record_url links, each showing its text (a name, "Request 12")."""
+    return st.column_config.LinkColumn(label, display_text=r"#(.*)$", help=help)
 
 
 def open_record(current: Actor, record_type: str | None, record_id: object) -> None:

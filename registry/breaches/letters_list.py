@@ -4,13 +4,11 @@ CSV or XLSX, recorded as a disclosure to that processor (Art. 34; Act 917/2014).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,11 +31,7 @@ from registry.vocabulary import (
 # --- the letters list for a mailing processor ----------------------------------------------
 
 
-class FileFormat:
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
+FileFormat = spreadsheet.FileFormat
 FILE_FORMATS = {FileFormat.CSV: "CSV (UTF-8)", FileFormat.XLSX: "Excel workbook (XLSX)"}
 LETTER_COLUMNS = (
     "letter_reference",
@@ -50,7 +44,6 @@ LETTER_COLUMNS = (
     "city",
     "country",
 )
-neutralised = spreadsheet.neutralised  # the one rule for every cell the registry writes
 
 
 def has_address(row: LetterRow) -> bool:
@@ -102,33 +95,6 @@ def mailing_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
     ]
 
 
-class _Sheet:
-    """Rows to CSV (with a byte-order mark) or to an XLSX worksheet, every cell neutralised."""
-
-    def __init__(self, file_format: str, out: BinaryIO) -> None:
-        self.format, self.out = file_format, out
-        if file_format == FileFormat.CSV:
-            self.text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-            self.csv = spreadsheet.csv_writer(self.text)  # BOM and the declared separator
-        else:
-            self.book = Workbook(write_only=True)
-            self.sheet = self.book.create_sheet("letters")
-
-    def row(self, values: tuple[object, ...]) -> None:
-        cells = [neutralised(v) for v in values]
-        if self.format == FileFormat.CSV:
-            self.csv.writerow(cells)
-        else:
-            self.sheet.append(cells)
-
-    def close(self) -> None:
-        if self.format == FileFormat.CSV:
-            self.text.flush()
-            self.text.detach()
-        else:
-            self.book.save(self.out)
-
-
 def letters_list(
     session: Session,
     actor: Actor,
@@ -159,8 +125,8 @@ def letters_list(
     if breach is None:
         raise NotFound(f"Breach {breach_id} is not in the register.")
     ref = reference(breach.id)
-    sheet = _Sheet(file_format, out)
-    sheet.row(LETTER_COLUMNS)
+    sheet = spreadsheet.sheet(file_format, out, "letters")
+    sheet.writerow(LETTER_COLUMNS)
     languages: Counter[str] = Counter()
     left_out = 0
 
@@ -172,7 +138,7 @@ def letters_list(
                 continue
             language = letter_language(row.country)
             languages[language] += 1
-            sheet.row(
+            sheet.writerow(
                 (
                     f"{ref}-{row.id}",
                     language,

@@ -79,3 +79,13 @@ def write_rejects(rejected: Iterable[Reject], target: Path, delimiter: str) -> i
     finally:
         Path(partial).unlink(missing_ok=True)
     return lines
+
+
+def rejects_workbook(report: Path, delimiter: str) -> bytes:
+    """The rejects report written by write_rejects, as an XLSX workbook (its cells already
+    neutralised; the row numbers as numbers)."""
+    with report.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next(reader, list(REJECTS_HEADER))
+        rows = [(int(row), *rest) if row.isdigit() else (row, *rest) for row, *rest in reader]
+    return spreadsheet.table(spreadsheet.FileFormat.XLSX, header, rows, "rejects")

@@ -75,6 +75,7 @@ class ImportResult:
     status: ImportStatus | None = None  # None on a dry run
     run_id: int | None = None
     rejects_path: Path | None = None
+    rejects_delimiter: str = ","  # the uploaded file's, which the rejects report keeps
     first_rejects: list[Reject] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
 
@@ -195,6 +196,7 @@ def import_file(
                         delimiter,
                     )
                     result.rejects_path = rejects_path
+                    result.rejects_delimiter = delimiter
                 else:
                     rejects_path.unlink(missing_ok=True)  # an earlier run's, now stale
             if dry_run or (result.rejected and not skip_invalid):

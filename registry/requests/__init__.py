@@ -6,7 +6,7 @@ Callers import the module they use. The names below are what other domain module
 across the package (the access report runs its step through `step`).
 """
 
-from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, Action
+from registry.requests.rules import Action
 from registry.requests.transitions import step
 
-__all__ = ["CHANNEL_LABELS", "KIND_LABELS", "STATUS_LABELS", "Action", "step"]
+__all__ = ["Action", "step"]

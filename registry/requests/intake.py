@@ -14,7 +14,7 @@ from registry.errors import ValidationError
 from registry.models import DataSubjectRequest, Person, utcnow
 from registry.permissions import Actor, Permission, require
 from registry.requests import effects
-from registry.requests.rules import CHANNEL_LABELS, GDPR_APPLIES_FROM, KIND_LABELS, Action
+from registry.requests.rules import GDPR_APPLIES_FROM, Action
 from registry.requests.transitions import record_transition
 from registry.vocabulary import RequestChannel, RequestKind, RequestStatus
 
@@ -108,9 +108,7 @@ def log_request(
     try:
         session.add(request)
         session.flush()
-        how = (
-            f"{KIND_LABELS[RequestKind(kind)]} by {CHANNEL_LABELS[RequestChannel(channel)].lower()}"
-        )
+        how = f"{RequestKind(kind).label} by {RequestChannel(channel).label.lower()}"
         # An objection matched to a person takes effect now, before any identity check.
         how += effects.on_person_known(session, actor, request)
         record_transition(session, actor, request, Action.LOG, None, how)

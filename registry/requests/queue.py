@@ -15,7 +15,7 @@ from registry import audit, deadlines, settings, spreadsheet
 from registry.formats import finnish_date
 from registry.models import AppUser, DataSubjectRequest, Person
 from registry.permissions import Actor, Permission, require
-from registry.requests.rules import KIND_LABELS, OPEN_STATUSES, STATUS_LABELS, urgency
+from registry.requests.rules import OPEN_STATUSES, urgency
 from registry.vocabulary import OPEN_REQUEST_STATUSES, RequestKind, RequestStatus
 
 UNASSIGNED = -1  # the assignee filter value for requests nobody has taken
@@ -58,10 +58,10 @@ class QueueFilter:
         return query
 
     def describe(self, assignee_names: Mapping[int, str] | None = None) -> str:
-        statuses = [STATUS_LABELS[RequestStatus(s)].lower() for s in self.statuses]
+        statuses = [RequestStatus(s).label.lower() for s in self.statuses]
         parts = [f"Requests {' or '.join(statuses)}" if statuses else "All requests"]
         if self.kinds:
-            parts.append("of kind " + " or ".join(KIND_LABELS[RequestKind(k)] for k in self.kinds))
+            parts.append("of kind " + " or ".join(RequestKind(k).label for k in self.kinds))
         if self.assignee_id == UNASSIGNED:
             parts.append("not assigned to anyone")
         elif self.assignee_id is not None:
@@ -270,6 +270,11 @@ EXPORT_COLUMNS = (
 )
 
 
+def _xlsx_value(value: object) -> object:
+    # The workbook's sheet neutralises text and writes dates as dates (registry.spreadsheet).
+    return value
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -282,7 +287,21 @@ def _cell(value: object) -> str:
 def export_csv(
     session: Session, actor: Actor, queue_filter: QueueFilter, today: dt.date | None = None
 ) -> str:
-    """The whole filtered queue as CSV for an audit; the export itself is audited."""
+    """The whole filtered queue as CSV text for an audit; the export itself is audited."""
+    return export_file(session, actor, queue_filter, spreadsheet.FileFormat.CSV, today).decode(
+        "utf-8"
+    )
+
+
+def export_file(
+    session: Session,
+    actor: Actor,
+    queue_filter: QueueFilter,
+    file_format: spreadsheet.FileFormat,
+    today: dt.date | None = None,
+) -> bytes:
+    """The whole filtered queue as a CSV or XLSX file for an audit; the export is audited.
+    The CSV writes moments as UTC ISO text, the workbook as Helsinki dates it can sort."""
     require(actor, Permission.HANDLE_REQUESTS)
     today = today or deadlines.today()
     r = DataSubjectRequest
@@ -297,14 +316,15 @@ def export_csv(
             r.closed_at,
         )
     ).limit(settings.REQUEST_EXPORT_MAX_ROWS)
-    out = io.StringIO()
-    writer = spreadsheet.csv_writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    out = io.BytesIO()
+    sheet = spreadsheet.sheet(file_format, out, "requests")
+    sheet.writerow(EXPORT_COLUMNS)
+    cell = _cell if file_format == spreadsheet.FileFormat.CSV else _xlsx_value
     rows = 0
     for values in session.execute(query.execution_options(yield_per=settings.EXPORT_BATCH_ROWS)):
         q = _row(values[:12], today)
-        writer.writerow(
-            _cell(v)
+        sheet.writerow(
+            cell(v)
             for v in (
                 q.id,
                 q.kind,
@@ -328,7 +348,8 @@ def export_csv(
         "requests_exported",
         "data_subject_request",
         None,
-        f"{rows} rows: {queue_filter.describe()}",
+        f"{rows} rows as {file_format.label}: {queue_filter.describe()}",
     )
+    sheet.close()
     session.commit()
     return out.getvalue()

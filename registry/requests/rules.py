@@ -12,35 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from registry import deadlines, settings
-from registry.vocabulary import OPEN_REQUEST_STATUSES, RequestChannel, RequestKind, RequestStatus
+from registry.vocabulary import OPEN_REQUEST_STATUSES, RequestKind, RequestStatus
 
 # The GDPR applies from this day; nothing received earlier is a request under it.
 GDPR_APPLIES_FROM = dt.date(2018, 5, 25)
-
-KIND_LABELS: dict[RequestKind, str] = {
-    RequestKind.ACCESS: "Access (Art. 15)",
-    RequestKind.RECTIFICATION: "Rectification (Art. 16)",
-    RequestKind.OBJECTION: "Objection to direct marketing (Art. 21)",
-    RequestKind.ERASURE: "Erasure (Art. 17)",
-    RequestKind.RESTRICTION: "Restriction (Art. 18)",
-    RequestKind.CONTESTED_ACCURACY: "Restriction while accuracy is contested (Art. 18(1)(a))",
-    RequestKind.PORTABILITY: "Data portability (Art. 20)",
-    RequestKind.OBJECTION_SITUATION: "Objection on grounds of a particular situation (Art. 21(1))",
-}
-CHANNEL_LABELS: dict[RequestChannel, str] = {
-    RequestChannel.LETTER: "Letter",
-    RequestChannel.EMAIL: "Email",
-    RequestChannel.WEB_FORM: "Web form",
-    RequestChannel.PHONE: "Phone",
-    RequestChannel.IN_PERSON: "In person",
-}
-STATUS_LABELS: dict[RequestStatus, str] = {
-    RequestStatus.RECEIVED: "Received",
-    RequestStatus.VERIFIED: "Identity verified",
-    RequestStatus.EXTENDED: "Extended",
-    RequestStatus.COMPLETED: "Completed",
-    RequestStatus.REJECTED: "Rejected",
-}
 
 # How the requester's identity was established (GDPR Art. 12(6)).
 IDENTITY_METHODS: tuple[str, ...] = (

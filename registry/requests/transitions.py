@@ -18,7 +18,6 @@ from registry.permissions import ROLE_PERMISSIONS, Actor, Permission, require
 from registry.requests import effects
 from registry.requests.rules import (
     IDENTITY_METHODS,
-    STATUS_LABELS,
     TRANSITIONS,
     Action,
     allowed,
@@ -60,7 +59,7 @@ def _load(session: Session, request_id: int, action: Action) -> DataSubjectReque
     if request is None:
         raise NotFound(f"No request #{request_id}.")
     if not allowed(action, request.status, request.kind):
-        status = STATUS_LABELS[RequestStatus(request.status)].lower()
+        status = RequestStatus(request.status).label.lower()
         if action is Action.REPORT and request.kind != RequestKind.ACCESS:
             raise ConflictError(f"Request #{request_id} is not an access request.")
         done, needs = _REFUSALS[action]

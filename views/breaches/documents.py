@@ -28,11 +28,6 @@ from views.breaches.common import (
     ss,
 )
 
-MIME = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
 
 def show(
     actor: Actor, breach: Breach, row: breaches.RegisterRow, counts: AffectedCounts | None
@@ -163,7 +158,12 @@ def show(
                 except ValidationError as e:
                     set_errors(key, e.field_errors)
                     st.rerun()
-            ss[LETTERS] = (breach.id, made, out.getvalue(), MIME[file_format])
+            ss[LETTERS] = (
+                breach.id,
+                made,
+                out.getvalue(),
+                letters_list.FileFormat(file_format).mime,
+            )
             done(
                 key,
                 f"Letters list for {made.rows:,} persons recorded as disclosure "

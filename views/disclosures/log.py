@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import disclosure_log
+from registry import disclosure_log, validation
 from registry.disclosure_log import DisclosureFilter, LogRow
 from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES
 from registry.permissions import Actor
@@ -195,7 +195,9 @@ def log_table(actor: Actor, current: DisclosureFilter) -> None:
     )
     widgets.pager(PAGE_KEY, page, "disclosures")
     if picked.selection.rows:
-        drill_down(actor, rows[picked.selection.rows[0]])
+        chosen = rows[picked.selection.rows[0]]
+        if chosen.id != validation.record_id(st.query_params.get("disclosure")):
+            drill_down(actor, chosen)  # (a linked one is open above already)
 
 
 def drill_down(actor: Actor, chosen: LogRow) -> None:
@@ -229,8 +231,11 @@ def drill_down(actor: Actor, chosen: LogRow) -> None:
         picked = st.dataframe(
             pd.DataFrame(
                 {
-                    "Person id": [p.id for p in people],
-                    "Name": [p.name for p in people],
+                    # The name links to the person's own page, for a role that may open it.
+                    "Name": [
+                        widgets.record_url(actor, "person", p.id, p.name) if may_open else p.name
+                        for p in people
+                    ],
                     "Email": [p.email or "" for p in people],
                     "Organisation": [p.organisation or "" for p in people],
                     "City": [p.city or "" for p in people],
@@ -239,6 +244,7 @@ def drill_down(actor: Actor, chosen: LogRow) -> None:
             ),
             hide_index=True,
             width="stretch",
+            column_config={"Name": widgets.link_column("Name")} if may_open else None,
             key=f"disclosures_persons_table_{chosen.id}",
             on_select="rerun" if may_open else "ignore",
             selection_mode="single-row",
@@ -250,7 +256,25 @@ def drill_down(actor: Actor, chosen: LogRow) -> None:
         widgets.pager(page_key, page, "persons")
 
 
+def linked_disclosure(actor: Actor) -> None:
+    """The disclosure a link named (?disclosure=12, from the audit trail), above the log."""
+    linked = validation.record_id(st.query_params.get("disclosure"))
+    if linked is None:
+        return
+    with widgets.session() as s:
+        found = disclosure_log.log(s, actor, DisclosureFilter(disclosure_id=linked), limit=1)
+    if not found:
+        st.warning(f"Disclosure #{linked} is not in the log.")
+        return
+    st.subheader(f"Disclosure #{linked}")
+    drill_down(actor, found[0])
+    if st.button("Close", key="disclosures_linked_close", icon=":material/close:"):
+        st.query_params.pop("disclosure", None)
+        st.rerun()
+
+
 def log_tab(actor: Actor, today: dt.date) -> None:
+    linked_disclosure(actor)
     current = filter_form(today)
     charts(current)
     log_table(actor, current)

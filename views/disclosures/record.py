@@ -10,14 +10,14 @@ import datetime as dt
 
 import streamlit as st
 
-from registry import disclosure_by_hand, settings
+from registry import disclosure_by_hand, labels, settings
 from registry.disclosure_by_hand import DisclosureInput
 from registry.disclosures import CATEGORY_LABELS, LEGAL_BASES
 from registry.errors import ValidationError
 from registry.export import ExportPreview
-from registry.filters import CHANNEL_LABELS
 from registry.marketing_basis import basis_label
 from registry.permissions import Actor, Permission
+from registry.vocabulary import Channel
 from views import widgets
 from views.disclosures.common import active_recipients, segment_choices
 
@@ -84,10 +84,10 @@ def record_tab(actor: Actor, today: dt.date) -> None:
             widgets.field_error(errors, "persons")
             channel = st.selectbox(
                 "Channel of the segment's list",
-                list(CHANNEL_LABELS),
+                list(Channel),
                 index=None,
                 placeholder="Only with a segment",
-                format_func=CHANNEL_LABELS.get,
+                format_func=lambda c: Channel(c).label,
             )
             widgets.field_error(errors, "channel")
             disclosed_on = st.date_input(
@@ -140,7 +140,7 @@ def _check(actor: Actor, data: DisclosureInput) -> None:
 
 def _checked_list(actor: Actor, data: DisclosureInput, shown: ExportPreview, round_no: int) -> None:
     with st.container(border=True):
-        st.markdown(f"**The {CHANNEL_LABELS[shown.channel].lower()} list, checked**")
+        st.markdown(f"**The {labels.of(Channel, shown.channel).lower()} list, checked**")
         st.write(widgets.plain(shown.sentence()))
         rows = [(f"Sent on: {b}", n) for b, n in _bases(shown)] + [
             (shown.label(r), n) for r, n in shown.left_out.items() if n

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from registry import formats, settings
-from registry.imports import run
+from registry import formats, settings, spreadsheet
+from registry.imports import rejects, run
 from registry.vocabulary import ImportKind, ImportStatus
 
 ss = st.session_state
@@ -97,13 +97,24 @@ def show_rejects(result: run.ImportResult) -> None:
         width="stretch",
     )
     if result.rejects_path is not None and result.rejects_path.exists():
-        st.download_button(
+        report, delimiter = result.rejects_path, result.rejects_delimiter
+        left, right, _ = st.columns([1, 1, 2])
+        left.download_button(
             "Download the rejects report (CSV)",
-            result.rejects_path.read_bytes(),
+            report.read_bytes(),
             file_name="rejects.csv",
             mime="text/csv",
             icon=":material/download:",
             key=f"imports_rejects_{result.run_id or 'check'}",
+        )
+        right.download_button(
+            "Download the rejects report (XLSX)",
+            data=lambda: rejects.rejects_workbook(report, delimiter),
+            file_name="rejects.xlsx",
+            mime=spreadsheet.FileFormat.XLSX.mime,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"imports_rejects_xlsx_{result.run_id or 'check'}",
         )
 
 

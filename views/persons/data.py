@@ -7,12 +7,13 @@ import plotly.express as px
 import streamlit as st
 
 from registry import transfers, validation
+from registry.permissions import Actor
 from registry.persons import PersonDetail
 from views import widgets
 from views.persons.common import day, label, when
 
 
-def data_tab(d: PersonDetail) -> None:
+def data_tab(actor: Actor, d: PersonDetail) -> None:
     left, right = st.columns(2)
     with left.container(border=True):
         st.subheader("Basic information", anchor=False)
@@ -96,7 +97,11 @@ def data_tab(d: PersonDetail) -> None:
                 pd.DataFrame(
                     [
                         (
-                            f"#{r.id}",
+                            # The request's own page, for a role that may handle requests.
+                            widgets.record_url(
+                                actor, "data_subject_request", r.id, f"Request #{r.id}"
+                            )
+                            or f"#{r.id}",
                             label(r.kind),
                             label(r.status),
                             day(r.received_on),
@@ -108,6 +113,9 @@ def data_tab(d: PersonDetail) -> None:
                 ),
                 hide_index=True,
                 width="stretch",
+                column_config={"Request": widgets.link_column("Request")}
+                if widgets.may_open(actor, "data_subject_request")
+                else None,
             )
     with st.container(border=True):
         st.subheader("Transactions and behaviour", anchor=False)

@@ -7,17 +7,17 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from registry import labels
 from registry.errors import NotFound
 from registry.formats import finnish_date
-from registry.permissions import Actor
+from registry.permissions import Actor, Permission
 from registry.report import notices
 from registry.report.language import LANGUAGE_NAMES
 from registry.requests import request_view
 from registry.requests.request_view import RequestView
-from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
-from registry.vocabulary import RequestKind, RequestStatus
+from registry.vocabulary import RequestChannel, RequestKind, RequestStatus
 from views import widgets
-from views.requests.common import VIEWED, helsinki, label, open_request, ss
+from views.requests.common import VIEWED, helsinki, open_request, ss
 from views.requests.report import letters_sent
 from views.requests.steps import workflow
 
@@ -44,13 +44,13 @@ def view_flags(view: RequestView, today: dt.date) -> tuple[str, ...]:
 
 
 def header(view: RequestView, today: dt.date) -> None:
-    st.subheader(f"Request #{view.id} · {label(KIND_LABELS, view.kind)}")
+    st.subheader(f"Request #{view.id} · {labels.of(RequestKind, view.kind)}")
     badges = st.columns([1, 1, 4])
     with badges[0]:
-        st.badge(label(STATUS_LABELS, view.status), color=STATUS_BADGE[view.status])
+        st.badge(labels.of(RequestStatus, view.status), color=STATUS_BADGE[view.status])
     with badges[1]:
         st.badge(view.days_left, color=URGENCY_BADGE[view.urgency], icon=":material/schedule:")
-    channel = label(CHANNEL_LABELS, view.channel).lower()
+    channel = labels.of(RequestChannel, view.channel).lower()
     person = (
         f"{view.person_name} ({view.person_email or 'no email'})"
         + (" · RESTRICTED (Art. 18)" if view.person_restricted else "")
@@ -99,6 +99,19 @@ def header(view: RequestView, today: dt.date) -> None:
             st.text(view.details)
 
 
+def person_link(actor: Actor, view: RequestView) -> None:
+    """The matched person's own page, for a role that may open it."""
+    if view.person_id is None or not view.person_name:
+        return
+    widgets.drill_down(
+        actor,
+        "pages/persons.py",
+        Permission.VIEW_PERSON,
+        f"Open {widgets.plain(view.person_name)}'s data",
+        person=view.person_id,
+    )
+
+
 def rectification_link(view: RequestView) -> None:
     if view.kind != RequestKind.RECTIFICATION:
         return
@@ -125,9 +138,10 @@ def history(view: RequestView) -> None:
                 "When": [helsinki(h.at) for h in view.history],
                 "Step": [h.action_label for h in view.history],
                 "Status": [
-                    f"{label(STATUS_LABELS, h.from_status)} → {label(STATUS_LABELS, h.to_status)}"
+                    f"{labels.of(RequestStatus, h.from_status)} → "
+                    f"{labels.of(RequestStatus, h.to_status)}"
                     if h.from_status and h.from_status != h.to_status
-                    else label(STATUS_LABELS, h.to_status)
+                    else labels.of(RequestStatus, h.to_status)
                     for h in view.history
                 ],
                 "By": [h.actor_name for h in view.history],
@@ -155,6 +169,7 @@ def show(actor: Actor, request_id: int, today: dt.date) -> None:
         open_request(None)
         return
     header(view, today)
+    person_link(actor, view)
     rectification_link(view)
     workflow(actor, view, today)
     letters_sent(actor, view)

@@ -6,13 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from registry import settings
+from registry import labels, settings
 from registry.errors import ValidationError
 from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.report.language import LANGUAGE_NAMES, LANGUAGES
 from registry.requests import intake, rules
-from registry.requests.rules import CHANNEL_LABELS, KIND_LABELS
 from registry.vocabulary import RequestChannel, RequestKind
 from views import widgets
 from views.requests.common import LOG_ERRORS, LOG_PERSON, done, open_request, person_finder, ss
@@ -50,14 +49,14 @@ def show(actor: Actor, today: dt.date) -> None:
             kind = st.selectbox(
                 "What the person asks for",
                 list(RequestKind),
-                format_func=lambda k: KIND_LABELS[k],
+                format_func=lambda k: labels.of(RequestKind, k),
                 key="requests_log_kind",
             )
             widgets.field_error(errors, "kind")
             channel = st.selectbox(
                 "Received by",
                 list(RequestChannel),
-                format_func=lambda c: CHANNEL_LABELS[c],
+                format_func=lambda c: labels.of(RequestChannel, c),
                 key="requests_log_channel",
             )
             widgets.field_error(errors, "channel")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import settings
+from registry import labels, settings, spreadsheet
 from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.report import notices
 from registry.requests import queue
 from registry.requests.queue import QueueFilter
-from registry.requests.rules import KIND_LABELS, STATUS_LABELS
 from registry.vocabulary import RequestKind, RequestStatus
 from views import widgets
 from views.requests.common import (
@@ -23,7 +23,6 @@ from views.requests.common import (
     assignees,
     figures,
     flags,
-    label,
     open_request,
     queue_page,
     ss,
@@ -72,14 +71,14 @@ def age_chart(today: dt.date) -> None:
         st.caption("No open requests.")
         return
     frame = pd.DataFrame(f.open_by_age, columns=["age", "kind", "requests"])
-    frame["kind"] = [label(KIND_LABELS, k) for k in frame["kind"]]
+    frame["kind"] = [labels.of(RequestKind, k) for k in frame["kind"]]
     bands = [b for _, b in queue.age_bands()]
     figure = px.bar(
         frame,
         x="age",
         y="requests",
         color="kind",
-        category_orders={"age": bands, "kind": list(KIND_LABELS.values())},
+        category_orders={"age": bands, "kind": [k.label for k in RequestKind]},
         labels={"age": "Days since receipt", "requests": "Open requests", "kind": "Kind"},
         # Not red or amber: those colours mean overdue and due soon on this page.
         color_discrete_sequence=px.colors.qualitative.Safe,
@@ -100,14 +99,14 @@ def filter_form(today: dt.date) -> QueueFilter:
             "Status",
             list(RequestStatus),
             default=[RequestStatus(s) for s in current.statuses],
-            format_func=lambda s: STATUS_LABELS[s],
+            format_func=lambda s: labels.of(RequestStatus, s),
             placeholder="Any status",
         )
         kinds = st.multiselect(
             "Kind",
             list(RequestKind),
             default=[RequestKind(k) for k in current.kinds],
-            format_func=lambda k: KIND_LABELS[k],
+            format_func=lambda k: labels.of(RequestKind, k),
             placeholder="Any kind",
         )
         assignee = st.selectbox(
@@ -168,7 +167,7 @@ def queue_table(queue_filter: QueueFilter, today: dt.date) -> None:
             "Received": [finnish_date(r.received_on) for r in rows],
             "Due": [finnish_date(r.due_on) for r in rows],
             "Days left": [r.days_left for r in rows],
-            "Status": [label(STATUS_LABELS, r.status) for r in rows],
+            "Status": [labels.of(RequestStatus, r.status) for r in rows],
             "Assignee": [r.assignee_name or "—" for r in rows],
             "Flags": [
                 "; ".join(notices.FLAG_LABELS[f] for f in flagged.get(r.id, ())) for r in rows
@@ -207,21 +206,23 @@ def queue_table(queue_filter: QueueFilter, today: dt.date) -> None:
 
 
 def export_button(actor: Actor, queue_filter: QueueFilter, today: dt.date) -> None:
-    def export() -> str:
-        # Runs only when the button is clicked: the export, and its audit event, happen then.
+    def export(file_format: spreadsheet.FileFormat) -> bytes:
+        # Runs only when a button is clicked: the export, and its audit event, happen then.
         with widgets.session() as s:
-            return queue.export_csv(s, actor, queue_filter, today)
+            return queue.export_file(s, actor, queue_filter, file_format, today)
 
-    st.download_button(
-        "Download the filtered queue (CSV)",
-        data=export,
-        file_name=f"requests-{today.isoformat()}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        help="Every request that matches the filters, with identity checks, extensions and "
-        "outcomes, for an audit. The download is recorded in the audit trail.",
-    )
+    for column, file_format in zip(st.columns([1, 1, 2]), spreadsheet.FileFormat, strict=False):
+        column.download_button(
+            f"Download the filtered queue ({file_format.label})",
+            data=partial(export, file_format),
+            file_name=f"requests-{today.isoformat()}.{file_format.value}",
+            mime=file_format.mime,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"requests_queue_download_{file_format.value}",
+            help="Every request that matches the filters, with identity checks, extensions "
+            "and outcomes, for an audit. The download is recorded in the audit trail.",
+        )
 
 
 def show(actor: Actor, today: dt.date) -> None:

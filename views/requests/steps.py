@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from registry import deadlines, portability, settings
+from registry import deadlines, portability, settings, spreadsheet
 from registry.formats import finnish_date
 from registry.permissions import Actor
 from registry.requests import rules, transitions
@@ -207,12 +207,12 @@ def portable_form(actor: Actor, view: RequestView, today: dt.date) -> None:
 
         def generate(s: Session) -> None:
             made = portability.generate(s, actor, view.id)
-            ss[PORTABLE] = {"id": view.id, "json": made.json, "csv": made.csv}
+            ss[PORTABLE] = {"id": view.id, "json": made.json, "csv": made.csv, "xlsx": made.xlsx}
 
         step(Action.PORTABLE, generate, "The person's data is ready to download below.")
     files = ss.get(PORTABLE)
     if files and files["id"] == view.id:
-        left, right = st.columns(2)
+        left, right, book = st.columns(3)
         left.download_button(
             "Download JSON",
             files["json"],
@@ -224,6 +224,12 @@ def portable_form(actor: Actor, view: RequestView, today: dt.date) -> None:
             files["csv"],
             file_name=f"request-{view.id}-data.csv",
             mime="text/csv",
+        )
+        book.download_button(
+            "Download XLSX",
+            files["xlsx"],
+            file_name=f"request-{view.id}-data.xlsx",
+            mime=spreadsheet.FileFormat.XLSX.mime,
         )
 
 

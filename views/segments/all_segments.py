@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor
 from registry.vocabulary import Channel
 from views.segments.common import CHANNEL_ORDER, Selection, overview_of
@@ -22,7 +21,7 @@ def all_segments_tab(actor: Actor, selection: Selection) -> None:
                     "Group": r.segment.group,
                     "Segment": r.segment.title,
                     "Members": r.members,
-                    **{CHANNEL_LABELS[c]: r.targetable[c] for c in Channel},
+                    **{c.label: r.targetable[c] for c in Channel},
                 }
                 for r in rows
             ]

@@ -10,7 +10,7 @@ import streamlit as st
 
 from registry import filters, regions, settings
 from registry.errors import ConflictError, NotFound, ValidationError
-from registry.filters import CHANNEL_LABELS, FIELDS
+from registry.filters import FIELDS
 from registry.permissions import Actor
 from registry.segments import explaining, saving
 from registry.vocabulary import Channel
@@ -204,7 +204,7 @@ def builder_tab(actor: Actor, selection: Selection) -> None:
         size_cols = st.columns(1 + len(Channel))
         size_cols[0].metric("Members", f"{size.members:,}")
         for column, channel in zip(size_cols[1:], Channel, strict=True):
-            column.metric(CHANNEL_LABELS[channel], f"{size.targetable[channel]:,}")
+            column.metric(channel.label, f"{size.targetable[channel]:,}")
         if built.profiling:
             st.caption(f"Profiling: {size.refused_profiling:,} who refused profiling are left out.")
         if size.restricted:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import settings
-from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor
 from registry.vocabulary import Channel
 from views import widgets
@@ -72,7 +71,7 @@ def show(actor: Actor) -> Selection:
     for column, channel in zip(columns[1:], Channel, strict=True):
         with column:
             widgets.metric_card(
-                CHANNEL_LABELS[channel], f"{summary.targetable[channel]:,}", help=TARGETABLE_HELP
+                channel.label, f"{summary.targetable[channel]:,}", help=TARGETABLE_HELP
             )
     st.caption(
         "Per channel: members who may be contacted there today (a current grant) and can be "

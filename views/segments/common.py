@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from registry import consent, deadlines, export, filters
-from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor, Permission
 from registry.segments import catalogue, composition, counting, explaining, member_list
 from registry.vocabulary import Channel, ConsentStatus
@@ -55,7 +54,7 @@ CUSTOMER_COLOURS = {
     filters.CUSTOMER_STATUSES["past"]: "#8fb3e8",
     filters.CUSTOMER_STATUSES["none"]: "#b0b7c3",
 }
-CHANNEL_ORDER = [CHANNEL_LABELS[c] for c in Channel]
+CHANNEL_ORDER = [c.label for c in Channel]
 
 
 @dataclass(frozen=True)

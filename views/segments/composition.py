@@ -10,7 +10,6 @@ import plotly.express as px
 import streamlit as st
 
 from registry import consent, settings
-from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor
 from views.segments.common import (
     CHANNEL_ORDER,
@@ -44,7 +43,7 @@ def composition_tab(actor: Actor, selection: Selection) -> None:
     with right, st.container(border=True):
         st.markdown("**Consent per channel**")
         rows = [
-            (CHANNEL_LABELS[ch], consent.STATUS_LABELS[s], n)
+            (ch.label, consent.STATUS_LABELS[s], n)
             for ch, counts in c.consent.items()
             for s, n in counts.items()
         ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import tempfile
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from registry import deadlines, export, settings
-from registry.filters import CHANNEL_LABELS
+from registry import deadlines, export, settings, spreadsheet
 from registry.marketing_basis import basis_label
 from registry.permissions import Actor, Permission
 from registry.segments import catalogue
@@ -27,17 +27,24 @@ from views.segments.common import (
 )
 
 
-def export_file(actor: Actor, request: dict[str, Any], target: catalogue.SegmentChoice) -> bytes:
-    """Runs when the download is clicked: the export is recorded as it is written. The domain
-    streams the rows to a temporary file; Streamlit serves the finished file's bytes.
+def export_file(
+    actor: Actor,
+    request: dict[str, Any],
+    target: catalogue.SegmentChoice,
+    file_format: spreadsheet.FileFormat,
+) -> bytes:
+    """Runs when a download is clicked: the export is recorded as it is written. The domain
+    streams the rows to a temporary file, as CSV and as XLSX at once; Streamlit serves the
+    finished file's bytes.
 
-    One prepared list is one disclosure: a second click on the same list serves the file made
-    on the first, kept in the request (the dict the session holds; the click runs outside the
-    script, where st.session_state cannot be reached), and the domain refuses to record one
-    token twice."""
-    if (kept := request.get("file")) is not None:
-        return kept
-    with tempfile.TemporaryFile() as spool:
+    One prepared list is one disclosure, in whichever formats it is downloaded: the first
+    click writes both files and records the disclosure; any later click, in either format,
+    serves the files made then, kept in the request (the dict the session holds; the click
+    runs outside the script, where st.session_state cannot be reached), and the domain
+    refuses to record one token twice."""
+    if (kept := request.get("files")) is not None:
+        return kept[file_format]
+    with tempfile.TemporaryFile() as spool, tempfile.TemporaryFile() as book:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         with widgets.session() as s:
             export.export_target_list(
@@ -49,13 +56,15 @@ def export_file(actor: Actor, request: dict[str, Any], target: catalogue.Segment
                 request["purpose"],
                 text,
                 token=request["token"],
+                xlsx=book,
             )
         text.detach()  # flushes, and leaves the file to the with block
         spool.seek(0)
-        data = spool.read()
-    request["file"] = data  # a new check of the list replaces the request, and this with it
+        book.seek(0)
+        files = {spreadsheet.FileFormat.CSV: spool.read(), spreadsheet.FileFormat.XLSX: book.read()}
+    request["files"] = files  # a new check of the list replaces the request, and these with it
     widgets.data_changed()
-    return data
+    return files[file_format]
 
 
 def _seed_inputs(selected_key: str, request: dict[str, Any]) -> None:
@@ -102,7 +111,7 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         channel = channel_col.selectbox(
             "Channel",
             list(Channel),
-            format_func=lambda c: CHANNEL_LABELS[c],
+            format_func=lambda c: Channel(c).label,
             key=EXPORT_INPUTS["channel"],
         )
         widgets.field_error(export_errors, "channel")
@@ -120,7 +129,7 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         purpose = st.text_input(
             "Purpose of the disclosure",
             max_chars=settings.MAX_SHORT_TEXT,
-            placeholder=f"e.g. {CHANNEL_LABELS[Channel.NEWSLETTER]} of "
+            placeholder=f"e.g. {Channel.NEWSLETTER.label} of "
             f"{deadlines.today():%B %Y} to {choice.title}",
             key=EXPORT_INPUTS["purpose"],
         )
@@ -153,7 +162,7 @@ def export_tab(actor: Actor, selection: Selection) -> None:
         target_channel = Channel(request["channel"])
         st.markdown(
             f"**{shown.exported:,}** of {shown.matched:,} persons matching the segment go "
-            f"on the {CHANNEL_LABELS[target_channel].lower()} list. The basis relied on:"
+            f"on the {target_channel.label.lower()} list. The basis relied on:"
         )
         st.dataframe(
             pd.DataFrame(
@@ -181,19 +190,23 @@ def export_tab(actor: Actor, selection: Selection) -> None:
                 f"Downloading records a disclosure to {receiver.name} of these "
                 f"{shown.exported:,} persons of {choice.label} ({categories} data), each "
                 "with the basis relied on, and an audit event, once for this prepared list; "
-                "a second download gives the same file and records nothing more."
+                "a second download, as CSV or as XLSX, gives the same list and records "
+                "nothing more."
             )
         )
-        st.download_button(
-            "Download the list (CSV)",
-            data=lambda: export_file(actor, request, choice),
-            file_name=export.file_name(choice, target_channel),
-            mime="text/csv",
-            type="primary",
-            icon=":material/download:",
-            disabled=shown.exported == 0,
-            on_click="ignore",
-        )
+        columns = st.columns([1, 1, 2])
+        for column, file_format in zip(columns, spreadsheet.FileFormat, strict=False):
+            column.download_button(
+                f"Download the list ({file_format.label})",
+                data=partial(export_file, actor, request, choice, file_format),
+                file_name=export.file_name(choice, target_channel, file_format=file_format),
+                mime=file_format.mime,
+                type="primary",
+                icon=":material/download:",
+                disabled=shown.exported == 0,
+                on_click="ignore",
+                key=f"segments_export_download_{file_format.value}",
+            )
     if recent:
         st.markdown("**Your latest exports**")
         st.dataframe(

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from registry import regions, settings
-from registry.filters import CHANNEL_LABELS
 from registry.permissions import Actor
 from registry.segments import member_list
 from registry.vocabulary import Channel, ConsentStatus
@@ -74,15 +73,19 @@ def members_tab(actor: Actor, selection: Selection) -> None:
         read,
         restart_on=(selection.definition, query["search"], query["sort"], query["descending"]),
     )
+    # A name links to the person's page for a role that may open Persons (marketing may not).
+    may_open = widgets.may_open(actor, "person")
     frame = pd.DataFrame(
         [
             {
-                "Name": m.name,
+                "Name": widgets.record_url(actor, "person", m.person_id, m.name)
+                if may_open
+                else m.name,
                 "Organisation": m.organisation,
                 "Position": m.position,
                 "City": m.city,
                 "Country": regions.country_label(m.country),
-                **{CHANNEL_LABELS[ch]: SHORT_STATUS[status] for ch, status in m.consent.items()},
+                **{ch.label: SHORT_STATUS[status] for ch, status in m.consent.items()},
             }
             for m in page.rows
         ]
@@ -96,8 +99,10 @@ def members_tab(actor: Actor, selection: Selection) -> None:
             width="stretch",
             height=35 * (len(frame) + 1) + 3,
             column_config={
-                "Name": st.column_config.TextColumn(width="medium"),
-                **{CHANNEL_LABELS[c]: st.column_config.TextColumn(width="small") for c in Channel},
+                "Name": widgets.link_column("Name")
+                if may_open
+                else st.column_config.TextColumn(width="medium"),
+                **{c.label: st.column_config.TextColumn(width="small") for c in Channel},
             },
         )
     widgets.pager(PAGE_KEY, page, "members")
