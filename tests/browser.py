@@ -237,6 +237,9 @@ def click_until_shown(page: Page, button: Any, shown_after: Any, tries: int = 3)
 
 
 def sign_in(page: Page, app: LiveApp, username: str, password: str, path: str = "") -> None:
+    """Sign in as USERNAME in this page's browser: a sign-in session another user left in
+    the browser (its cookie) is forgotten first, as if another person sat down at it."""
+    page.context.clear_cookies(name="registry_session")
     page.goto(f"{app.base_url}/{path}")
     wait_idle(page)
     page.get_by_label("Username").fill(username)
