@@ -4,9 +4,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from registry import breaches, consistency, deadlines, notice, overview
+from registry import breaches, consistency, deadlines, labels, notice, overview
 from registry.consent import PURPOSE_LABELS
 from registry.permissions import Permission
+from registry.vocabulary import RequestKind, RequestStatus
 from views import widgets
 
 actor = widgets.require_page(Permission.VIEW_OVERVIEW)
@@ -35,7 +36,10 @@ with row1[0]:
     )
     widgets.drill_down(actor, "pages/persons.py", Permission.VIEW_PERSON, "Find a person")
 with row1[1]:
-    by_status = pd.DataFrame(list(o.open_requests_by_status.items()), columns=["status", "n"])
+    by_status = pd.DataFrame(
+        [(labels.of(RequestStatus, s), n) for s, n in o.open_requests_by_status.items()],
+        columns=["status", "n"],
+    )
     widgets.metric_card(
         "Open data-subject requests",
         o.open_requests,
@@ -47,7 +51,10 @@ with row1[1]:
         actor, "pages/requests.py", Permission.HANDLE_REQUESTS, "Open requests, soonest due first"
     )
 with row1[2]:
-    by_kind = pd.DataFrame(list(o.overdue_by_kind.items()), columns=["kind", "n"])
+    by_kind = pd.DataFrame(
+        [(labels.of(RequestKind, k), n) for k, n in o.overdue_by_kind.items()],
+        columns=["kind", "n"],
+    )
     widgets.metric_card(
         "Overdue requests",
         o.overdue_requests,

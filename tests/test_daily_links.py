@@ -155,3 +155,21 @@ def test_a_role_that_may_not_open_persons_sees_names_without_links(
     members = next(d.value for d in at.dataframe if "Name" in d.value.columns)
     assert "Åsa Kyllönen" in list(members["Name"])
     assert not any(str(n).startswith("persons?") for n in members["Name"])
+
+
+def test_the_overview_charts_name_request_states_and_kinds_not_codes(
+    database_url, session, actors, app_test
+):
+    import json
+
+    factories.request_row(session, "erasure", status="received")  # overdue since June 2026
+    at = app_test(database_url, actors[Role.COMPLIANCE], "pages/overview.py")
+    assert not at.exception, at.exception
+    axes = [
+        value
+        for chart in at.get("plotly_chart")
+        for trace in json.loads(chart.proto.spec)["data"]
+        for value in trace.get("x") or []
+    ]
+    assert "Received" in axes and "Erasure (Art. 17)" in axes, axes
+    assert "received" not in axes and "erasure" not in axes
