@@ -232,10 +232,9 @@ def test_the_roles_command_and_its_refusals(two_roles, monkeypatch, capsys):
     assert "lower-case letters" in capsys.readouterr().err
 
 
-def test_sqlite_says_why_there_are_no_roles(backend, database_url, monkeypatch, capsys):
-    if backend != "sqlite":
-        pytest.skip("the PostgreSQL cases are the ones above")
-    monkeypatch.setenv(db.ENV_VAR, database_url)
+def test_sqlite_says_why_there_are_no_roles(tmp_path, monkeypatch, capsys):
+    """SQLite only (the PostgreSQL cases are the ones above): a file of its own."""
+    monkeypatch.setenv(db.ENV_VAR, f"sqlite:///{tmp_path / 'registry.db'}")
     assert cli.main(["migrate"]) == 0
     assert roles.SQLITE_HAS_NO_ROLES in capsys.readouterr().out
     assert cli.main(["roles", "--app-role", "registry_app"]) == 2
