@@ -117,6 +117,12 @@ SEGMENT_WORK_MEM = "128MB"
 # (GROUPING SETS): the planner guesses millions of groups and would sort a million rows to
 # disk; the real hash tables hold a few thousand groups, a few megabytes.
 SEGMENT_GROUPING_MEM = "1GB"
+# Parallel workers per segment statement. Each worker of a parallel plan builds its own copy
+# of the per-person consent masks (registry.marketing_basis: 1.8 million consent_state rows
+# grouped) and of the own-customer set, so a plan with two workers does that work three
+# times over to split only the cheap scan of the persons; on the 2-core server it costs
+# more than it saves (benchmarks/RESULTS.md, issue 17). 0: one process per statement.
+SEGMENT_PARALLEL_WORKERS = 0
 SEGMENT_RECENT_EXPORTS = 5  # the exporter's own latest exports listed under the download
 
 # Disclosures (issue 8): a disclosure recorded by hand names at most this many person ids.

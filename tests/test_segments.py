@@ -686,3 +686,17 @@ def test_roles_without_segment_rights_are_refused(session, actors):
             call(compliance)
         with pytest.raises(PermissionDenied):
             call(admin)
+
+
+def test_segment_statements_run_in_one_process_for_the_transaction(session: Session) -> None:
+    """Each parallel worker would build the consent masks again (settings.
+    SEGMENT_PARALLEL_WORKERS); the setting holds for the transaction, not the connection."""
+    if session.get_bind().dialect.name != "postgresql":
+        membership.analytic(session)  # SQLite has no planner setting: nothing to set, no error
+        return
+    setting = select(func.current_setting("max_parallel_workers_per_gather"))
+    before = session.scalar(setting)
+    membership.analytic(session)
+    assert session.scalar(setting) == str(settings.SEGMENT_PARALLEL_WORKERS)
+    session.rollback()
+    assert session.scalar(setting) == before

@@ -70,13 +70,15 @@ def refusals_table() -> Any:
 
 def analytic(session: Session) -> None:
     """Segment counts scan a million rows: let their hash joins and aggregates stay in memory,
-    skip JIT compilation, which costs more than it saves here, and plan streamed results
-    (exports read them to the end) for the whole result, not the first rows. PostgreSQL
-    only; for the rest of the transaction."""
+    skip JIT compilation, which costs more than it saves here, plan streamed results
+    (exports read them to the end) for the whole result, not the first rows, and compute the
+    consent masks once, not once per parallel worker (settings.SEGMENT_PARALLEL_WORKERS).
+    PostgreSQL only; for the rest of the transaction."""
     if session.get_bind().dialect.name == "postgresql":
         for name, value in (
             ("work_mem", settings.SEGMENT_WORK_MEM),
             ("jit", "off"),
             ("cursor_tuple_fraction", "1"),
+            ("max_parallel_workers_per_gather", str(settings.SEGMENT_PARALLEL_WORKERS)),
         ):
             session.execute(select(func.set_config(name, value, True)))
