@@ -7,7 +7,7 @@ import argparse
 import getpass
 import sys
 
-from registry import db
+from registry import db, suppression
 from registry.errors import RegistryError
 from registry.permissions import Actor
 from registry.vocabulary import Role
@@ -68,6 +68,9 @@ def cmd_seed(args: argparse.Namespace, config: db.DatabaseConfig) -> int:
     if not db.schema_is_current(engine):
         print("The schema is not current: run `python -m registry migrate` first.", file=sys.stderr)
         return 2
+    # The seed carries out the demo's completed erasures, which need the suppression key:
+    # ask for it now rather than after minutes of seeding (SuppressionKeyMissing is one line).
+    suppression.key()
     counts = seeder.seed(
         engine,
         persons=args.persons,

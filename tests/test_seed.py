@@ -570,3 +570,20 @@ def test_a_single_person_is_enough(seed_db_url: str) -> None:
         assert counts["data_subject_request"] >= len(RequestStatus) * len(SEEDED_KINDS)
     finally:
         engine.dispose()
+
+
+def test_seeding_a_configured_database_asks_for_the_suppression_key_first(
+    database_url, engine, monkeypatch, capsys
+):
+    """Without the key the seed would fail after minutes, at the demo's erasures: it is
+    refused at once, in one line, and nothing is seeded."""
+    from registry import __main__ as cli
+    from registry import suppression
+    from registry.models import Person
+
+    monkeypatch.setenv(db.ENV_VAR, database_url)
+    monkeypatch.delenv(suppression.ENV_VAR)
+    assert cli.main(["seed", "--persons", "50"]) == 2
+    assert "No suppression key" in capsys.readouterr().err
+    with engine.connect() as c:
+        assert c.scalar(select(func.count()).select_from(Person)) == 0
