@@ -130,9 +130,11 @@ def test_log_verify_extend_report_complete_and_export(journey_app, page, backend
     page.get_by_role("heading", name="Letters sent").wait_for()
     # Telling the person of the extension is a step of its own (Art. 12(3)).
     page.get_by_text("Record that the person was told of the extension").click()
-    page.get_by_role("button", name="Record that the person was told").click()
-    wait_idle(page)
-    page.get_by_text("Recorded: the person was told of the extension.").wait_for()
+    click_until_shown(
+        page,
+        page.get_by_role("button", name="Record that the person was told"),
+        page.get_by_text("Recorded: the person was told of the extension."),
+    )
 
     # Generate the final report and download both files: the stored copy, byte for byte.
     page.get_by_role("button", name="Generate the final report").click()
