@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-from functools import partial
 
 import pandas as pd
 import plotly.express as px
@@ -190,22 +189,18 @@ def export_file(file_format: spreadsheet.FileFormat) -> bytes:
 
 
 capped = total > settings.AUDIT_EXPORT_MAX_ROWS
-for column, file_format in zip(st.columns([1, 1, 2]), spreadsheet.FileFormat, strict=False):
-    column.download_button(
-        f"Export {min(total, settings.AUDIT_EXPORT_MAX_ROWS):,} events as {file_format.label}",
-        data=partial(export_file, file_format),
-        file_name=f"audit-trail-{today.isoformat()}.{file_format.value}",
-        mime=file_format.mime,
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"audit_export_{file_format.value}",
-        help="The export is itself recorded in the audit trail."
-        + (
-            f" At most {settings.AUDIT_EXPORT_MAX_ROWS:,} events (the oldest); narrow the filter."
-            if capped
-            else ""
-        ),
-    )
+widgets.spreadsheet_downloads(
+    lambda f: f"Export {min(total, settings.AUDIT_EXPORT_MAX_ROWS):,} events as {f.label}",
+    export_file,
+    f"audit-trail-{today.isoformat()}",
+    "audit_export",
+    "The export is itself recorded in the audit trail."
+    + (
+        f" At most {settings.AUDIT_EXPORT_MAX_ROWS:,} events (the oldest); narrow the filter."
+        if capped
+        else ""
+    ),
+)
 
 
 def read_events(limit: int, offset: int) -> tuple[list[AuditEvent], int]:

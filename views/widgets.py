@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import data_version, db, persons, settings, sign_in_sessions, validation
+from registry import data_version, db, persons, settings, sign_in_sessions, spreadsheet, validation
 from registry.permissions import Actor, Permission, require_any
 from registry.vocabulary import Role
 
@@ -523,3 +523,25 @@ def metric_card(
                 height=chart_height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False
             )
             st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+
+
+def spreadsheet_downloads(
+    label: Callable[[spreadsheet.FileFormat], str],
+    export: Callable[[spreadsheet.FileFormat], bytes],
+    file_stem: str,
+    key: str,
+    help: str,
+) -> None:
+    """One download button per file format (XLSX and CSV), side by side; `export` runs only
+    when its button is clicked, so the export and its audit event happen then."""
+    for column, file_format in zip(st.columns([1, 1, 2]), spreadsheet.FileFormat, strict=False):
+        column.download_button(
+            label(file_format),
+            data=functools.partial(export, file_format),
+            file_name=f"{file_stem}.{file_format.value}",
+            mime=file_format.mime,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"{key}_{file_format.value}",
+            help=help,
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
 import pandas as pd
 import plotly.express as px
@@ -211,18 +210,14 @@ def export_button(actor: Actor, queue_filter: QueueFilter, today: dt.date) -> No
         with widgets.session() as s:
             return queue.export_file(s, actor, queue_filter, file_format, today)
 
-    for column, file_format in zip(st.columns([1, 1, 2]), spreadsheet.FileFormat, strict=False):
-        column.download_button(
-            f"Download the filtered queue ({file_format.label})",
-            data=partial(export, file_format),
-            file_name=f"requests-{today.isoformat()}.{file_format.value}",
-            mime=file_format.mime,
-            icon=":material/download:",
-            on_click="ignore",
-            key=f"requests_queue_download_{file_format.value}",
-            help="Every request that matches the filters, with identity checks, extensions "
-            "and outcomes, for an audit. The download is recorded in the audit trail.",
-        )
+    widgets.spreadsheet_downloads(
+        lambda f: f"Download the filtered queue ({f.label})",
+        export,
+        f"requests-{today.isoformat()}",
+        "requests_queue_download",
+        "Every request that matches the filters, with identity checks, extensions and "
+        "outcomes, for an audit. The download is recorded in the audit trail.",
+    )
 
 
 def show(actor: Actor, today: dt.date) -> None:
