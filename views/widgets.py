@@ -534,8 +534,9 @@ def spreadsheet_downloads(
 ) -> None:
     """One download button per file format (XLSX and CSV), side by side; `export` runs only
     when its button is clicked, so the export and its audit event happen then."""
-    for column, file_format in zip(st.columns([1, 1, 2]), spreadsheet.FileFormat, strict=False):
-        column.download_button(
+    row = st.container(horizontal=True)  # each button as wide as its label, side by side
+    for file_format in spreadsheet.FileFormat:
+        row.download_button(
             label(file_format),
             data=functools.partial(export, file_format),
             file_name=f"{file_stem}.{file_format.value}",
